@@ -1,0 +1,1 @@
+"""Benchmark harness of the live-session real-time path (``make bench``; see docs/benchmarks.md)."""

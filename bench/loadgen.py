@@ -1,0 +1,180 @@
+"""N participants, split across client processes, each an asyncio loop of real WebSocket + HTTP clients.
+
+A worker process is driven by its parent over a pipe, step by step:
+``("join", ...)`` → join over HTTP, connect, authenticate, wait for the first state → ``("joined", stats)``;
+``("vote", t0, window)`` → each client sends one ballot at a random moment of the window → ``("voted", n)``;
+``("final", version, timeout)`` → wait until every screen has a state of at least that version →
+``("done", records)``. Times are ``time.monotonic()`` (CLOCK_MONOTONIC: one clock for all processes).
+"""
+
+import asyncio
+import json
+import random
+import resource
+import time
+
+import httpx
+from websockets.asyncio.client import connect
+
+CONNECT_CONCURRENCY = 64  # handshakes in flight per client process
+
+
+def raise_open_files() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Client:
+    def __init__(self, index: int, item: int, reading: bool = True):
+        self.index = index
+        self.item = item
+        self.reading = reading
+        self.token = ""
+        self.ws = None
+        self.join_s: float | None = None
+        self.connect_s: float | None = None
+        self.t_sent: float | None = None
+        self.t_ack: float | None = None
+        self.status: int | None = None
+        self.max_version = 0
+        self.states: list[tuple[float, int, dict]] = []  # (t, version, {item: votes}) once recording
+        self.recording = False
+        self.first_state = asyncio.Event()
+        self.version_event = asyncio.Event()
+        self.ack: asyncio.Future | None = None
+        self.reader: asyncio.Task | None = None
+        self.error = ""
+
+    def on_message(self, raw) -> None:
+        t = time.monotonic()
+        message = json.loads(raw)
+        kind = message.get("type")
+        if kind == "state":
+            self.max_version = max(self.max_version, message.get("version", 0))
+            if self.recording:
+                tallies = {it["id"]: it.get("votes") or 0 for it in message.get("items", [])}
+                self.states.append((t, message["version"], tallies))
+            self.first_state.set()
+            self.version_event.set()
+        elif kind == "ack" and self.ack is not None and not self.ack.done():
+            self.ack.set_result(message)
+
+    async def read_loop(self) -> None:
+        try:
+            async for raw in self.ws:
+                self.on_message(raw)
+        except Exception as exc:
+            self.error = f"read: {exc!r}"
+        finally:
+            self.first_state.set()
+            self.version_event.set()
+
+
+class Worker:
+    def __init__(self, cfg: dict, indices: list[int]):
+        self.cfg = cfg
+        rng = random.Random(cfg.get("seed", 1) * 1000 + (indices[0] if indices else 0))
+        items = cfg["items"]
+        not_reading = set(cfg.get("not_reading", []))
+        self.clients = [Client(i, items[i % len(items)], reading=i not in not_reading) for i in indices]
+        self.rng = rng
+        self.http: httpx.AsyncClient | None = None
+
+    async def join_one(self, client: Client, gate: asyncio.Semaphore) -> None:
+        cfg = self.cfg
+        async with gate:
+            t0 = time.monotonic()
+            try:
+                if cfg["mode"] == "app":
+                    r = await self.http.post(f"/api/v1/sessions/{cfg['code']}/join", json={"consent": True})
+                    r.raise_for_status()
+                    client.token = r.json()["token"]
+                client.join_s = time.monotonic() - t0
+                client.ws = await connect(
+                    cfg["ws_url"], max_queue=(16 if client.reading else 1), open_timeout=60, ping_interval=None
+                )
+                await client.ws.send(json.dumps({"type": "hello", "token": client.token or str(client.index)}))
+                if client.reading:
+                    client.reader = asyncio.ensure_future(client.read_loop())
+                    await asyncio.wait_for(client.first_state.wait(), 60)
+                else:
+                    client.on_message(await asyncio.wait_for(client.ws.recv(), 60))  # then stops reading
+                client.connect_s = time.monotonic() - t0
+            except Exception as exc:
+                client.error = f"join: {exc!r}"
+
+    async def vote_one(self, client: Client, t0: float, window: float) -> None:
+        if client.connect_s is None:
+            return
+        delay = t0 + self.rng.random() * window - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        client.t_sent = time.monotonic()
+        try:
+            if self.cfg["mode"] == "app":
+                r = await self.http.post(
+                    f"/api/v1/sessions/{self.cfg['code']}/votes",
+                    json={"item": client.item},
+                    headers={"Authorization": f"Participant {client.token}"},
+                )
+                client.status = r.status_code
+            else:
+                client.ack = asyncio.get_running_loop().create_future()
+                await client.ws.send(json.dumps({"type": "vote", "item": client.item, "client": client.index}))
+                await asyncio.wait_for(client.ack, 60)
+                client.status = 201
+            client.t_ack = time.monotonic()
+        except Exception as exc:
+            client.error = f"vote: {exc!r}"
+
+    async def wait_version(self, client: Client, version: int, deadline: float) -> None:
+        while client.reading and client.max_version < version and time.monotonic() < deadline:
+            client.version_event.clear()
+            if client.reader is None or client.reader.done():
+                return
+            try:
+                await asyncio.wait_for(client.version_event.wait(), max(0.01, deadline - time.monotonic()))
+            except TimeoutError:
+                return
+
+    async def run(self, conn) -> None:
+        loop = asyncio.get_running_loop()
+        limits = httpx.Limits(max_connections=self.cfg.get("http_connections", 64), max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=self.cfg["http_url"], limits=limits, timeout=60) as http:
+            self.http = http
+            while True:
+                command = await loop.run_in_executor(None, conn.recv)
+                if command[0] == "join":
+                    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+                    await asyncio.gather(*(self.join_one(c, gate) for c in self.clients))
+                    conn.send(("joined", sum(c.connect_s is not None for c in self.clients)))
+                elif command[0] == "vote":
+                    _, t0, window = command
+                    for c in self.clients:
+                        c.recording = True
+                    await asyncio.gather(*(self.vote_one(c, t0, window) for c in self.clients))
+                    conn.send(("voted", sum(c.t_ack is not None for c in self.clients)))
+                elif command[0] == "final":
+                    _, version, timeout = command
+                    deadline = time.monotonic() + timeout
+                    await asyncio.gather(*(self.wait_version(c, version, deadline) for c in self.clients))
+                    conn.send(("done", [self.record(c) for c in self.clients]))
+                elif command[0] == "stop":
+                    for c in self.clients:
+                        if c.ws is not None:
+                            await c.ws.close()
+                    conn.send(("stopped",))
+                    return
+
+    @staticmethod
+    def record(c: Client) -> dict:
+        return {
+            "index": c.index, "item": c.item, "reading": c.reading, "join_s": c.join_s, "connect_s": c.connect_s,
+            "t_sent": c.t_sent, "t_ack": c.t_ack, "status": c.status, "max_version": c.max_version,
+            "states": [(t, {k: v for k, v in tallies.items()}) for t, _, tallies in c.states], "error": c.error,
+        }  # fmt: skip
+
+
+def worker_main(conn, cfg: dict, indices: list[int]) -> None:
+    raise_open_files()
+    asyncio.run(Worker(cfg, indices).run(conn))

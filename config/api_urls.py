@@ -1,0 +1,14 @@
+"""Every REST path lives under /api/v1/; each app keeps its own api/urls.py."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include("cities.api.urls")),
+    path("", include("consultations.api.urls")),
+    path("", include("councils.api.urls")),
+    path("", include("proposals.api.urls")),
+]

@@ -1,0 +1,118 @@
+"""Group commit for ballots: one writer thread per process commits the ballots that arrive together.
+
+A room that votes at once sends hundreds of ballots within a second. Committed one by one, each pays a
+transaction, a lock on the session's row (its version) and, on PostgreSQL, a flush to disk; on SQLite they
+queue for the single writer. The ballot box takes every ballot that is waiting, runs each through the
+ordinary service (`services.vote_cast` / `vote_withdraw`, each in its own savepoint, so one refused ballot
+does not spoil the others) and commits them in ONE transaction. A request is answered only after that
+commit: an acknowledged ballot is a committed ballot.
+
+Turned off with MAJLIS_BALLOT_GROUP_COMMIT=0 (then the service runs in the request's own thread).
+"""
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+_STOP = object()
+RESULT_TIMEOUT = 30.0  # seconds a request waits for its ballot's commit
+
+
+class BallotBox:
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.batches = 0  # commits made, for tests and benchmarks
+
+    @property
+    def enabled(self) -> bool:
+        return bool(getattr(settings, "MAJLIS_BALLOT_GROUP_COMMIT", False))
+
+    def run(self, fn, /, **kwargs):
+        """Run fn(**kwargs) inside the next group commit and return its result (or raise its error)."""
+        if not self.enabled:
+            return fn(**kwargs)
+        return self.submit(fn, **kwargs).result(timeout=RESULT_TIMEOUT)
+
+    def submit(self, fn, /, **kwargs) -> Future:
+        """Queue fn(**kwargs) for the next group commit; the future resolves once it is committed."""
+        future: Future = Future()
+        self._queue.put((fn, kwargs, future))
+        self._ensure_writer()
+        return future
+
+    def _ensure_writer(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._write_forever, name="majlis-ballot-box", daemon=True)
+                self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Let the writer finish what is queued, close its database connection and end (tests, shutdown)."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put(_STOP)
+            thread.join(timeout)
+
+    def _write_forever(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                connection.close()
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    self._queue.put(_STOP)  # handled after this group
+                    break
+                batch.append(item)
+            try:
+                self._commit(batch)
+            except Exception:  # never let the writer die; every waiting request was answered in _commit
+                logger.exception("Ballot box commit failed")
+
+    def _commit(self, batch) -> None:
+        outcomes = []
+        try:
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()
+            with transaction.atomic():
+                for fn, kwargs, future in batch:
+                    try:
+                        with transaction.atomic():
+                            outcomes.append((future, fn(**kwargs), None))
+                    except DatabaseError as exc:
+                        # Not a refused ballot but a broken transaction: fail the whole group.
+                        raise exc
+                    except Exception as exc:
+                        outcomes.append((future, None, exc))
+        except Exception as exc:
+            # Nothing of this group was committed: every request gets the error (a 5xx: clients retry).
+            connection.close()
+            for _fn, _kwargs, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        self.batches += 1
+        for future, value, exc in outcomes:
+            if exc is not None:
+                future.set_exception(exc)
+            else:
+                future.set_result(value)
+
+
+ballot_box = BallotBox()

@@ -1,0 +1,69 @@
+"""Domain errors of live sessions. Each carries a translated message and the HTTP status an API gives it."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class SessionError(Exception):
+    status_code = 400
+    default_message = _("This request cannot be carried out.")
+    code = "invalid"
+
+    def __init__(self, message=None):
+        self.message = message if message is not None else self.default_message
+        super().__init__(str(self.message))
+
+
+class SessionNotFound(SessionError):
+    status_code = 404
+    default_message = _("No session has this code. Check the code on the screen and try again.")
+    code = "not_found"
+
+
+class JoinRefused(SessionError):
+    status_code = 403
+    default_message = _("This session is not accepting new participants.")
+    code = "join_refused"
+
+
+class RoomFull(SessionError):
+    status_code = 409
+    default_message = _("This session is full.")
+    code = "room_full"
+
+
+class ConsentRequired(SessionError):
+    default_message = _("Please accept the terms of participation to join.")
+    code = "consent_required"
+
+
+class WrongPhase(SessionError):
+    status_code = 409
+    default_message = _("This is not possible in the session's current phase.")
+    code = "wrong_phase"
+
+
+class SessionClosed(SessionError):
+    status_code = 409
+    default_message = _("This session is closed.")
+    code = "closed"
+
+
+class UnknownItem(SessionError):
+    status_code = 404
+    default_message = _("This item does not exist in this session.")
+    code = "unknown_item"
+
+
+class TooManyPoints(SessionError):
+    default_message = _("You do not have that many points left.")
+    code = "too_many_points"
+
+
+class InvalidInput(SessionError):
+    code = "invalid_input"
+
+
+class UnknownParticipant(SessionError):
+    status_code = 403
+    default_message = _("You are no longer a participant of this session. Join it again.")
+    code = "unknown_participant"

@@ -1,0 +1,265 @@
+"""The one door to the real-time channel. Only this module knows group names and builds broadcast payloads.
+
+How a change reaches the screens (docs/realtime.md):
+
+1. A service commits a change and calls `session_changed(session_id)`; after the commit the process's hub
+   marks the session dirty. Nothing is sent per write.
+2. Every tick (MAJLIS_REALTIME_TICK, 100 ms by default; longer when reads take longer) the hub announces each
+   dirty session once. With Redis, the announcement is one message to the session's group, whose members are
+   worker processes (one channel per process), not sockets. With the in-memory layer there is one process
+   and no announcement is needed.
+3. A worker that holds sockets of an announced session reads its state once from the database and writes
+   the same JSON text to each of its sockets. Each socket keeps only the newest unsent state, so a slow
+   reader never makes memory grow.
+
+Screens resynchronise from the REST state whenever they see a gap; the version only rises.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from typing import Protocol
+
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import close_old_connections, transaction
+
+from .selectors import PUBLIC, STAFF, StateSnapshot, session_snapshot
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_STATE = "state"
+LAYER_EVENT = "majlis.changed"
+
+
+def group_name(session_id: int) -> str:
+    return f"majlis.session.{session_id}"
+
+
+def session_changed(session_id: int) -> None:
+    """Tell every screen of the session that something changed, once the current transaction commits."""
+    transaction.on_commit(lambda: hub.notify(session_id))
+
+
+def state_message(snapshot: StateSnapshot, audience: str) -> dict:
+    """The `state` message: the REST state's fields, flat, with its type."""
+    return {"type": MESSAGE_STATE, **snapshot.for_audience(audience)}
+
+
+def encode(message: dict) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+class Screen(Protocol):
+    """A connected socket as the hub sees it (consumers.SessionConsumer)."""
+
+    session_id: int
+    audience: str
+
+    def offer(self, version: int, text: str) -> None: ...
+
+
+def _layer_is_shared(layer) -> bool:
+    """True when the channel layer spans processes (Redis), so that announcements must cross it."""
+    return layer is not None and not layer.__class__.__name__.startswith("InMemory")
+
+
+class Hub:
+    """One per process: coalesces changes and fans states out to the sockets this process holds."""
+
+    def __init__(self) -> None:
+        self._start_lock: asyncio.Lock | None = None
+        self._start_lock_loop: asyncio.AbstractEventLoop | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.screens: dict[int, set[Screen]] = defaultdict(set)
+        self.dirty: set[int] = set()  # changed by a write in this process: announce
+        self.stale: set[int] = set()  # announced (by any process): read and push
+        self.layer = None
+        self.channel_name: str | None = None
+        self.wakeup: asyncio.Event | None = None
+        self.tasks: list[asyncio.Task] = []
+        self.reads = 0  # states read from the database, for tests and benchmarks
+
+    # -- lifecycle (event loop thread) ----------------------------------------------------------------------
+    async def ensure_started(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.loop is loop and self.tasks and not any(t.done() for t in self.tasks):
+            return
+        if self._start_lock is None or self._start_lock_loop is not loop:
+            self._start_lock, self._start_lock_loop = asyncio.Lock(), loop
+        async with self._start_lock:  # an asyncio lock: the loop keeps serving while one coroutine starts the hub
+            if self.loop is loop and self.tasks and not any(t.done() for t in self.tasks):
+                return
+            if self.loop is not loop:
+                self._reset()
+            for task in self.tasks:
+                task.cancel()
+            self.loop = loop
+            self.wakeup = asyncio.Event()
+            self.layer = get_channel_layer()
+            tasks = [loop.create_task(self._tick_forever(), name="majlis-hub-tick")]
+            if _layer_is_shared(self.layer):
+                self.channel_name = await self.layer.new_channel(prefix="majlis.hub.")
+                tasks.append(loop.create_task(self._receive_forever(), name="majlis-hub-receive"))
+                for session_id in self.screens:
+                    await self.layer.group_add(group_name(session_id), self.channel_name)
+            self.tasks = tasks
+
+    async def stop(self) -> None:
+        """Cancel the hub's tasks (tests, shutdown); a layer call that ignores cancellation is not waited for."""
+        for task in self.tasks:
+            task.cancel()
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=1.0)
+        self._reset()
+
+    # -- screens (event loop thread) --------------------------------------------------------------------------
+    async def subscribe(self, screen: Screen) -> None:
+        await self.ensure_started()
+        first = not self.screens[screen.session_id]
+        self.screens[screen.session_id].add(screen)
+        if first and self.channel_name:
+            await self.layer.group_add(group_name(screen.session_id), self.channel_name)
+
+    async def unsubscribe(self, screen: Screen) -> None:
+        screens = self.screens.get(screen.session_id)
+        if not screens:
+            return
+        screens.discard(screen)
+        if not screens:
+            del self.screens[screen.session_id]
+            if self.channel_name:
+                with contextlib.suppress(Exception):
+                    await self.layer.group_discard(group_name(screen.session_id), self.channel_name)
+
+    def local_screens(self, session_id: int) -> int:
+        return len(self.screens.get(session_id, ()))
+
+    # -- changes (any thread) ---------------------------------------------------------------------------------
+    def notify(self, session_id: int) -> None:
+        loop = self.loop
+        if loop is not None and not loop.is_closed() and loop.is_running():
+            loop.call_soon_threadsafe(self._mark_dirty, session_id)
+            return
+        # No event loop here (a management command, a test, a WSGI process): with a shared layer, announce
+        # directly so that the workers holding sockets learn of it; otherwise no screen can be listening.
+        layer = get_channel_layer()
+        if _layer_is_shared(layer):
+            try:
+                async_to_sync(layer.group_send)(group_name(session_id), {"type": LAYER_EVENT, "session": session_id})
+            except Exception:  # Redis down: screens resynchronise from REST when it returns
+                logger.warning("Could not announce a change of session %s", session_id, exc_info=True)
+
+    def _mark_dirty(self, session_id: int) -> None:
+        self.dirty.add(session_id)
+        if self.wakeup is not None:
+            self.wakeup.set()
+
+    # -- the loops (event loop thread) ------------------------------------------------------------------------
+    async def _tick_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            started = loop.time()
+            try:
+                await self._tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Real-time tick failed; screens will catch up on the next change")
+            elapsed = loop.time() - started
+            await asyncio.sleep(max(settings.MAJLIS_REALTIME_TICK, elapsed))
+
+    async def _tick(self) -> None:
+        dirty, self.dirty = self.dirty, set()
+        if self.channel_name:
+            for session_id in dirty:
+                try:
+                    await self.layer.group_send(group_name(session_id), {"type": LAYER_EVENT, "session": session_id})
+                except Exception:
+                    logger.warning("Channel layer unavailable; pushing session %s locally", session_id)
+                    self.stale.add(session_id)
+        else:
+            self.stale |= dirty
+        stale, self.stale = self.stale, set()
+        sessions = [sid for sid in stale if self.screens.get(sid)]
+        if sessions:
+            await asyncio.gather(*(self._push(sid) for sid in sessions))
+
+    async def _receive_forever(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("Channel layer receive failed; retrying", exc_info=True)
+                await asyncio.sleep(1)
+                await self._rejoin_groups()
+                continue
+            if message.get("type") == LAYER_EVENT:
+                self.stale.add(int(message["session"]))
+                self.wakeup.set()
+
+    async def _rejoin_groups(self) -> None:
+        """After Redis came back (it keeps nothing on disk): join the groups again and refresh every screen."""
+        with contextlib.suppress(Exception):
+            for session_id in list(self.screens):
+                await self.layer.group_add(group_name(session_id), self.channel_name)
+                self.stale.add(session_id)
+            self.wakeup.set()
+
+    async def _push(self, session_id: int) -> None:
+        snapshot = await read_snapshot(session_id)
+        self.reads += 1
+        if snapshot is None:
+            return
+        texts = {}
+        for screen in list(self.screens.get(session_id, ())):
+            if screen.audience not in texts:
+                texts[screen.audience] = encode(state_message(snapshot, screen.audience))
+            screen.offer(snapshot.version, texts[screen.audience])
+
+
+def _read_snapshot(session_id: int) -> StateSnapshot | None:
+    close_old_connections()
+    try:
+        return session_snapshot(session_id)
+    except Exception:  # the session was deleted, or the database is restarting: the next change retries
+        logger.warning("Could not read session %s", session_id, exc_info=True)
+        return None
+    finally:
+        close_old_connections()
+
+
+async def read_snapshot(session_id: int) -> StateSnapshot | None:
+    return await sync_to_async(_read_snapshot, thread_sensitive=False)(session_id)
+
+
+hub = Hub()
+
+
+class HubMiddleware:
+    """ASGI middleware that starts the process's hub on the server's event loop with the first request.
+
+    Without it, a worker that holds no socket yet would announce each change from the writing thread with a
+    fresh event loop and Redis connection; with it, changes are coalesced on the loop from the first request on.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            await hub.ensure_started()
+        return await self.app(scope, receive, send)
+
+
+__all__ = ["PUBLIC", "STAFF", "HubMiddleware", "group_name", "hub", "read_snapshot", "session_changed", "state_message"]

@@ -1,0 +1,618 @@
+"""Every write of consultations and live sessions. Views, the API, forms and consumers call these only.
+
+Each write that a screen can see bumps the session's `version` in the same transaction and, once committed,
+tells the real-time channel (realtime.session_changed). The database is the only truth.
+"""
+
+import secrets
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cities.models import City, District, User
+from cities.services import audit_record
+
+from . import realtime
+from .errors import (
+    ConsentRequired,
+    InvalidInput,
+    JoinRefused,
+    RoomFull,
+    SessionClosed,
+    SessionNotFound,
+    TooManyPoints,
+    UnknownItem,
+    UnknownParticipant,
+    WrongPhase,
+)
+from .models import (
+    JOIN_CODE_ALPHABET,
+    JOIN_CODE_LENGTH,
+    PHASE_ORDER,
+    AgeBand,
+    Ballot,
+    Consultation,
+    Gender,
+    Item,
+    ItemKind,
+    ItemStatus,
+    JoinCode,
+    Organisation,
+    Participant,
+    Phase,
+    Session,
+    Theme,
+    VotingMethod,
+)
+from .screening import screen_text
+
+ITEM_TEXT_MIN = 3
+ITEM_TEXT_MAX = 500
+
+
+def normalise_join_code(code: str) -> str:
+    """Upper case, without spaces or dashes: what a person types from the projector."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def join_code_generate() -> str:
+    """A fresh code that no session has ever had."""
+    for _attempt in range(50):
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        if not JoinCode.objects.filter(code=code).exists():
+            return code
+    raise RuntimeError("Could not find a free join code.")  # 23**6 codes: practically unreachable
+
+
+def _bump(session: Session) -> None:
+    """Raise the session's version and tell screens once the transaction commits."""
+    Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
+    realtime.session_changed(session.pk)
+
+
+# --- Consultations and sessions (facilitators) -----------------------------------------------------------
+
+
+@transaction.atomic
+def consultation_create(
+    *,
+    city: City,
+    title: str,
+    created_by: User | None,
+    description: str = "",
+    themes: Iterable[str] = (),
+    participants_may_be_minors: bool = True,
+    ask_age_band: bool = True,
+    ask_gender: bool = True,
+    ask_district: bool = True,
+    ask_organisation: bool = False,
+    starts_on=None,
+    ends_on=None,
+) -> Consultation:
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput(_("A consultation needs a title."))
+    consultation = Consultation.objects.create(
+        city=city,
+        title=title,
+        description=description,
+        participants_may_be_minors=participants_may_be_minors,
+        ask_age_band=ask_age_band,
+        ask_gender=ask_gender,
+        ask_district=ask_district,
+        ask_organisation=ask_organisation,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=created_by,
+    )
+    for name in {t.strip() for t in themes if t.strip()}:
+        Theme.objects.create(consultation=consultation, name=name)
+    audit_record(actor=created_by, action="consultation.create", target=consultation, city=city)
+    return consultation
+
+
+def _clean_phases(phases: Iterable[str] | None) -> list[str]:
+    chosen = set(phases or PHASE_ORDER)
+    unknown = chosen - set(PHASE_ORDER)
+    if unknown:
+        raise InvalidInput(_("Unknown phase: %(phase)s.") % {"phase": ", ".join(sorted(unknown))})
+    # Every session starts in the lobby and can be closed.
+    chosen |= {Phase.LOBBY, Phase.CLOSED}
+    return [p for p in PHASE_ORDER if p in chosen]
+
+
+def _check_dot_settings(dot_points: int, dot_max_per_item: int) -> None:
+    if dot_points < 1 or dot_max_per_item < 1:
+        raise InvalidInput(_("Dot voting needs at least one point."))
+    if dot_max_per_item > dot_points:
+        raise InvalidInput(_("The most points on one item cannot exceed the points per participant."))
+
+
+@transaction.atomic
+def session_create(
+    *,
+    consultation: Consultation,
+    title: str,
+    created_by: User | None,
+    phases: Iterable[str] | None = None,
+    challenge_voting_method: str = VotingMethod.APPROVAL,
+    proposal_voting_method: str = VotingMethod.APPROVAL,
+    dot_points: int = 5,
+    dot_max_per_item: int = 3,
+    premoderation: bool | None = None,
+    capacity: int | None = None,
+    place: str = "",
+    district: District | None = None,
+    starts_at=None,
+    ends_at=None,
+) -> Session:
+    """Create a session in its lobby with a fresh join code.
+
+    Pre-moderation defaults to on when the consultation's participants may be minors.
+    Raises InvalidInput.
+    """
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput(_("A session needs a title."))
+    for method in (challenge_voting_method, proposal_voting_method):
+        if method not in VotingMethod.values:
+            raise InvalidInput(_("Unknown voting method."))
+    _check_dot_settings(dot_points, dot_max_per_item)
+    if district is not None and district.city_id != consultation.city_id:
+        raise InvalidInput(_("This district belongs to another city."))
+    if premoderation is None:
+        premoderation = consultation.participants_may_be_minors
+    session = Session.objects.create(
+        consultation=consultation,
+        title=title,
+        phases=_clean_phases(phases),
+        challenge_voting_method=challenge_voting_method,
+        proposal_voting_method=proposal_voting_method,
+        dot_points=dot_points,
+        dot_max_per_item=dot_max_per_item,
+        premoderation=premoderation,
+        capacity=capacity or None,
+        place=place,
+        district=district,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        join_code=join_code_generate(),
+    )
+    JoinCode.objects.create(code=session.join_code, session=session)
+    audit_record(actor=created_by, action="session.create", target=session, city=consultation.city)
+    return session
+
+
+@transaction.atomic
+def session_configure(*, session: Session, actor: User | None, **changes) -> Session:
+    """Change a session's settings (title, place, phases, voting methods, points, moderation, capacity).
+
+    Voting settings cannot change once ballots exist for that kind of item. Raises InvalidInput.
+    """
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    allowed = {
+        "title", "place", "district", "starts_at", "ends_at", "capacity", "premoderation", "phases",
+        "challenge_voting_method", "proposal_voting_method", "dot_points", "dot_max_per_item",
+    }  # fmt: skip
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(_("These settings cannot be changed: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    if "phases" in changes:
+        changes["phases"] = _clean_phases(changes["phases"])
+        if session.phase not in changes["phases"]:
+            raise InvalidInput(_("The session is in a phase you are removing; move it first."))
+    voting_fields = {"challenge_voting_method", "proposal_voting_method", "dot_points", "dot_max_per_item"}
+    if voting_fields & set(changes) and Ballot.objects.filter(session=session).exists():
+        current = {f: getattr(session, f) for f in voting_fields}
+        if any(changes.get(f, current[f]) != current[f] for f in voting_fields):
+            raise InvalidInput(_("Voting settings cannot change once votes have been cast."))
+    _check_dot_settings(
+        changes.get("dot_points", session.dot_points), changes.get("dot_max_per_item", session.dot_max_per_item)
+    )
+    if "title" in changes and not (changes["title"] or "").strip():
+        raise InvalidInput(_("A session needs a title."))
+    if changes.get("capacity") == 0:
+        changes["capacity"] = None
+    for field, value in changes.items():
+        setattr(session, field, value)
+    session.save()
+    audit_record(
+        actor=actor, action="session.configure", target=session, city=session.consultation.city,
+        data={k: str(v) for k, v in changes.items()},
+    )  # fmt: skip
+    _bump(session)
+    return session
+
+
+@transaction.atomic
+def session_set_phase(*, session: Session, phase: str, actor: User | None) -> Session:
+    """Move the session to any phase it uses, forwards or back. Raises WrongPhase."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if phase not in session.phases:
+        raise WrongPhase(_("This session does not use the phase “%(phase)s”.") % {"phase": phase})
+    if phase == session.phase:
+        return session
+    previous = session.phase
+    session.phase = phase
+    fields = ["phase"]
+    if phase == Phase.RESULTS and not session.results_visible:
+        session.results_visible = True
+        fields.append("results_visible")
+    session.save(update_fields=fields)
+    audit_record(
+        actor=actor, action="session.phase", target=session, city=session.consultation.city,
+        data={"from": previous, "to": phase},
+    )  # fmt: skip
+    _bump(session)
+    return session
+
+
+@transaction.atomic
+def session_set_lock(*, session: Session, locked: bool, actor: User | None) -> Session:
+    Session.objects.filter(pk=session.pk).update(locked=locked)
+    session.locked = locked
+    audit_record(actor=actor, action="session.lock" if locked else "session.unlock", target=session,
+                 city=session.consultation.city)  # fmt: skip
+    _bump(session)
+    return session
+
+
+@transaction.atomic
+def session_rotate_code(*, session: Session, actor: User | None) -> Session:
+    """Give the session a new join code; the old one stops admitting new participants at once."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    old = session.join_code
+    JoinCode.objects.filter(session=session, retired_at__isnull=True).update(retired_at=timezone.now())
+    session.join_code = join_code_generate()
+    session.save(update_fields=["join_code"])
+    JoinCode.objects.create(code=session.join_code, session=session)
+    audit_record(actor=actor, action="session.rotate_code", target=session, city=session.consultation.city,
+                 data={"retired": old})  # fmt: skip
+    _bump(session)
+    return session
+
+
+@transaction.atomic
+def session_show_results(*, session: Session, visible: bool, actor: User | None) -> Session:
+    Session.objects.filter(pk=session.pk).update(results_visible=visible)
+    session.results_visible = visible
+    audit_record(actor=actor, action="session.results_shown" if visible else "session.results_hidden",
+                 target=session, city=session.consultation.city)  # fmt: skip
+    _bump(session)
+    return session
+
+
+@transaction.atomic
+def session_publish(*, session: Session, actor: User | None) -> Session:
+    """Close the session and publish its results (they appear on the consultation's public page)."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    session.phase = Phase.CLOSED
+    session.results_visible = True
+    session.published_at = session.published_at or timezone.now()
+    session.save(update_fields=["phase", "results_visible", "published_at"])
+    audit_record(actor=actor, action="session.publish", target=session, city=session.consultation.city)
+    _bump(session)
+    return session
+
+
+# --- Participants -----------------------------------------------------------------------------------------
+
+
+def session_by_code(code: str, *, current_only: bool = False) -> Session:
+    """The session a join code names. Retired codes still name their session unless current_only.
+
+    Raises SessionNotFound.
+    """
+    code = normalise_join_code(code)
+    try:
+        join_code = JoinCode.objects.select_related("session__consultation__city").get(code=code)
+    except JoinCode.DoesNotExist:
+        raise SessionNotFound from None
+    if current_only and join_code.retired_at is not None:
+        raise SessionNotFound(_("This code has been replaced. Scan the QR code on the screen again."))
+    return join_code.session
+
+
+@lru_cache(maxsize=4096)
+def session_id_for_code(code: str) -> int:
+    """The id of the session a code (current or retired) names, cached in the process.
+
+    Safe to cache: a code is never given to another session (JoinCode keeps every code). Raises SessionNotFound
+    (not cached, so a code created later is found).
+    """
+    return session_by_code(code).pk
+
+
+def _choice(value: str | None, choices, label) -> str:
+    if value in (None, ""):
+        return ""
+    if value not in choices.values:
+        raise InvalidInput(
+            _("“%(value)s” is not a valid answer for %(question)s.") % {"value": value, "question": label}
+        )
+    return value
+
+
+@transaction.atomic
+def participant_join(
+    *,
+    code: str,
+    consent: bool,
+    age_band: str | None = None,
+    gender: str | None = None,
+    district: int | None = None,
+    organisation: str | None = None,
+    language: str = "",
+) -> Participant:
+    """Admit an anonymous participant with the session's current join code.
+
+    Only the profile questions the consultation asks are stored; each accepts "unsaid".
+    Raises SessionNotFound, ConsentRequired, JoinRefused, SessionClosed, RoomFull, InvalidInput.
+    """
+    session = session_by_code(code, current_only=True)
+    if consent is not True:
+        raise ConsentRequired
+    consultation = session.consultation
+    profile = {
+        "age_band": _choice(age_band, AgeBand, _("age band")) if consultation.ask_age_band else "",
+        "gender": _choice(gender, Gender, _("gender")) if consultation.ask_gender else "",
+        "organisation": _choice(organisation, Organisation, _("organisation")) if consultation.ask_organisation else "",
+    }
+    district_obj = None
+    if consultation.ask_district and district not in (None, "", "unsaid"):
+        try:
+            district_obj = District.objects.get(pk=int(district), city_id=consultation.city_id)
+        except (District.DoesNotExist, TypeError, ValueError):
+            raise InvalidInput(_("This district is not one of the city's districts.")) from None
+    # The row lock makes the headcount cap hold under parallel joins.
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if session.is_closed:
+        raise SessionClosed
+    if session.locked:
+        raise JoinRefused(_("The facilitator has locked this session: nobody new may join."))
+    if session.capacity is not None and Participant.objects.filter(session=session).count() >= session.capacity:
+        raise RoomFull
+    participant = Participant.objects.create(
+        session=session,
+        consented_at=timezone.now(),
+        district=district_obj,
+        language=(language or "")[:8],
+        **profile,
+    )
+    _bump(session)
+    return participant
+
+
+# --- Items ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def item_submit(
+    *, participant: Participant, kind: str, text: str, answers: Iterable[int] = (), theme: int | None = None
+) -> Item:
+    """Submit a challenge or a proposal in the phase that accepts it.
+
+    Held for moderation when the session pre-moderates or the automatic screen flags it.
+    Raises SessionClosed, WrongPhase, InvalidInput.
+    """
+    session = Session.objects.get(pk=participant.session_id)
+    if session.is_closed:
+        raise SessionClosed
+    if kind not in ItemKind.values:
+        raise InvalidInput(_("Unknown kind of item."))
+    if session.submission_kind != kind:
+        raise WrongPhase(_("The session is not collecting this kind of submission now."))
+    text = " ".join((text or "").split())
+    if len(text) < ITEM_TEXT_MIN:
+        raise InvalidInput(_("Please write a little more (at least %(n)d characters).") % {"n": ITEM_TEXT_MIN})
+    if len(text) > ITEM_TEXT_MAX:
+        raise InvalidInput(_("Please keep it under %(n)d characters.") % {"n": ITEM_TEXT_MAX})
+    theme_obj = None
+    if theme:
+        theme_obj = Theme.objects.filter(pk=theme, consultation_id=session.consultation_id).first()
+        if theme_obj is None:
+            raise InvalidInput(_("Unknown theme."))
+    challenge_ids = []
+    if kind == ItemKind.PROPOSAL and answers:
+        try:
+            answers = {int(a) for a in answers}
+        except (TypeError, ValueError):
+            raise UnknownItem from None
+        challenge_ids = list(
+            Item.objects.filter(pk__in=answers, session=session, kind=ItemKind.CHALLENGE).values_list("pk", flat=True)
+        )
+        if len(challenge_ids) != len(answers):
+            raise UnknownItem
+    flags = screen_text(text, set(getattr(settings, "MAJLIS_SCREEN_EXTRA_WORDS", ())))
+    status = ItemStatus.PENDING if session.premoderation or flags else ItemStatus.APPROVED
+    item = Item.objects.create(
+        session=session, kind=kind, text=text, original_text=text, author=participant, status=status,
+        flags=flags, theme=theme_obj,
+    )  # fmt: skip
+    if challenge_ids:
+        item.answers.set(challenge_ids)
+    _bump(session)
+    return item
+
+
+@transaction.atomic
+def item_moderate(*, item: Item, action: str, actor: User | None) -> Item:
+    """Approve or hide an item. Raises InvalidInput for another action."""
+    statuses = {"approve": ItemStatus.APPROVED, "hide": ItemStatus.HIDDEN}
+    if action not in statuses:
+        raise InvalidInput(_("Moderation actions are “approve” and “hide”."))
+    item = Item.objects.select_for_update().select_related("session__consultation").get(pk=item.pk)
+    if item.status == ItemStatus.MERGED:
+        raise InvalidInput(_("This item was merged into another; moderate that one."))
+    previous = item.status
+    item.status = statuses[action]
+    item.save(update_fields=["status"])
+    audit_record(actor=actor, action=f"item.{action}", target=item, city=item.session.consultation.city,
+                 data={"from": previous})  # fmt: skip
+    _bump(item.session)
+    return item
+
+
+@transaction.atomic
+def item_edit(*, item: Item, text: str, actor: User | None) -> Item:
+    """Correct an item's text (a typo); the change is logged and the text as submitted is kept."""
+    text = " ".join((text or "").split())
+    if not (ITEM_TEXT_MIN <= len(text) <= ITEM_TEXT_MAX):
+        raise InvalidInput(_("The text must have between %(min)d and %(max)d characters.")
+                           % {"min": ITEM_TEXT_MIN, "max": ITEM_TEXT_MAX})  # fmt: skip
+    item = Item.objects.select_for_update().select_related("session__consultation").get(pk=item.pk)
+    before = item.text
+    item.text = text
+    item.save(update_fields=["text"])
+    audit_record(actor=actor, action="item.edit", target=item, city=item.session.consultation.city,
+                 data={"before": before, "after": text})  # fmt: skip
+    _bump(item.session)
+    return item
+
+
+@transaction.atomic
+def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
+    """Merge a duplicate (source) into target, moving its ballots.
+
+    A participant who voted for both keeps one ballot on target with the points added up, capped at what one
+    item may receive (the points over the cap go back to the participant). Raises InvalidInput.
+    """
+    if source.pk == target.pk or source.session_id != target.session_id or source.kind != target.kind:
+        raise InvalidInput(_("Only two different items of the same kind and session can be merged."))
+    source = Item.objects.select_for_update().select_related("session__consultation").get(pk=source.pk)
+    target = Item.objects.select_for_update().get(pk=target.pk)
+    if ItemStatus.MERGED in (source.status, target.status):
+        raise InvalidInput(_("This item was already merged."))
+    session = source.session
+    cap = 1 if session.voting_method_for(source.kind) == VotingMethod.APPROVAL else session.dot_max_per_item
+    target_ballots = {b.participant_id: b for b in Ballot.objects.select_for_update().filter(item=target)}
+    for ballot in Ballot.objects.select_for_update().filter(item=source):
+        existing = target_ballots.get(ballot.participant_id)
+        if existing is None:
+            ballot.item = target
+            ballot.save(update_fields=["item", "updated_at"])
+        else:
+            existing.points = min(cap, existing.points + ballot.points)
+            existing.save(update_fields=["points", "updated_at"])
+            ballot.delete()
+    source_was_approved = source.status == ItemStatus.APPROVED
+    source.status = ItemStatus.MERGED
+    source.merged_into = target
+    source.save(update_fields=["status", "merged_into"])
+    if target.status != ItemStatus.APPROVED and source_was_approved:
+        target.status = ItemStatus.APPROVED
+        target.save(update_fields=["status"])
+    audit_record(actor=actor, action="item.merge", target=target, city=session.consultation.city,
+                 data={"merged": source.pk})  # fmt: skip
+    _bump(session)
+    return target
+
+
+# --- Ballots ----------------------------------------------------------------------------------------------
+
+
+class VoteResult(NamedTuple):
+    ballot: Ballot | None
+    changed: bool
+    created: bool
+
+
+def _lock_participant(participant: Participant) -> None:
+    """Lock the participant's row (parallel ballots of one person are checked one after the other).
+
+    The participant may be a bare Participant(pk=..., session_id=...) built from a signed token; its existence
+    is checked here. Raises UnknownParticipant.
+    """
+    found = Participant.objects.select_for_update().filter(pk=participant.pk, session_id=participant.session_id)
+    if not list(found.values_list("pk", flat=True)):
+        raise UnknownParticipant
+
+
+def _item_for_vote(participant: Participant, item_id: int) -> tuple[Session, Item]:
+    session = Session.objects.get(pk=participant.session_id)
+    if session.is_closed:
+        raise SessionClosed
+    try:
+        item = Item.objects.get(pk=int(item_id), session=session)
+    except (Item.DoesNotExist, TypeError, ValueError):
+        raise UnknownItem from None
+    if item.status != ItemStatus.APPROVED:
+        raise UnknownItem(_("This item is not open for votes."))
+    if session.voting_kind != item.kind:
+        raise WrongPhase(_("Voting on this kind of item is not open now."))
+    return session, item
+
+
+@transaction.atomic
+def vote_cast(*, participant: Participant, item_id: int, points: int = 1) -> VoteResult:
+    """Record or change the participant's ballot on an item. Returns (ballot, changed, created).
+
+    Approval voting takes exactly one point; dot voting 1..dot_max_per_item points on one item and at most
+    dot_points over all items of the kind being voted on. Casting the same ballot again changes nothing.
+    One ballot per participant and item is a database constraint; the participant's row is locked so that
+    parallel ballots of one person are checked one after the other.
+    Raises SessionClosed, WrongPhase, UnknownItem, UnknownParticipant, TooManyPoints, InvalidInput.
+    """
+    try:
+        points = int(points)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Points must be a whole number.")) from None
+    _lock_participant(participant)
+    session, item = _item_for_vote(participant, item_id)
+    if session.voting_method_for(item.kind) == VotingMethod.APPROVAL:
+        if points != 1:
+            raise TooManyPoints(_("Approval voting takes exactly one point per item."))
+    else:
+        if points < 1:
+            raise InvalidInput(_("Give at least one point, or withdraw your vote."))
+        if points > session.dot_max_per_item:
+            raise TooManyPoints(_("At most %(n)d points can go to one item.") % {"n": session.dot_max_per_item})
+        spent = (
+            Ballot.objects.filter(participant=participant, item__kind=item.kind)
+            .exclude(item=item)
+            .aggregate(total=Sum("points"))["total"]
+            or 0
+        )
+        if spent + points > session.dot_points:
+            raise TooManyPoints(_("You have %(left)d points left.") % {"left": max(0, session.dot_points - spent)})
+    created = False
+    ballot = Ballot.objects.filter(participant=participant, item=item).first()
+    if ballot is not None:
+        if ballot.points == points:
+            return VoteResult(ballot, False, False)
+        ballot.points = points
+        ballot.save(update_fields=["points", "updated_at"])
+    else:
+        try:
+            with transaction.atomic():
+                ballot = Ballot.objects.create(session=session, participant=participant, item=item, points=points)
+                created = True
+        except IntegrityError:
+            # A parallel request of the same participant won: keep one ballot, with these points.
+            ballot = Ballot.objects.get(participant=participant, item=item)
+            if ballot.points == points:
+                return VoteResult(ballot, False, False)
+            ballot.points = points
+            ballot.save(update_fields=["points", "updated_at"])
+    _bump(session)
+    return VoteResult(ballot, True, created)
+
+
+@transaction.atomic
+def vote_withdraw(*, participant: Participant, item_id: int) -> bool:
+    """Withdraw the participant's ballot on an item. Returns whether there was one to withdraw.
+
+    Raises SessionClosed, WrongPhase, UnknownItem.
+    """
+    _lock_participant(participant)
+    session, item = _item_for_vote(participant, item_id)
+    deleted, _details = Ballot.objects.filter(participant=participant, item=item).delete()
+    if deleted:
+        _bump(session)
+    return bool(deleted)

@@ -1,0 +1,183 @@
+"""Rate limits of what participants do: join, submit items, vote (docs/security.md).
+
+Counters live in Django's cache: Redis in production (settings.CACHES with REDIS_URL), so every worker shares
+them; the local-memory cache when embedded. Each limit is a fixed window ("<count>/<s|m|h>") counted with
+cache.add + cache.incr, which are atomic in both backends. A request over a limit is refused with 429, a
+translated {"detail", "code": "rate_limited"} and a Retry-After header (API), or a translated message (pages).
+
+Limits (settings.MAJLIS_RATE_LIMITS; switched off with MAJLIS_RATE_LIMITS=0):
+- join_address / join_session: joins of one session from one address / in all. One school's Wi-Fi is one
+  address for a whole room, so the per-address limit lets 500 people join within a minute.
+- submit_participant / submit_session: items submitted by one participant / in one session.
+- vote_participant / vote_session: ballots (cast or withdrawn) of one participant / in one session.
+A participant's limits key on the ids in its signed token, checked without a database query, so that the vote
+hot path stays free of queries; a request without a valid token is not counted (the view refuses it anyway).
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.throttling import BaseThrottle
+
+from .tokens import participant_claims
+
+PERIODS = {"s": 1, "m": 60, "h": 3600}
+CACHE_PREFIX = "majlis:rate"
+
+MESSAGE = _("Too many requests. Please wait %(seconds)s seconds and try again.")
+
+
+class RateLimited(Exception):
+    """A limit was reached. retry_after: seconds until the window ends."""
+
+    code = "rate_limited"
+    status_code = 429
+
+    def __init__(self, *, limit: str, retry_after: int):
+        self.limit = limit
+        self.retry_after = max(1, int(retry_after))
+        self.message = MESSAGE % {"seconds": self.retry_after}
+        super().__init__(f"{limit}: retry after {self.retry_after}s")
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    period: int  # seconds
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        """'600/m' -> Rate(600, 60). Raises ValueError for anything else."""
+        count, _, unit = text.strip().partition("/")
+        unit = unit.strip().lower()
+        if unit[:1] not in PERIODS or not count.strip().isdigit():
+            raise ValueError(f"rate {text!r}: expected '<count>/<s|m|h>'")
+        return cls(int(count), PERIODS[unit[:1]])
+
+
+def limits_enabled() -> bool:
+    return bool(getattr(settings, "MAJLIS_RATE_LIMITS_ENABLED", True))
+
+
+def rate_for(limit: str) -> Rate | None:
+    text = (getattr(settings, "MAJLIS_RATE_LIMITS", {}) or {}).get(limit)
+    return Rate.parse(text) if text else None
+
+
+def hit(limit: str, ident: str, *, now: float | None = None) -> None:
+    """Count one request against limit for ident; raise RateLimited once the window's count is exceeded."""
+    rate = rate_for(limit)
+    if rate is None:
+        return
+    now = time.time() if now is None else now
+    window = int(now // rate.period)
+    key = f"{CACHE_PREFIX}:{limit}:{ident}:{window}"
+    cache.add(key, 0, timeout=rate.period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: this request opens a new window
+        cache.add(key, 1, timeout=rate.period + 1)
+        count = 1
+    if count > rate.count:
+        raise RateLimited(limit=limit, retry_after=math.ceil((window + 1) * rate.period - now))
+
+
+def check_join(*, code: str, address: str) -> None:
+    """Before a join of the session with code from address. Raises RateLimited."""
+    if not limits_enabled():
+        return
+    code = (code or "").upper().replace("-", "")
+    hit("join_address", f"{code}:{address or '-'}")
+    hit("join_session", code)
+
+
+def check_submission(*, participant_id: int, session_id: int) -> None:
+    """Before a participant submits an item. Raises RateLimited."""
+    if not limits_enabled():
+        return
+    hit("submit_participant", str(participant_id))
+    hit("submit_session", str(session_id))
+
+
+def check_vote(*, participant_id: int, session_id: int) -> None:
+    """Before a participant casts or withdraws a ballot. Raises RateLimited."""
+    if not limits_enabled():
+        return
+    hit("vote_participant", str(participant_id))
+    hit("vote_session", str(session_id))
+
+
+async def acheck_vote(*, participant_id: int, session_id: int) -> None:
+    """check_vote for ASGI code that bypasses Django's views (a vote fast path). Raises RateLimited."""
+    await sync_to_async(check_vote, thread_sensitive=False)(participant_id=participant_id, session_id=session_id)
+
+
+def client_address(request) -> str:
+    """The caller's address as the ASGI/WSGI server reports it. Behind a proxy, the server must be told to
+    trust the proxy's X-Forwarded-For (uvicorn --proxy-headers --forwarded-allow-ips); the header itself is
+    never read here, so that a client cannot choose its own address (docs/operations.md)."""
+    return request.META.get("REMOTE_ADDR", "") or "-"
+
+
+# --- REST API ----------------------------------------------------------------------------------------------
+
+
+class RateLimitedError(exceptions.Throttled):
+    """429 with {"detail": "<translated>", "code": "rate_limited"}; DRF adds Retry-After from wait."""
+
+    default_code = "rate_limited"
+
+    def __init__(self, limited: RateLimited):
+        super().__init__(wait=limited.retry_after)
+        self.detail = {
+            "detail": exceptions.ErrorDetail(str(limited.message), code="rate_limited"),
+            "code": "rate_limited",
+        }
+
+
+def _claims(request) -> tuple[int, int] | None:
+    keyword, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if keyword.lower() != "participant" or not token.strip():
+        return None
+    return participant_claims(token.strip())
+
+
+class _ParticipantThrottle(BaseThrottle):
+    check = None
+
+    def allow_request(self, request, view):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        claims = _claims(request)
+        if claims is None:
+            return True  # not a participant: the view answers 401
+        try:
+            type(self).check(participant_id=claims[0], session_id=claims[1])
+        except RateLimited as limited:
+            raise RateLimitedError(limited) from None
+        return True
+
+
+class SubmissionThrottle(_ParticipantThrottle):
+    check = staticmethod(check_submission)
+
+
+class VoteThrottle(_ParticipantThrottle):
+    check = staticmethod(check_vote)
+
+
+class JoinThrottle(BaseThrottle):
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        try:
+            check_join(code=view.kwargs.get("code", ""), address=client_address(request))
+        except RateLimited as limited:
+            raise RateLimitedError(limited) from None
+        return True

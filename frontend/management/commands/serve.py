@@ -1,0 +1,55 @@
+"""Serve Majlis with uvicorn (HTTP and WebSocket), configured from HOST, PORT, WORKERS and REDIS_URL."""
+
+import os
+import shutil
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+def _workers() -> int:
+    raw = os.environ.get("WORKERS", "1") or "1"
+    try:
+        workers = int(raw)
+    except ValueError:
+        raise CommandError(f"WORKERS must be a whole number, not {raw!r}.") from None
+    if workers < 1:
+        raise CommandError("WORKERS must be at least 1.")
+    return workers
+
+
+class Command(BaseCommand):
+    help = "Serve the app with uvicorn (HTTP + WebSocket). Honours HOST, PORT, WORKERS, REDIS_URL, DATABASE_URL."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--check", action="store_true", help="Only check the environment, then exit.")
+
+    def handle(self, *args, check=False, **options):
+        workers = _workers()
+        if workers > 1 and not settings.REDIS_URL:
+            raise CommandError(
+                f"WORKERS={workers} needs REDIS_URL: the in-memory channel layer cannot span processes, so screens "
+                "connected to one worker would miss changes made through another. Set REDIS_URL=redis://host:6379/0, "
+                "or run with WORKERS=1."
+            )
+        if workers > 1 and "sqlite" in settings.DATABASES["default"]["ENGINE"]:
+            self.stderr.write(
+                self.style.WARNING("Several workers on SQLite work, but PostgreSQL (DATABASE_URL) is recommended.")
+            )
+        host = os.environ.get("HOST", "127.0.0.1")
+        port = os.environ.get("PORT", "8000")
+        if check:
+            return
+        uvicorn = shutil.which("uvicorn", path=os.path.dirname(sys.executable)) or "uvicorn"
+        argv = [
+            uvicorn, "config.asgi:application", "--host", host, "--port", str(port), "--workers", str(workers),
+            "--lifespan", "off", "--ws-max-size", "65536", "--timeout-keep-alive", "30",
+            "--ws-ping-interval", "20", "--no-server-header",
+            "--proxy-headers", "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        ]  # fmt: skip
+        if os.environ.get("LOG_LEVEL", "").lower() != "debug":
+            argv += ["--no-access-log"]
+        self.stdout.write(f"Serving Majlis on http://{host}:{port}/ with {workers} worker(s). Ctrl+C stops it.")
+        sys.stdout.flush()
+        os.execv(argv[0], argv) if os.path.isabs(argv[0]) else os.execvp(argv[0], argv)  # noqa: S606

@@ -1,0 +1,393 @@
+/* Majlis live pages: participant, facilitator console and projector (no build step, no library).
+   Every page works without this script (plain forms). With it, the page listens to the session's WebSocket,
+   renders each `state` message (ignoring older versions), reconnects with backoff and resynchronises from
+   the REST state. Participants' votes and submissions go through the REST API with their token. */
+(function () {
+  "use strict";
+  var root = document.getElementById("live");
+  if (!root || !("WebSocket" in window) || !window.fetch) return;
+
+  var mode = root.dataset.mode;
+  var code = root.dataset.code || "";
+  var token = root.dataset.token || "";
+  var api = root.dataset.api || "/api/v1/sessions/" + code;
+  var labelsEl = document.getElementById("live-labels");
+  var L = labelsEl ? JSON.parse(labelsEl.textContent) : {};
+  var ballotsEl = document.getElementById("live-ballots");
+  var ballots = ballotsEl ? JSON.parse(ballotsEl.textContent) : {};
+  var shown = parseInt(root.dataset.version, 10) || 0;
+  var phase = root.dataset.phase;
+  var statusEl = document.getElementById("live-status");
+  var connEl = document.getElementById("connection");
+  var lastState = null;
+  var KIND_OF_PHASE = { challenges: "challenge", challenge_voting: "challenge", proposals: "proposal",
+    proposal_voting: "proposal" };
+
+  // --- small helpers ------------------------------------------------------------------------------------
+  function $(id) { return document.getElementById(id); }
+  function el(tag, cls, text, auto) {
+    var node = document.createElement(tag);
+    if (auto) node.dir = "auto";
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+  function fmt(template, n) { return String(template || "%(n)s").replace("%(n)s", n); }
+  function say(message, isError) {
+    if (!statusEl) return;
+    statusEl.textContent = message || "";
+    statusEl.classList.toggle("is-error", !!isError);
+  }
+  function headers(json) {
+    var h = { "Accept": "application/json" };
+    if (json) h["Content-Type"] = "application/json";
+    if (token) h.Authorization = "Participant " + token;
+    var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (csrf) h["X-CSRFToken"] = csrf.value;
+    return h;
+  }
+  function call(method, path, body) {
+    return fetch(api + path, {
+      method: method, headers: headers(body !== undefined), credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) throw new Error(data.detail || response.statusText || String(response.status));
+        return data;
+      });
+    }, function () { throw new Error(L.offline || "offline"); });
+  }
+  function bars(items) {
+    var top = 0;
+    items = items.slice().sort(function (a, b) { return (b.votes || 0) - (a.votes || 0) || a.id - b.id; });
+    items.forEach(function (it) { top = Math.max(top, it.votes || 0); });
+    var list = el("ol", "bars");
+    items.forEach(function (it) {
+      var row = el("li", "bar-row");
+      row.appendChild(el("span", "bar-label", it.text, true));
+      var track = el("span", "bar-track");
+      track.setAttribute("aria-hidden", "true");
+      var fill = el("span", "bar-fill");
+      fill.style.setProperty("--pct", (top ? Math.round(100 * (it.votes || 0) / top) : 0) + "%");
+      track.appendChild(fill);
+      row.appendChild(track);
+      row.appendChild(el("span", "bar-value", it.votes === 1 && L.votes1 ? L.votes1 : fmt(L.votesN, it.votes || 0)));
+      list.appendChild(row);
+    });
+    return list;
+  }
+  function resultsInto(container, state, limit, kinds) {
+    container.textContent = "";
+    (kinds || ["challenge", "proposal"]).forEach(function (kind) {
+      var items = state.items.filter(function (it) { return it.kind === kind && it.status === "approved"; });
+      if (!items.length) return;
+      container.appendChild(el(mode === "projector" ? "h2" : "h3", null, L.kinds[kind]));
+      var list = bars(items);
+      while (limit && list.children.length > limit) list.removeChild(list.lastChild);
+      container.appendChild(list);
+    });
+  }
+
+  // --- the socket ---------------------------------------------------------------------------------------
+  var socket = null;
+  var attempts = 0;
+  function showConnection(up) {
+    if (!connEl) return;
+    connEl.hidden = false;
+    connEl.textContent = up ? (L.connected || "Live") : (L.reconnecting || "Reconnecting…");
+    connEl.classList.toggle("is-down", !up);
+  }
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + root.dataset.ws);
+    socket.onopen = function () {
+      var wasDown = attempts > 0;
+      attempts = 0;
+      showConnection(true);
+      if (token) socket.send(JSON.stringify({ type: "hello", token: token }));
+      if (wasDown) resync();
+    };
+    socket.onmessage = function (event) {
+      var message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      if (message.type === "state") apply(message);
+    };
+    socket.onclose = function (event) {
+      showConnection(false);
+      if (event.code === 4404) return; // the session no longer exists
+      attempts += 1;
+      var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts - 1, 5)));
+      setTimeout(connect, delay / 2 + Math.random() * delay / 2);
+    };
+  }
+  function resync() {
+    call("GET", "/state").then(function (state) { apply(state); }, function () { /* the socket retries */ });
+  }
+  function apply(state) {
+    if (!state || typeof state.version !== "number" || state.version < shown) return;
+    var newer = state.version > shown;
+    shown = state.version;
+    lastState = state;
+    var count = $("headcount");
+    if (count) count.textContent = state.participants;
+    if (mode === "participant") renderParticipant(state);
+    else if (mode === "projector") renderProjector(state);
+    else if (mode === "console" && newer) refreshConsole();
+  }
+
+  // --- participant ----------------------------------------------------------------------------------------
+  var draftKey = "majlis-draft-" + code;
+  var voteSignature = "";
+  function renderParticipant(state) {
+    if (state.phase !== phase) {
+      var area = document.querySelector(".submit-form textarea");
+      try { if (area && area.value.trim()) sessionStorage.setItem(draftKey, area.value); } catch (e) { /* private mode */ }
+      location.reload();
+      return;
+    }
+    var kindNow = KIND_OF_PHASE[state.phase];
+    var room = $("room-list");
+    if (room && kindNow) {
+      var roomItems = state.items.filter(function (it) { return it.kind === kindNow; });
+      room.textContent = "";
+      roomItems.forEach(function (it) { room.appendChild(el("li", null, it.text, true)); });
+      if (!roomItems.length) room.appendChild(el("li", "muted", L.nothingYet));
+    }
+    renderVotes(state);
+    var results = $("results");
+    if (results) {
+      results.hidden = !state.results_visible;
+      if (state.results_visible) resultsInto($("results-body"), state);
+    }
+  }
+  function voteItem(it) {
+    var method = root.dataset.votingMethod;
+    var mine = ballots[it.id] || 0;
+    var li = el("li", "vote-item" + (mine ? " is-mine" : ""));
+    li.id = "item-" + it.id;
+    li.dataset.item = it.id;
+    li.appendChild(el("p", "vote-text", it.text, true));
+    var form = el("form", "vote-form");
+    form.method = "post";
+    form.action = root.dataset.voteUrl;
+    var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (csrf) form.appendChild(csrf.cloneNode());
+    var hidden = el("input");
+    hidden.type = "hidden"; hidden.name = "item"; hidden.value = it.id;
+    form.appendChild(hidden);
+    if (method === "dot") {
+      var label = el("label", null, L.myPoints);
+      label.htmlFor = "points-" + it.id;
+      var input = el("input", "points-input");
+      input.type = "number"; input.name = "points"; input.id = "points-" + it.id; input.min = 0;
+      input.max = root.dataset.maxPerItem; input.value = mine; input.inputMode = "numeric";
+      var give = el("button", "button", L.give);
+      give.type = "submit";
+      form.appendChild(label); form.appendChild(input); form.appendChild(give);
+    } else {
+      if (mine) {
+        var withdraw = el("input");
+        withdraw.type = "hidden"; withdraw.name = "withdraw"; withdraw.value = "1";
+        form.appendChild(withdraw);
+      }
+      var toggle = el("button", "button vote-toggle" + (mine ? " is-on" : " button-secondary"), mine ? L.voted : L.vote);
+      toggle.type = "submit";
+      toggle.setAttribute("aria-pressed", mine ? "true" : "false");
+      form.appendChild(toggle);
+    }
+    li.appendChild(form);
+    return li;
+  }
+  function renderVotes(state, force) {
+    var list = $("vote-list");
+    var kind = root.dataset.votingKind;
+    if (!list || !kind) return;
+    var items = state.items.filter(function (it) { return it.kind === kind; });
+    var signature = items.map(function (it) { return it.id + ":" + it.text + ":" + (ballots[it.id] || 0); }).join("|");
+    if (signature === voteSignature && !force) return;
+    if (!force && list.contains(document.activeElement) && document.activeElement.type === "number") return;
+    voteSignature = signature;
+    list.textContent = "";
+    items.forEach(function (it) { list.appendChild(voteItem(it)); });
+    if (!items.length) list.appendChild(el("li", "muted", L.nothingToVote));
+  }
+  function refreshMine() {
+    return call("GET", "/me").then(function (me) {
+      ballots = {};
+      me.ballots.forEach(function (b) { ballots[b.item] = b.points; });
+      var left = $("points-left");
+      var kind = root.dataset.votingKind;
+      if (left && kind && me.points_left[kind] !== null) left.textContent = me.points_left[kind];
+      var mineItems = $("mine-items");
+      if (mineItems) {
+        mineItems.textContent = "";
+        me.items.forEach(function (it) {
+          var li = el("li");
+          li.appendChild(el("span", "badge status-" + it.status, L.statuses[it.status] || it.status));
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(el("span", null, it.text, true));
+          mineItems.appendChild(li);
+        });
+        if (!me.items.length) mineItems.appendChild(el("li", "muted", L.nothingWritten));
+      }
+      var mineVotes = $("mine-votes");
+      if (mineVotes) {
+        var texts = {};
+        (lastState ? lastState.items : []).forEach(function (it) { texts[it.id] = it.text; });
+        document.querySelectorAll("#vote-list .vote-item").forEach(function (li) {
+          texts[li.dataset.item] = texts[li.dataset.item] || li.querySelector(".vote-text").textContent;
+        });
+        mineVotes.textContent = "";
+        me.ballots.forEach(function (b) {
+          var li = el("li");
+          li.appendChild(el("span", null, texts[b.item] || "—", true));
+          li.appendChild(document.createTextNode(" · "));
+          li.appendChild(el("strong", null, b.points));
+          mineVotes.appendChild(li);
+        });
+        if (!me.ballots.length) mineVotes.appendChild(el("li", "muted", L.noVotes));
+      }
+    });
+  }
+  function onVote(event) {
+    var form = event.target.closest ? event.target.closest(".vote-form") : null;
+    if (!form) return;
+    event.preventDefault();
+    var li = form.closest(".vote-item");
+    var item = parseInt(form.querySelector("input[name=item]").value, 10);
+    var points = form.elements.points ? parseInt(form.elements.points.value, 10) : 1;
+    var withdraw = !!form.elements.withdraw || points === 0;
+    if (isNaN(points) || points < 0) { say(L.notSent + " " + L.choosePoints, true); return; }
+    var old = li.querySelector(".vote-error");
+    if (old) old.remove();
+    li.classList.add("is-sending");
+    var request = withdraw ? call("DELETE", "/votes/" + item) : call("POST", "/votes", { item: item, points: points });
+    request.then(function () {
+      if (withdraw) delete ballots[item]; else ballots[item] = points;
+      say(withdraw ? L.voteWithdrawn : L.voteCounted, false);
+      return refreshMine().catch(function () {});
+    }).then(function () {
+      if (lastState) renderVotes(lastState, true);
+      else li.classList.remove("is-sending");
+      var again = $("item-" + item);
+      var button = again && again.querySelector("button");
+      if (button) button.focus();
+    }, function (error) {
+      li.classList.remove("is-sending");
+      var message = L.notSent + " " + error.message;
+      var note = el("p", "vote-error", message);
+      note.setAttribute("role", "alert");
+      form.appendChild(note);
+      say(message, true);
+    });
+  }
+  function onSubmit(event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("submit-form")) return;
+    event.preventDefault();
+    var area = form.elements.text;
+    var answers = [];
+    form.querySelectorAll("input[name=answers]:checked").forEach(function (box) { answers.push(parseInt(box.value, 10)); });
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    call("POST", "/items", { kind: form.elements.kind.value, text: area.value, answers: answers }).then(function (item) {
+      area.value = "";
+      form.querySelectorAll("input[name=answers]:checked").forEach(function (box) { box.checked = false; });
+      try { sessionStorage.removeItem(draftKey); } catch (e) { /* private mode */ }
+      say(item.status === "pending" ? L.pending : L.sent, false);
+      refreshMine().catch(function () {});
+    }, function (error) {
+      say(L.notSubmitted + " " + error.message, true);
+      area.setAttribute("aria-invalid", "true");
+      area.focus();
+    }).then(function () { button.disabled = false; });
+  }
+  function startParticipant() {
+    var area = document.querySelector(".submit-form textarea");
+    try {
+      var draft = sessionStorage.getItem(draftKey);
+      if (area && draft && !area.value) area.value = draft;
+      sessionStorage.removeItem(draftKey);
+    } catch (e) { /* private mode */ }
+    document.addEventListener("submit", function (event) {
+      if (event.target.classList.contains("vote-form")) onVote(event);
+      else onSubmit(event);
+    });
+  }
+
+  // --- projector ------------------------------------------------------------------------------------------
+  function renderProjector(state) {
+    if (state.code && state.code !== code) { location.reload(); return; }
+    if (state.phase !== phase) {
+      phase = state.phase;
+      $("phase-name").textContent = L.phases[phase] || phase;
+      $("phase-instruction").textContent = L.instructions[phase] || "";
+    }
+    var locked = $("locked-note");
+    if (locked) locked.hidden = !state.locked;
+    var approved = state.items.filter(function (it) { return it.status === "approved"; });
+    var kind = KIND_OF_PHASE[phase];
+    if (!kind) kind = approved.some(function (it) { return it.kind === "proposal"; }) ? "proposal" : "challenge";
+    var results = $("projector-results");
+    var list = $("projector-items");
+    results.hidden = !state.results_visible;
+    list.hidden = !!state.results_visible;
+    if (state.results_visible) {
+      var bars = parseInt(root.dataset.bars || "6", 10);
+      var phaseKind = KIND_OF_PHASE[phase];
+      resultsInto(results, state, phaseKind ? bars : Math.floor(bars / 2), phaseKind ? [phaseKind] : null);
+      return;
+    }
+    var items = approved.filter(function (it) { return it.kind === kind; }).slice(-parseInt(root.dataset.items || "7", 10));
+    var wanted = {};
+    items.forEach(function (it) { wanted[it.id] = it; });
+    Array.prototype.slice.call(list.children).forEach(function (li) {
+      var it = wanted[li.dataset.item];
+      if (!it) list.removeChild(li);
+      else if (li.textContent !== it.text) li.textContent = it.text;
+    });
+    items.forEach(function (it) {
+      if (!list.querySelector('[data-item="' + it.id + '"]')) {
+        var li = el("li", null, it.text, true);
+        li.dataset.item = it.id;
+        list.appendChild(li);
+      }
+    });
+  }
+
+  // --- console: re-read the server-rendered page and swap the live part ---------------------------------
+  var refreshing = false;
+  var again = false;
+  function busyEditing(region) {
+    var active = document.activeElement;
+    if (active && region.contains(active) && /^(TEXTAREA|SELECT|INPUT)$/.test(active.tagName)) return true;
+    return Array.prototype.some.call(region.querySelectorAll("details[open] textarea"), function (area) {
+      return area.value !== area.defaultValue;
+    });
+  }
+  function refreshConsole() {
+    var region = $("console-live");
+    if (!region) return;
+    if (refreshing || busyEditing(region)) { again = true; return; }
+    refreshing = true;
+    fetch(location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("console-live");
+        if (fresh && !busyEditing(region)) region.innerHTML = fresh.innerHTML;
+      })
+      .catch(function () { /* the next change retries */ })
+      .then(function () {
+        setTimeout(function () {
+          refreshing = false;
+          if (again) { again = false; refreshConsole(); }
+        }, 1000);
+      });
+  }
+  document.addEventListener("focusout", function () {
+    if (mode === "console" && again && !refreshing) setTimeout(refreshConsole, 300);
+  });
+
+  if (mode === "participant") startParticipant();
+  connect();
+})();

@@ -1,0 +1,110 @@
+"""The ballot box: ballots sent over the API are committed in groups, each checked by the service."""
+
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from consultations import services
+from consultations.ballot_box import ballot_box
+from consultations.models import Ballot, Participant
+from consultations.tokens import participant_token
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def group_commit(settings):
+    settings.MAJLIS_BALLOT_GROUP_COMMIT = True
+
+
+@pytest.fixture
+def voting(city_a, facilitator):
+    consultation = services.consultation_create(city=city_a, title="Box", created_by=facilitator,
+                                                participants_may_be_minors=False)  # fmt: skip
+    session = services.session_create(consultation=consultation, title="Box", created_by=facilitator)
+    author = services.participant_join(code=session.join_code, consent=True)
+    services.session_set_phase(session=session, phase="challenges", actor=facilitator)
+    items = [services.item_submit(participant=author, kind="challenge", text=f"Item {i}") for i in range(2)]
+    services.session_set_phase(session=session, phase="challenge_voting", actor=facilitator)
+    return session, items
+
+
+def _client(participant):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Participant {participant_token(participant)}")
+    return client
+
+
+def _in_parallel(calls):
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = calls[i]()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_parallel_ballots_are_committed_in_fewer_groups_and_all_counted(voting):
+    session, items = voting
+    voters = [services.participant_join(code=session.join_code, consent=True) for _ in range(40)]
+    batches_before = ballot_box.batches
+    url = f"/api/v1/sessions/{session.join_code}/votes"
+    responses = _in_parallel([lambda p=p: _client(p).post(url, {"item": items[0].pk}, format="json") for p in voters])
+    assert [r.status_code for r in responses] == [201] * 40
+    assert Ballot.objects.filter(item=items[0]).count() == 40
+    assert 1 <= ballot_box.batches - batches_before <= 40
+
+
+def test_a_refused_ballot_does_not_spoil_the_others_in_its_group(voting, facilitator):
+    session, items = voting
+    services.item_moderate(item=items[1], action="hide", actor=facilitator)
+    voters = [services.participant_join(code=session.join_code, consent=True) for _ in range(20)]
+    url = f"/api/v1/sessions/{session.join_code}/votes"
+    calls = [
+        lambda p=p, i=i: _client(p).post(url, {"item": items[i % 2].pk}, format="json") for i, p in enumerate(voters)
+    ]
+    statuses = [r.status_code for r in _in_parallel(calls)]
+    assert statuses == [201 if i % 2 == 0 else 404 for i in range(20)]
+    assert Ballot.objects.filter(item=items[0]).count() == 10
+    assert not Ballot.objects.filter(item=items[1]).exists()
+
+
+def test_a_token_of_an_erased_participant_is_refused(voting):
+    session, items = voting
+    participant = services.participant_join(code=session.join_code, consent=True)
+    client = _client(participant)
+    Participant.objects.filter(pk=participant.pk).delete()
+    response = client.post(f"/api/v1/sessions/{session.join_code}/votes", {"item": items[0].pk}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "unknown_participant"
+
+
+def test_a_token_for_another_session_is_refused_before_any_write(voting, facilitator):
+    session, items = voting
+    other = services.session_create(consultation=session.consultation, title="Other", created_by=facilitator)
+    stranger = services.participant_join(code=other.join_code, consent=True)
+    response = _client(stranger).post(f"/api/v1/sessions/{session.join_code}/votes", {"item": items[0].pk},
+                                      format="json")  # fmt: skip
+    assert response.status_code == 403
+    assert not Ballot.objects.filter(participant=stranger).exists()
+
+
+def test_withdraw_goes_through_the_box_too(voting):
+    session, items = voting
+    participant = services.participant_join(code=session.join_code, consent=True)
+    client = _client(participant)
+    client.post(f"/api/v1/sessions/{session.join_code}/votes", {"item": items[0].pk}, format="json")
+    response = client.delete(f"/api/v1/sessions/{session.join_code}/votes/{items[0].pk}")
+    assert response.json() == {"item": items[0].pk, "withdrawn": True}
+    assert not Ballot.objects.exists()

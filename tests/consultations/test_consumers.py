@@ -1,0 +1,211 @@
+"""The WebSocket channel, with channels' WebsocketCommunicator against the real ASGI application."""
+
+import asyncio
+import json
+
+import pytest
+import pytest_asyncio
+from channels.db import database_sync_to_async as sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+
+from config.asgi import application
+from consultations import services
+from consultations.realtime import hub
+from consultations.tokens import participant_token
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def fresh_hub():
+    yield
+    await hub.stop()
+
+
+@sync_to_async
+def _setup(facilitator_obj, consultation, results_visible=True, n_items=2):
+    session = services.session_create(consultation=consultation, title="Live", created_by=facilitator_obj)
+    author = services.participant_join(code=session.join_code, consent=True)
+    services.session_set_phase(session=session, phase="challenges", actor=facilitator_obj)
+    items = [services.item_submit(participant=author, kind="challenge", text=f"Challenge {i}") for i in range(n_items)]
+    services.session_set_phase(session=session, phase="challenge_voting", actor=facilitator_obj)
+    services.session_show_results(session=session, visible=results_visible, actor=facilitator_obj)
+    session.refresh_from_db()
+    return session, items
+
+
+@sync_to_async
+def _join(session):
+    p = services.participant_join(code=session.join_code, consent=True)
+    return p, participant_token(p)
+
+
+@sync_to_async
+def _vote(participant, item):
+    return services.vote_cast(participant=participant, item_id=item.pk)
+
+
+async def _connect(session, headers=(ORIGIN,)):
+    communicator = WebsocketCommunicator(application, f"/ws/sessions/{session.join_code}/", headers=list(headers))
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def _until(communicator, predicate, timeout=5.0):
+    """Receive messages until one satisfies predicate; returns (that message, how many were received)."""
+    count = 0
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        message = json.loads(await communicator.receive_from(timeout=max(0.05, deadline - loop.time())))
+        count += 1
+        if predicate(message):
+            return message, count
+
+
+@pytest.fixture
+def consultation_obj(city_a, facilitator):
+    return services.consultation_create(
+        city=city_a, title="C", created_by=facilitator, participants_may_be_minors=False
+    )
+
+
+async def test_client_says_hello_with_token_and_gets_full_state(facilitator, consultation_obj):
+    session, items = await _setup(facilitator, consultation_obj)
+    _, token = await _join(session)
+    ws, connected, _ = await _connect(session)
+    assert connected
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": token}))
+    state, _ = await _until(ws, lambda m: m["type"] == "state")
+    assert set(state) >= {"type", "version", "phase", "participants", "items"}
+    assert state["phase"] == "challenge_voting" and state["participants"] == 2
+    assert [i["id"] for i in state["items"]] == [i.pk for i in items]
+    await ws.disconnect()
+
+
+async def test_bad_token_is_closed_with_4401(facilitator, consultation_obj):
+    session, _ = await _setup(facilitator, consultation_obj)
+    ws, _connected, _ = await _connect(session)
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": "forged"}))
+    error = json.loads(await ws.receive_from())
+    assert error["type"] == "error" and "version" in error
+    assert (await ws.receive_output())["code"] == 4401
+
+
+async def test_foreign_origin_is_refused(facilitator, consultation_obj):
+    session, _ = await _setup(facilitator, consultation_obj)
+    _, connected, _ = await _connect(session, headers=[(b"origin", b"https://evil.example.com")])
+    assert not connected
+
+
+async def test_unknown_session_is_refused(db):
+    communicator = WebsocketCommunicator(application, "/ws/sessions/AAAAAA/", headers=[ORIGIN])
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_a_vote_reaches_the_screen_with_a_higher_version(facilitator, consultation_obj):
+    session, items = await _setup(facilitator, consultation_obj)
+    voter, token = await _join(session)
+    ws, _, _ = await _connect(session)
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": token}))
+    first, _ = await _until(ws, lambda m: m["type"] == "state")
+    await _vote(voter, items[0])
+    updated, _ = await _until(ws, lambda m: m["type"] == "state" and m["items"][0]["votes"] == 1)
+    assert updated["version"] > first["version"]
+    await ws.disconnect()
+
+
+async def test_a_burst_of_votes_is_coalesced_and_the_final_state_counts_them_all(facilitator, consultation_obj):
+    session, items = await _setup(facilitator, consultation_obj)
+    voters = [await _join(session) for _ in range(30)]
+    ws, _, _ = await _connect(session)
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": voters[0][1]}))
+    await _until(ws, lambda m: m["type"] == "state")
+    reads_before = hub.reads
+    for participant, _ in voters:
+        await _vote(participant, items[1])
+    _final, received = await _until(ws, lambda m: m["type"] == "state" and m["items"][1]["votes"] == 30)
+    assert received < 30  # coalesced: fewer states than votes
+    assert hub.reads - reads_before < 30
+    await ws.disconnect()
+
+
+async def test_oversized_message_closes_the_socket(facilitator, consultation_obj):
+    session, _ = await _setup(facilitator, consultation_obj)
+    ws, _, _ = await _connect(session)
+    await ws.send_to(text_data="x" * 5000)
+    assert (await ws.receive_output())["code"] == 1009
+
+
+async def test_flooding_client_is_cut_off(facilitator, consultation_obj):
+    session, _ = await _setup(facilitator, consultation_obj)
+    _, token = await _join(session)
+    ws, _, _ = await _connect(session)
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": token}))
+    closed = None
+    for _ in range(40):
+        await ws.send_to(text_data=json.dumps({"type": "ping"}))
+    for _ in range(80):
+        output = await ws.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            closed = output
+            break
+    assert closed is not None and closed["code"] == 1008
+
+
+async def test_staff_browser_is_recognised_by_its_cookie_and_sees_pending_items(facilitator, consultation_obj):
+    from django.test import Client
+
+    session, _ = await _setup(facilitator, consultation_obj)
+
+    @sync_to_async
+    def login_and_submit():
+        client = Client()
+        client.force_login(facilitator)
+        services.session_configure(session=session, actor=facilitator, premoderation=True)
+        services.session_set_phase(session=session, phase="challenges", actor=facilitator)
+        author = services.participant_join(code=session.join_code, consent=True)
+        services.item_submit(participant=author, kind="challenge", text="Waiting for a facilitator")
+        return client.cookies["sessionid"].value
+
+    cookie = await login_and_submit()
+    ws, connected, _ = await _connect(session, headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())])
+    assert connected
+    state, _ = await _until(ws, lambda m: m["type"] == "state")
+    assert "pending" in {i["status"] for i in state["items"]}
+    assert all(i["votes"] is not None for i in state["items"])
+    await ws.disconnect()
+
+
+async def test_client_without_origin_may_connect_and_authenticate_with_hello(facilitator, consultation_obj):
+    session, _ = await _setup(facilitator, consultation_obj)
+    _, token = await _join(session)
+    ws, connected, _ = await _connect(session, headers=[])
+    assert connected
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": token}))
+    state, _ = await _until(ws, lambda m: m["type"] == "state")
+    assert state["version"] >= 1
+    await ws.disconnect()
+
+
+async def test_unauthenticated_client_gets_no_state_until_hello(facilitator, consultation_obj):
+    session, _ = await _setup(facilitator, consultation_obj)
+    ws, connected, _ = await _connect(session, headers=[])
+    assert connected
+    await ws.send_to(text_data=json.dumps({"type": "ping"}))
+    pong = json.loads(await ws.receive_from())
+    assert pong == {"type": "pong", "version": 0}
+    await ws.disconnect()
+
+
+async def test_the_first_http_request_starts_the_hub_so_changes_are_coalesced_on_the_loop(db):
+    from channels.testing.http import HttpCommunicator
+
+    await hub.stop()
+    communicator = HttpCommunicator(application, "GET", "/healthz", headers=[(b"host", b"testserver")])
+    response = await communicator.get_response()
+    assert response["status"] == 200
+    assert hub.loop is asyncio.get_running_loop() and hub.tasks

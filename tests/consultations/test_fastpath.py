@@ -1,0 +1,127 @@
+"""The vote fast path answers exactly like the DRF views it shadows (docs/api.md is the contract)."""
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing.http import HttpCommunicator
+from rest_framework.test import APIClient
+
+from config.asgi import application
+from consultations import services
+from consultations.models import Ballot
+from consultations.tokens import participant_token
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest.fixture(params=[True, False], ids=["group-commit", "direct"])
+def box(request, settings):
+    settings.MAJLIS_BALLOT_GROUP_COMMIT = request.param
+    settings.MAJLIS_VOTE_FAST_PATH = True
+
+
+@database_sync_to_async
+def _world(city_a, facilitator):
+    consultation = services.consultation_create(city=city_a, title="Fast", created_by=facilitator,
+                                                participants_may_be_minors=False)  # fmt: skip
+    session = services.session_create(consultation=consultation, title="Fast", created_by=facilitator)
+    author = services.participant_join(code=session.join_code, consent=True)
+    services.session_set_phase(session=session, phase="challenges", actor=facilitator)
+    item = services.item_submit(participant=author, kind="challenge", text="Fast item")
+    services.session_set_phase(session=session, phase="challenge_voting", actor=facilitator)
+    other = services.session_create(consultation=consultation, title="Other", created_by=facilitator)
+    stranger = services.participant_join(code=other.join_code, consent=True)
+    return session, item, stranger
+
+
+@database_sync_to_async
+def _join(session):
+    return participant_token(services.participant_join(code=session.join_code, consent=True))
+
+
+async def _asgi(method, path, token=None, body=None, language="en"):
+    headers = [(b"host", b"testserver"), (b"accept-language", language.encode())]
+    if token:
+        headers.append((b"authorization", token.encode()))
+    raw = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else (body or b"")
+    if raw:
+        headers.append((b"content-type", b"application/json"))
+    response = await HttpCommunicator(application, method, path, body=raw, headers=headers).get_response()
+    return response["status"], json.loads(response["body"] or b"null")
+
+
+@database_sync_to_async
+def _drf(method, path, token=None, body=None, language="en"):
+    client = APIClient()
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=token)
+    call = getattr(client, method.lower())
+    kwargs = {"HTTP_ACCEPT_LANGUAGE": language}
+    if isinstance(body, bytes):
+        response = call(path, body, content_type="application/json", **kwargs)
+    else:
+        response = call(path, body, format="json", **kwargs) if body is not None else call(path, **kwargs)
+    return response.status_code, response.json()
+
+
+@database_sync_to_async
+def _ballots(item):
+    return list(Ballot.objects.filter(item=item).values_list("participant_id", "points"))
+
+
+async def test_votes_through_the_fast_path_follow_the_contract(box, city_a, facilitator):
+    session, item, _ = await _world(city_a, facilitator)
+    token = f"Participant {await _join(session)}"
+    url = f"/api/v1/sessions/{session.join_code}/votes"
+    assert await _asgi("POST", url, token, {"item": item.pk}) == (201, {"item": item.pk, "points": 1, "changed": True})
+    assert await _asgi("POST", url, token, {"item": item.pk, "points": 1}) == (
+        200, {"item": item.pk, "points": 1, "changed": False},
+    )  # fmt: skip
+    assert len(await _ballots(item)) == 1
+    assert await _asgi("DELETE", f"{url}/{item.pk}", token) == (200, {"item": item.pk, "withdrawn": True})
+    assert await _ballots(item) == []
+
+
+async def test_fast_path_and_drf_view_give_the_same_answers(box, city_a, facilitator):
+    session, item, stranger = await _world(city_a, facilitator)
+    url = f"/api/v1/sessions/{session.join_code}/votes"
+    stranger_token = f"Participant {participant_token(stranger)}"
+    cases = [
+        ("no credentials", None, {"item": item.pk}, "en"),
+        ("forged token", "Participant forged", {"item": item.pk}, "en"),
+        ("other session", stranger_token, {"item": item.pk}, "en"),
+        ("unknown item", "JOIN", {"item": 999999}, "en"),
+        ("item not integer", "JOIN", {"item": "x"}, "en"),
+        ("item missing", "JOIN", {"points": 1}, "fr"),
+        ("item null", "JOIN", {"item": None}, "en"),
+        ("too many points", "JOIN", {"item": item.pk, "points": 3}, "ar"),
+    ]
+    for name, token, body, language in cases:
+        if token == "JOIN":
+            token = f"Participant {await _join(session)}"
+        fast = await _asgi("POST", url, token, body, language)
+        drf = await _drf("POST", url, token, body, language)
+        assert fast[0] == drf[0], name
+        assert fast[1].get("code") == drf[1].get("code"), name
+        assert fast[1]["detail"] == drf[1]["detail"], name
+    assert await _ballots(item) == []
+    missing = "/api/v1/sessions/AAAAAA/votes"
+    token = f"Participant {await _join(session)}"
+    assert (await _asgi("POST", missing, token, {"item": item.pk}))[0] == (await _drf("POST", missing, token,
+                                                                                     {"item": item.pk}))[0]  # fmt: skip
+
+
+async def test_malformed_json_is_a_400(box, city_a, facilitator):
+    session, item, _ = await _world(city_a, facilitator)
+    token = f"Participant {await _join(session)}"
+    status, body = await _asgi("POST", f"/api/v1/sessions/{session.join_code}/votes", token, b"{not json")
+    assert status == 400 and body["detail"]
+    assert await _ballots(item) == []
+
+
+async def test_other_paths_still_go_through_django(box, city_a, facilitator):
+    session, _, _ = await _world(city_a, facilitator)
+    token = f"Participant {await _join(session)}"
+    status, body = await _asgi("GET", f"/api/v1/sessions/{session.join_code}/state", token)
+    assert status == 200 and body["phase"] == "challenge_voting"
