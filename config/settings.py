@@ -311,7 +311,7 @@ MAJLIS_REALTIME_TICK = float(os.environ.get("MAJLIS_REALTIME_TICK", "0.1"))
 # Ballots sent over the API are committed in groups by one writer thread per process (consultations/ballot_box.py).
 MAJLIS_BALLOT_GROUP_COMMIT = env_bool("MAJLIS_BALLOT_GROUP_COMMIT", True)
 # Votes are served straight from ASGI, past Django's middleware and DRF (consultations/fastpath.py).
-MAJLIS_VOTE_FAST_PATH = env_bool("MAJLIS_VOTE_FAST_PATH", False)  # off until it applies the vote rate limits
+MAJLIS_VOTE_FAST_PATH = env_bool("MAJLIS_VOTE_FAST_PATH", True)  # consultations/fastpath.py
 # How long a session's participant records (profile answers, ballots) are kept before only totals remain.
 # Stated to participants on the consent page; the retention command that enforces it is part of hardening.
 MAJLIS_PARTICIPANT_RETENTION_MONTHS = int(os.environ.get("MAJLIS_PARTICIPANT_RETENTION_MONTHS", "24"))

@@ -7,7 +7,8 @@ CPU); here it costs a JSON parse, an HMAC check of the participant token and a p
 rules are the same code: `services.vote_cast` / `vote_withdraw` run in the ballot box's group commit, and the
 requests, answers and errors are exactly those of the DRF views in consultations/api/views.py, which stay the
 documented operation (OpenAPI) and serve every other path. tests/consultations/test_fastpath.py checks that both
-answer alike. Turned off with MAJLIS_VOTE_FAST_PATH=0.
+answer alike, rate limits included (throttles.acheck_vote, as VoteThrottle in the view). On by default;
+turned off with MAJLIS_VOTE_FAST_PATH=0.
 """
 
 import asyncio
@@ -17,11 +18,12 @@ from types import SimpleNamespace
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils import translation
 from django.utils.translation import gettext
 from rest_framework import exceptions
 
-from . import services
+from . import services, throttles
 from .api.views import PARTICIPANT_KEYWORD
 from .ballot_box import ballot_box
 from .errors import SessionError
@@ -47,8 +49,12 @@ class VoteFastPath:
     async def _handle(self, scope, receive, send, code, item):
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         with translation.override(_language(headers)):
+            extra_headers = []
             try:
                 status, body = await self._vote(headers, receive, code, item)
+            except throttles.RateLimited as limited:  # as throttles.RateLimitedError answers in the DRF view
+                status, body = limited.status_code, {"detail": str(limited.message), "code": limited.code}
+                extra_headers.append((b"retry-after", str(limited.retry_after).encode()))
             except SessionError as exc:
                 status, body = exc.status_code, {"detail": str(exc.message), "code": exc.code}
             except _ValidationError as exc:
@@ -66,6 +72,7 @@ class VoteFastPath:
         ]
         if status == 401:
             response_headers.append((b"www-authenticate", b"Participant"))
+        response_headers.extend(extra_headers)
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": payload})
 
@@ -76,7 +83,8 @@ class VoteFastPath:
         if claims is None:
             raise exceptions.NotAuthenticated()
         participant_id, session_id = claims
-        code_session = await sync_to_async(services.session_id_for_code, thread_sensitive=False)(code)
+        await throttles.acheck_vote(participant_id=participant_id, session_id=session_id)  # DRF: VoteThrottle
+        code_session = await _in_thread(services.session_id_for_code, code)
         if code_session != session_id:
             raise exceptions.PermissionDenied()
         participant = Participant(pk=participant_id, session_id=session_id)
@@ -95,7 +103,23 @@ class VoteFastPath:
 async def _in_ballot_box(fn, **kwargs):
     if ballot_box.enabled:
         return await asyncio.wrap_future(ballot_box.submit(fn, **kwargs))
-    return await sync_to_async(fn, thread_sensitive=False)(**kwargs)
+    return await _in_thread(fn, **kwargs)
+
+
+async def _in_thread(fn, /, *args, **kwargs):
+    """Run fn in a worker thread and give its database connection back, as Django does at a request's end.
+
+    The worker threads outlive the request: a connection left open there would hold a PostgreSQL backend (or a
+    pool slot) until the thread dies.
+    """
+
+    def call():
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return await sync_to_async(call, thread_sensitive=False)()
 
 
 async def _read_body(receive) -> bytes:

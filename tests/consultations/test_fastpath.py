@@ -47,7 +47,9 @@ async def _asgi(method, path, token=None, body=None, language="en"):
     raw = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else (body or b"")
     if raw:
         headers.append((b"content-type", b"application/json"))
-    response = await HttpCommunicator(application, method, path, body=raw, headers=headers).get_response()
+    communicator = HttpCommunicator(application, method, path, body=raw, headers=headers)
+    response = await communicator.get_response()
+    await communicator.wait()  # let Django finish the request (request_finished closes its database connection)
     return response["status"], json.loads(response["body"] or b"null")
 
 
@@ -125,3 +127,27 @@ async def test_other_paths_still_go_through_django(box, city_a, facilitator):
     token = f"Participant {await _join(session)}"
     status, body = await _asgi("GET", f"/api/v1/sessions/{session.join_code}/state", token)
     assert status == 200 and body["phase"] == "challenge_voting"
+
+
+async def test_the_fast_path_applies_the_vote_rate_limits_like_the_view(box, settings, city_a, facilitator):
+    settings.MAJLIS_RATE_LIMITS_ENABLED = True
+    settings.MAJLIS_RATE_LIMITS = {**settings.MAJLIS_RATE_LIMITS, "vote_participant": "2/m"}
+    session, item, _ = await _world(city_a, facilitator)
+    url = f"/api/v1/sessions/{session.join_code}/votes"
+    fast_token, drf_token = f"Participant {await _join(session)}", f"Participant {await _join(session)}"
+    for _ in range(2):
+        assert (await _asgi("POST", url, fast_token, {"item": item.pk}))[0] in (200, 201)
+        assert (await _drf("POST", url, drf_token, {"item": item.pk}))[0] in (200, 201)
+    communicator = HttpCommunicator(
+        application, "POST", url, body=json.dumps({"item": item.pk, "points": 0}).encode(),
+        headers=[(b"host", b"testserver"), (b"accept-language", b"fr"), (b"authorization", fast_token.encode()),
+                 (b"content-type", b"application/json")],
+    )  # fmt: skip
+    response = await communicator.get_response()
+    await communicator.wait()
+    drf = await _drf("POST", url, drf_token, {"item": item.pk, "points": 0}, "fr")
+    assert response["status"] == drf[0] == 429
+    assert json.loads(response["body"]) == drf[1]
+    assert drf[1]["code"] == "rate_limited" and "Too many" not in drf[1]["detail"]  # in French
+    assert int(dict(response["headers"])[b"retry-after"]) >= 1
+    assert len(await _ballots(item)) == 2  # the refused withdrawals changed nothing
