@@ -13,8 +13,11 @@ import random
 import resource
 import time
 
-import httpx
+from urllib.parse import urlsplit
+
 from websockets.asyncio.client import connect
+
+from .rawhttp import Pool
 
 CONNECT_CONCURRENCY = 64  # handshakes in flight per client process
 
@@ -78,7 +81,7 @@ class Worker:
         not_reading = set(cfg.get("not_reading", []))
         self.clients = [Client(i, items[i % len(items)], reading=i not in not_reading) for i in indices]
         self.rng = rng
-        self.http: httpx.AsyncClient | None = None
+        self.http: Pool | None = None
 
     async def join_one(self, client: Client, gate: asyncio.Semaphore) -> None:
         cfg = self.cfg
@@ -86,8 +89,9 @@ class Worker:
             t0 = time.monotonic()
             try:
                 if cfg["mode"] == "app":
-                    r = await self.http.post(f"/api/v1/sessions/{cfg['code']}/join", json={"consent": True})
-                    r.raise_for_status()
+                    r = await self.http.request("POST", f"/api/v1/sessions/{cfg['code']}/join", {"consent": True})
+                    if r.status != 201:
+                        raise RuntimeError(f"join answered {r.status}: {r.body[:200]!r}")
                     client.token = r.json()["token"]
                 client.join_s = time.monotonic() - t0
                 client.ws = await connect(
@@ -112,12 +116,16 @@ class Worker:
         client.t_sent = time.monotonic()
         try:
             if self.cfg["mode"] == "app":
-                r = await self.http.post(
+                r = await self.http.request(
+                    "POST",
                     f"/api/v1/sessions/{self.cfg['code']}/votes",
-                    json={"item": client.item},
-                    headers={"Authorization": f"Participant {client.token}"},
+                    {"item": client.item},
+                    {"Authorization": f"Participant {client.token}"},
                 )
-                client.status = r.status_code
+                client.status = r.status
+                if r.status not in (200, 201):
+                    client.error = f"vote answered {r.status}: {r.body[:200]!r}"
+                    return
             else:
                 client.ack = asyncio.get_running_loop().create_future()
                 await client.ws.send(json.dumps({"type": "vote", "item": client.item, "client": client.index}))
@@ -139,9 +147,9 @@ class Worker:
 
     async def run(self, conn) -> None:
         loop = asyncio.get_running_loop()
-        limits = httpx.Limits(max_connections=self.cfg.get("http_connections", 64), max_keepalive_connections=64)
-        async with httpx.AsyncClient(base_url=self.cfg["http_url"], limits=limits, timeout=60) as http:
-            self.http = http
+        url = urlsplit(self.cfg["http_url"])
+        self.http = Pool(url.hostname, url.port, size=self.cfg.get("http_connections", 64))
+        try:
             while True:
                 command = await loop.run_in_executor(None, conn.recv)
                 if command[0] == "join":
@@ -165,6 +173,8 @@ class Worker:
                             await c.ws.close()
                     conn.send(("stopped",))
                     return
+        finally:
+            await self.http.close()
 
     @staticmethod
     def record(c: Client) -> dict:

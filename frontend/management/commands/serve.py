@@ -45,7 +45,9 @@ class Command(BaseCommand):
         argv = [
             uvicorn, "config.asgi:application", "--host", host, "--port", str(port), "--workers", str(workers),
             "--lifespan", "off", "--ws-max-size", "65536", "--timeout-keep-alive", "30",
-            "--ws-ping-interval", "20", "--no-server-header",
+            "--ws-ping-interval", "20", "--no-server-header", "--backlog", os.environ.get("BACKLOG", "4096"),
+            # Compression costs each socket ~300 KB of zlib state on the server for state messages of a few KB.
+            "--ws-per-message-deflate", os.environ.get("WS_DEFLATE", "false"),
             "--proxy-headers", "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]  # fmt: skip
         if os.environ.get("LOG_LEVEL", "").lower() != "debug":
