@@ -4,6 +4,7 @@ Each write that a screen can see bumps the session's `version` in the same trans
 tells the real-time channel (realtime.session_changed). The database is the only truth.
 """
 
+import copy
 import secrets
 from collections.abc import Iterable
 from functools import lru_cache
@@ -25,6 +26,7 @@ from .errors import (
     JoinRefused,
     RoomFull,
     SessionClosed,
+    SessionError,
     SessionNotFound,
     TooManyPoints,
     UnknownItem,
@@ -602,6 +604,115 @@ def vote_cast(*, participant: Participant, item_id: int, points: int = 1) -> Vot
             ballot.save(update_fields=["points", "updated_at"])
     _bump(session)
     return VoteResult(ballot, True, created)
+
+
+def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
+    """vote_cast for a group of requests in one transaction, with a handful of queries instead of six each.
+
+    The ballot box (ballot_box.py) hands each group commit's run of ballots here. requests are vote_cast's
+    keyword arguments, in arrival order; the result at each position is what vote_cast would have returned or
+    raised had the requests run one after the other (tests/consultations/test_vote_many.py checks this on
+    random sequences). Must run inside a transaction: the participants' rows stay locked until it commits.
+    """
+    results: list[VoteResult | Exception | None] = [None] * len(requests)
+    wanted: list[tuple[int, Participant, int | None, int]] = []
+    for index, request in enumerate(requests):
+        try:
+            points = int(request.get("points", 1))
+        except (TypeError, ValueError):
+            results[index] = InvalidInput(_("Points must be a whole number."))
+            continue
+        try:
+            item_id = int(request["item_id"])
+        except (TypeError, ValueError):
+            item_id = None  # UnknownItem, once the participant and the session are checked
+        wanted.append((index, request["participant"], item_id, points))
+    if not wanted:
+        return results
+    participant_ids = {p.pk for _, p, _, _ in wanted}
+    found = set(
+        Participant.objects.select_for_update()
+        .filter(pk__in=participant_ids)
+        .order_by("pk")
+        .values_list("pk", "session_id")
+    )
+    sessions = Session.objects.in_bulk({p.session_id for _, p, _, _ in wanted})
+    items = Item.objects.in_bulk({item_id for _, _, item_id, _ in wanted if item_id is not None})
+    held: dict[int, dict[int, Ballot]] = {}  # participant -> item -> ballot, all their ballots
+    for ballot in Ballot.objects.filter(participant_id__in=participant_ids):
+        held.setdefault(ballot.participant_id, {})[ballot.item_id] = ballot
+    created: dict[tuple[int, int], Ballot] = {}
+    changed: dict[tuple[int, int], Ballot] = {}
+    answers: list[tuple[int, Ballot, int, bool, bool]] = []
+    bumped: set[int] = set()
+    for index, participant, item_id, points in wanted:
+        mine = held.setdefault(participant.pk, {})
+        try:
+            if (participant.pk, participant.session_id) not in found:
+                raise UnknownParticipant
+            session = sessions[participant.session_id]
+            if session.is_closed:
+                raise SessionClosed
+            item = items.get(item_id) if item_id is not None else None
+            if item is None or item.session_id != session.pk:
+                raise UnknownItem
+            if item.status != ItemStatus.APPROVED:
+                raise UnknownItem(_("This item is not open for votes."))
+            if session.voting_kind != item.kind:
+                raise WrongPhase(_("Voting on this kind of item is not open now."))
+            if session.voting_method_for(item.kind) == VotingMethod.APPROVAL:
+                if points != 1:
+                    raise TooManyPoints(_("Approval voting takes exactly one point per item."))
+            else:
+                if points < 1:
+                    raise InvalidInput(_("Give at least one point, or withdraw your vote."))
+                if points > session.dot_max_per_item:
+                    raise TooManyPoints(_("At most %(n)d points can go to one item.") % {"n": session.dot_max_per_item})
+                spent = sum(
+                    b.points for other, b in mine.items() if other != item.pk and _item_kind(items, other) == item.kind
+                )
+                if spent + points > session.dot_points:
+                    left = max(0, session.dot_points - spent)
+                    raise TooManyPoints(_("You have %(left)d points left.") % {"left": left})
+        except SessionError as exc:
+            results[index] = exc
+            continue
+        key = (participant.pk, item.pk)
+        ballot = mine.get(item.pk)
+        if ballot is not None and ballot.points == points:
+            answers.append((index, ballot, points, False, False))
+            continue
+        if ballot is None:
+            ballot = Ballot(session=session, participant_id=participant.pk, item=item, points=points)
+            mine[item.pk] = created[key] = ballot
+            answers.append((index, ballot, points, True, True))
+        else:
+            ballot.points = points
+            if key not in created:
+                changed[key] = ballot
+            answers.append((index, ballot, points, True, False))
+        bumped.add(session.pk)
+    if created:
+        Ballot.objects.bulk_create(created.values())
+    if changed:
+        now = timezone.now()
+        for ballot in changed.values():
+            ballot.updated_at = now
+        Ballot.objects.bulk_update(changed.values(), ["points", "updated_at"])
+    for session_id in sorted(bumped):
+        _bump(sessions[session_id])
+    for index, ballot, points, was_changed, was_created in answers:
+        # Each answer shows the ballot as this request left it (a later request of the group may change it).
+        answer = copy.copy(ballot)
+        answer.points = points
+        results[index] = VoteResult(answer, was_changed, was_created)
+    return results
+
+
+def _item_kind(items: dict[int, Item], item_id: int) -> str:
+    if item_id not in items:  # an item voted on before this group: read it once
+        items[item_id] = Item.objects.only("kind", "session_id").get(pk=item_id)
+    return items[item_id].kind
 
 
 @transaction.atomic
