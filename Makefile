@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: run test lint setup messages makemessages bench clean serve browser
+.PHONY: run test lint setup messages makemessages bench bench-smoke clean serve browser
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,25 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Benchmarks (docs/benchmarks.md): one JSON line per scenario, the app beside a bare-websockets reference.
+# The PostgreSQL scenarios need the local PostgreSQL and Redis (DATABASE_URL/REDIS_URL are made by the harness).
+BENCH_OUT ?= bench/results/$(shell date +%Y%m%d-%H%M%S).jsonl
+bench: setup
+	mkdir -p bench/results
+	$(PY) -m bench.run --backend sqlite --scenario burst --participants 200 | tee -a $(BENCH_OUT)
+	$(PY) -m bench.run --backend sqlite --scenario burst --participants 1000 | tee -a $(BENCH_OUT)
+	$(PY) -m bench.run --backend postgres --scenario burst --participants 1000 | tee -a $(BENCH_OUT)
+	$(PY) -m bench.run --backend postgres --scenario burst --participants 2000 | tee -a $(BENCH_OUT)
+	$(PY) -m bench.run --backend postgres --scenario joinstorm --participants 2000 | tee -a $(BENCH_OUT)
+	$(PY) -m bench.run --backend postgres --scenario slowreaders --participants 1000 | tee -a $(BENCH_OUT)
+	$(PY) -m bench.run --backend postgres --scenario sustained --participants 6000 --rate 1000 --items 10 | tee -a $(BENCH_OUT)
+	$(PY) -m bench.export_bench --backend postgres | tee -a $(BENCH_OUT)
+	$(PY) -m bench.export_bench --backend sqlite | tee -a $(BENCH_OUT)
+
+# CI: a room of 100 on the embedded default; fails on a lost or doubled ballot or a screen without the final state.
+bench-smoke: setup
+	$(PY) -m bench.run --backend sqlite --scenario burst --participants 100 --strict
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3*

@@ -1,37 +1,139 @@
 """Pluggable exports: exporters declare identifier, name, permission and formats; one piece renders tables.
 
-An exporter subclasses ``BaseExporter`` and implements ``tables(city, options)`` yielding
-``(title, DataFrame-or-list-of-dicts)``. ``render(exporter, ...)`` turns the tables into CSV (tables one after
-another, each preceded by a title row), XLSX (one sheet per table, right-to-left in Arabic) or JSON.
+An exporter subclasses ``BaseExporter``, is decorated with ``@register`` and implements
+``tables(target, options)`` yielding ``(title, DataFrame-or-list-of-dicts)`` or ``(title, rows, Chart(...))``.
+The target is a ``City`` (``scope = "city"``) or a ``Network`` (``scope = "network"``). ``render(exporter, ...)``
+turns the tables into CSV (tables one after another, each preceded by a title row), XLSX (one sheet per table,
+right-to-left in Arabic), JSON, a printable HTML report (charts drawn here as inline SVG, no script) or a PDF of
+that report printed by headless Chromium.
+
+This module knows none of the other apps. Figures that several apps contribute to (the network key figures)
+come from providers the apps register with ``@key_figures_provider`` (see cities/exporters.py).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 SMALL_CELL = 5
-FORMATS = ("csv", "xlsx", "json")
+SMALL = f"<{SMALL_CELL}"  # a count under SMALL_CELL (zero included)
+HIDDEN = "*"  # a count hidden so that a small one cannot be worked out from the totals
+TABLE_FORMATS = ("csv", "xlsx", "json")
+REPORT_FORMATS = ("html", "pdf")
+FORMATS = TABLE_FORMATS  # what an exporter offers unless it says otherwise
+ALL_FORMATS = TABLE_FORMATS + REPORT_FORMATS
+CONTENT_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+REPORT_TEMPLATE = "frontend/exports/report.html"
+REPORT_CSS = "frontend/exports.css"
+PDF_TIMEOUT_SECONDS = 120
 _INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 REGISTRY: dict[str, type[BaseExporter]] = {}
 
 
+class ExportError(ValueError):
+    """An export that cannot run as asked (missing or unknown option, format not offered). The message is
+    translated and may be shown to the person who asked."""
+
+
+class PdfUnavailable(ExportError):
+    def __init__(self, detail: str = ""):
+        message = _("PDF export is not available on this server: Chromium was not found or could not print.")
+        super().__init__(f"{message} {detail}".strip())
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart of a table in the printable report: one bar per row, ``label`` and ``value``
+    being column names. Suppressed values (strings such as "<5") get no bar, only their marker."""
+
+    label: str
+    value: str
+    limit: int = 15
+    percent: bool = False
+
+
+@dataclass
+class Table:
+    title: str
+    frame: pd.DataFrame
+    chart: Chart | None = None
+    columns: list[tuple[str, str]] = field(default_factory=list)  # (column, translated header) for the report
+
+
 class BaseExporter:
+    """Extension point. Subclasses set:
+
+    - ``identifier`` (stable, used in URLs, the API and the command line) and ``verbose_name`` (translated);
+    - ``permission``: a predicate ``(user, target) -> bool`` (target is a City, or a Network for network scope);
+    - ``formats``: the formats offered (``FORMATS`` by default; add ``REPORT_FORMATS`` for the printable report);
+    - ``scope``: ``"city"`` or ``"network"``; ``options``: the option names it needs ("consultation", "term",
+      "call") and ``required_options`` those it cannot run without; ``labels``: translated column headers;
+
+    and implement ``tables(target, options)``. A missing or unknown option raises ``ExportError``.
+    """
+
     identifier: str = ""
     verbose_name = ""
-    permission: Callable = staticmethod(lambda user, city: False)
+    description = ""
+    permission: Callable = staticmethod(lambda user, target: False)
     formats: tuple[str, ...] = FORMATS
+    scope = "city"
+    options: tuple[str, ...] = ()
+    required_options: tuple[str, ...] = ()
+    labels: dict = {}
+    report_hidden: frozenset = frozenset()  # columns left out of the printable report (codes for machines)
+    # option name -> (manager or queryset, lookup of the city id): how the API and the command line find the city
+    # of an object an option names, e.g. {"consultation": (Consultation.objects, "city_id")}.
+    option_sources: dict = {}
 
-    def tables(self, city, options: dict) -> Iterable[tuple[str, pd.DataFrame | list[dict]]]:
+    def tables(self, target, options: dict) -> Iterable[tuple]:
         raise NotImplementedError
 
+    def subject(self, target, options: dict) -> str:
+        """What the report is about (shown under its title)."""
+        return str(target)
+
     @classmethod
-    def allowed(cls, user, city) -> bool:
-        return bool(cls.permission(user, city))
+    def allowed(cls, user, target) -> bool:
+        return bool(cls.permission(user, target))
+
+    @classmethod
+    def city_id_for(cls, options: dict) -> int | None:
+        """The id of the city owning the first object the options name, or None."""
+        for name, (queryset, lookup) in cls.option_sources.items():
+            if options.get(name) in (None, ""):
+                continue
+            try:
+                pk = int(options[name])
+            except (TypeError, ValueError):
+                return None
+            return queryset.filter(pk=pk).values_list(lookup, flat=True).first()
+        return None
 
 
 def register(cls: type[BaseExporter]) -> type[BaseExporter]:
@@ -40,8 +142,23 @@ def register(cls: type[BaseExporter]) -> type[BaseExporter]:
     return cls
 
 
-def exporters_for(user, city) -> list[type[BaseExporter]]:
-    return [cls for cls in REGISTRY.values() if cls.allowed(user, city)]
+def exporters_for(user, target, *, scope: str = "city") -> list[type[BaseExporter]]:
+    return [cls for cls in REGISTRY.values() if cls.scope == scope and cls.allowed(user, target)]
+
+
+def option_object(queryset, options: dict, name: str):
+    """The object of queryset whose pk is options[name]; ExportError when the option is missing or unknown.
+    Callers pass a queryset already scoped to the export's city, so another city's object is "unknown"."""
+    value = options.get(name)
+    if value in (None, ""):
+        raise ExportError(_("This export needs the option “%(name)s”.") % {"name": name})
+    try:
+        return queryset.get(pk=int(value))
+    except (ValueError, TypeError, queryset.model.DoesNotExist):
+        raise ExportError(_("Unknown %(name)s: %(value)s.") % {"name": name, "value": value}) from None
+
+
+# --- privacy --------------------------------------------------------------------------------------------------
 
 
 def escape_cell(value):
@@ -51,60 +168,399 @@ def escape_cell(value):
     return value
 
 
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """escape_cell on a whole table: only text can hold a formula, and a column's distinct values are few (kinds,
+    genders, districts), so each is checked once and the risky ones replaced in one vectorised pass."""
+    escaped = None
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object and not pd.api.types.is_string_dtype(column.dtype):
+            continue  # numbers, dates, booleans
+        _codes, distinct = pd.factorize(column)
+        risky_values = [v for v in distinct if isinstance(v, str) and v.startswith(_INJECTION_PREFIXES)]
+        if not risky_values:
+            continue
+        risky = column.isin(risky_values)
+        escaped = frame.copy() if escaped is None else escaped
+        escaped[name] = column.where(~risky, "'" + column[risky].astype(str))
+    return frame if escaped is None else escaped
+
+
+def _pinned(values: list[int], threshold: int) -> bool:
+    """True if, with only the total of ``values`` known and each one between 0 and threshold-1, some non-zero
+    value can only be one number (one hidden cell, or hidden cells that must all be threshold-1)."""
+    top = threshold - 1
+    total, k = sum(values), len(values)
+    return any(v and max(0, total - top * (k - 1)) == min(top, total) for v in values)
+
+
 def suppress_counts(cells: dict, *, threshold: int = SMALL_CELL) -> dict:
-    """Pure: replace counts under ``threshold`` by "<threshold"; if exactly one cell (of a row whose total is
-    shown) is hidden, also hide the next smallest so that total minus visible cells reveals nothing.
-    A row with a single cell cannot protect it this way: its caller must not show a total for it."""
-    hidden = {k for k, v in cells.items() if 0 < v < threshold}
-    if len(hidden) == 1:
-        rest = sorted((v, str(k), k) for k, v in cells.items() if k not in hidden)
-        if rest:
-            hidden.add(rest[0][2])
-    return {k: (f"<{threshold}" if k in hidden else v) for k, v in cells.items()}
+    """Pure. Hide the counts of a breakdown whose total is published, so that no count of 1 to threshold-1
+    people is shown or can be worked out from the total and the shown counts (docs/exports.md, "Privacy"):
+
+    - every count under ``threshold``, zero included, is shown as "<threshold";
+    - if the hidden counts could still be worked out (a single one, or all threshold-1), the smallest shown count
+      is hidden too, as "*" (complementary suppression);
+    - if the total is under ``threshold`` × the number of cells, every cell is "*": there may be no count large
+      enough to hide, and this test uses only what is published anyway.
+
+    ``cells`` must list every category, empty ones included (a category left out would tell it is empty).
+    A breakdown with a single cell cannot be protected: its caller must not publish the total.
+    """
+    if not cells:
+        return {}
+    total = sum(cells.values())
+    if total < threshold * len(cells):
+        return dict.fromkeys(cells, HIDDEN)
+    shown: dict = {k: (SMALL if v < threshold else v) for k, v in cells.items()}
+    small = [v for v in cells.values() if v < threshold]
+    if small and _pinned(small, threshold):
+        visible = sorted((v, str(k), k) for k, v in cells.items() if v >= threshold)
+        shown[visible[0][2]] = HIDDEN  # exists: the total is at least threshold × cells
+    return shown
+
+
+def is_suppressed(value) -> bool:
+    return value in (SMALL, HIDDEN)
+
+
+# --- rendering ------------------------------------------------------------------------------------------------
 
 
 def _frame(table) -> pd.DataFrame:
     return table if isinstance(table, pd.DataFrame) else pd.DataFrame(list(table))
 
 
-def render(exporter: BaseExporter, city, options: dict, fmt: str, *, language: str = "en") -> tuple[bytes, str]:
-    """Render every table of ``exporter`` in ``fmt``; returns (content, content type)."""
+def collect(exporter: BaseExporter, target, options: dict) -> list[Table]:
+    tables = []
+    for entry in exporter.tables(target, options):
+        title, rows, chart = (*entry, None)[:3]
+        frame = _frame(rows)
+        columns = [(c, str(exporter.labels.get(c, c))) for c in frame.columns if c not in exporter.report_hidden]
+        tables.append(Table(str(title), frame, chart, columns))
+    return tables
+
+
+def render(exporter: BaseExporter, target, options: dict, fmt: str, *, language: str = "en") -> tuple[bytes, str]:
+    """Render every table of ``exporter`` for ``target`` in ``fmt``; returns (content, content type).
+
+    Raises ``ExportError`` for a format the exporter does not offer or a missing option, ``PdfUnavailable``
+    when Chromium cannot print. Headers and labels are in ``language``.
+    """
     if fmt not in exporter.formats:
-        raise ValueError(fmt)
-    tables = [(str(title), _frame(t)) for title, t in exporter.tables(city, options)]
-    if fmt == "json":
-        data = {title: json.loads(df.to_json(orient="records", force_ascii=False)) for title, df in tables}
-        return json.dumps(data, ensure_ascii=False).encode(), "application/json"
-    if fmt == "csv":
-        out = io.StringIO()
-        for title, df in tables:
-            out.write(escape_cell(title) + "\n")
-            df.map(escape_cell).to_csv(out, index=False)
-            out.write("\n")
-        return out.getvalue().encode("utf-8-sig"), "text/csv"
+        raise ExportError(_("This export is not offered as %(format)s.") % {"format": fmt})
+    with translation.override(language):
+        tables = collect(exporter, target, options)
+        if fmt == "json":
+            data = {t.title: json.loads(t.frame.to_json(orient="records", force_ascii=False)) for t in tables}
+            return json.dumps(data, ensure_ascii=False).encode(), CONTENT_TYPES[fmt]
+        if fmt == "csv":
+            out = io.StringIO()
+            for t in tables:
+                out.write(str(escape_cell(t.title)) + "\n")
+                escape_frame(t.frame).to_csv(out, index=False)
+                out.write("\n")
+            return out.getvalue().encode("utf-8-sig"), CONTENT_TYPES[fmt]
+        if fmt == "xlsx":
+            return _xlsx(tables, language), CONTENT_TYPES[fmt]
+        html = report_html(exporter, target, options, tables=tables, language=language, inline_css=True)
+        if fmt == "html":
+            return html.encode(), CONTENT_TYPES[fmt]
+        return html_to_pdf(html), CONTENT_TYPES[fmt]
+
+
+def _xlsx(tables: list[Table], language: str) -> bytes:
     buf = io.BytesIO()
+    used: set[str] = set()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        for i, (title, df) in enumerate(tables):
-            name = (title[:28] or "sheet") + (f"{i}" if any(t[:28] == title[:28] for t, _ in tables[:i]) else "")
+        for i, t in enumerate(tables):
+            name = t.title
             for ch in "[]:*?/\\":
                 name = name.replace(ch, " ")
-            df.map(escape_cell).to_excel(writer, sheet_name=name, index=False)
+            name = name[:28].strip() or "sheet"
+            if name.lower() in used:
+                name = f"{name[:26]} {i}"
+            used.add(name.lower())
+            frame = t.frame if len(t.frame.columns) else pd.DataFrame({"": []})
+            escape_frame(frame).to_excel(writer, sheet_name=name, index=False)
             if language == "ar":
                 writer.sheets[name].sheet_view.rightToLeft = True
-    return buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return buf.getvalue()
 
 
-def run_export(*, identifier: str, city, fmt: str, options: dict, actor=None, channel: str, language: str = "en"):
+# --- the printable report -------------------------------------------------------------------------------------
+
+_CHART_WIDTH = 640
+_LABEL_WIDTH = 220
+_VALUE_WIDTH = 60
+_ROW = 24
+
+
+def bar_chart_svg(pairs: list[tuple[str, object]], *, rtl: bool = False, percent: bool = False, title: str = ""):
+    """An accessible horizontal bar chart as inline SVG markup (no script, no style attribute: colours come from
+    classes in exports.css). ``pairs`` are (label, value); a string value (a suppressed count) gets no bar."""
+    numbers = [v for _label, v in pairs if isinstance(v, int | float) and not isinstance(v, bool)]
+    top = max(numbers, default=0) or 1
+    bar_space = _CHART_WIDTH - _LABEL_WIDTH - _VALUE_WIDTH
+    height = _ROW * len(pairs) + 4
+    rows = []
+    for i, (label, value) in enumerate(pairs):
+        y = i * _ROW + 2
+        text = str(label)
+        text = text if len(text) <= 34 else text[:33] + "…"
+        has_bar = isinstance(value, int | float) and not isinstance(value, bool)
+        width = round(bar_space * float(value) / top, 1) if has_bar else 0
+        shown = (f"{float(value):.0f}%" if percent else f"{value:g}") if has_bar else str(value)
+        if rtl:
+            shown = f"\u2066{shown}\u2069"  # isolate left-to-right, so that "<5" does not read "5>"
+        if rtl:
+            label_x, label_anchor = _CHART_WIDTH - 4, "start"
+            bar_x = _CHART_WIDTH - _LABEL_WIDTH - width
+            value_x, value_anchor = bar_x - 4, "end"
+        else:
+            label_x, label_anchor = _LABEL_WIDTH - 6, "end"
+            bar_x = _LABEL_WIDTH
+            value_x, value_anchor = bar_x + width + 4, "start"
+        rows.append(
+            format_html(
+                '<text class="chart-label" x="{}" y="{}" text-anchor="{}">{}</text>'
+                '<rect class="{}" x="{}" y="{}" width="{}" height="{}"></rect>'
+                '<text class="chart-value" x="{}" y="{}" text-anchor="{}" direction="ltr">{}</text>',
+                label_x,
+                y + 16,
+                label_anchor,
+                text,
+                "chart-bar" if has_bar else "chart-bar chart-bar-hidden",
+                bar_x,
+                y + 3,
+                width,
+                _ROW - 6,
+                value_x,
+                y + 16,
+                value_anchor,
+                shown,
+            )
+        )
+    return format_html(
+        '<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="{}" '
+        'height="{}"{}><title>{}</title>{}</svg>',
+        _CHART_WIDTH,
+        height,
+        _CHART_WIDTH,
+        height,
+        format_html(' direction="{}"', "rtl") if rtl else "",
+        title,
+        format_html_join("", "{}", ((row,) for row in rows)),
+    )
+
+
+def _report_css() -> str:
+    from django.contrib.staticfiles import finders
+
+    path = finders.find(REPORT_CSS)
+    return Path(path).read_text(encoding="utf-8") if path else ""
+
+
+def report_context(exporter: BaseExporter, target, options: dict, *, tables: list[Table], language: str) -> dict:
+    rtl = translation.get_language_bidi()
+    sections = []
+    for t in tables:
+        records = t.frame.to_dict(orient="records")
+        chart = None
+        if t.chart and records:
+            pairs = [(r.get(t.chart.label, ""), r.get(t.chart.value, "")) for r in records[: t.chart.limit]]
+            chart = bar_chart_svg(pairs, rtl=rtl, percent=t.chart.percent, title=t.title)
+        header = [label for _column, label in t.columns]
+        rows = [[r.get(column, "") for column, _label in t.columns] for r in records]
+        sections.append(
+            {
+                "title": t.title,
+                "chart": chart,
+                "header": header,
+                "rows": rows,
+                "pairs": list(zip(header, rows[0], strict=True)) if len(rows) == 1 else None,
+            }
+        )
+    return {
+        "exporter": exporter,
+        "subject": exporter.subject(target, options),
+        "target": target,
+        "sections": sections,
+        "generated_at": timezone.localtime(),
+        "language": language,
+        "rtl": rtl,
+        "small_marker": SMALL,
+        "hidden_marker": HIDDEN,
+        "threshold": SMALL_CELL,
+    }
+
+
+def report_html(
+    exporter: BaseExporter,
+    target,
+    options: dict,
+    *,
+    language: str,
+    tables: list[Table] | None = None,
+    inline_css: bool = True,
+    extra: dict | None = None,
+) -> str:
+    """The printable report as one HTML document. ``inline_css`` embeds the stylesheet (a file given to Chromium or
+    downloaded); otherwise it links /static/ (the page served under the site's Content-Security-Policy)."""
+    from django.template.loader import render_to_string
+
+    with translation.override(language):
+        if tables is None:
+            tables = collect(exporter, target, options)
+        context = report_context(exporter, target, options, tables=tables, language=language)
+        # A file (download, or given to Chromium) carries its stylesheet; it is our own static file, and such a
+        # file is never served under the site's Content-Security-Policy. The page served by the site links it.
+        inline = format_html("<style>{}</style>", mark_safe(_report_css())) if inline_css else ""  # noqa: S308
+        context.update({"inline_css": inline_css, "inline_style": inline})
+        context.update(extra or {})
+        return render_to_string(REPORT_TEMPLATE, context)
+
+
+def chromium_path() -> str | None:
+    """Chromium for PDF printing: settings.MAJLIS_CHROMIUM or $MAJLIS_CHROMIUM, else the Debian package's binary."""
+    configured = getattr(settings, "MAJLIS_CHROMIUM", None) or os.environ.get("MAJLIS_CHROMIUM")
+    candidates = [configured] if configured else ["/usr/bin/chromium", shutil.which("chromium") or ""]
+    return next((c for c in candidates if c and os.path.isfile(c) and os.access(c, os.X_OK)), None)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print an HTML document to PDF with headless Chromium (a fresh profile, no network). PdfUnavailable when
+    Chromium is absent, fails or takes longer than PDF_TIMEOUT_SECONDS."""
+    binary = chromium_path()
+    if binary is None:
+        raise PdfUnavailable
+    with tempfile.TemporaryDirectory(prefix="majlis-pdf-") as tmp:
+        source, target = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        source.write_text(html, encoding="utf-8")
+        command = [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={target}",
+            source.as_uri(),
+        ]
+        env = {**os.environ, "HOME": tmp}
+        try:
+            subprocess.run(command, capture_output=True, timeout=PDF_TIMEOUT_SECONDS, check=False, env=env)  # noqa: S603
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PdfUnavailable(str(exc)) from None
+        if not target.exists() or target.stat().st_size == 0:
+            raise PdfUnavailable
+        return target.read_bytes()
+
+
+# --- figures across apps ----------------------------------------------------------------------------------------
+
+KEY_FIGURES: list[Callable[[list[int]], dict[int, dict]]] = []
+
+
+def key_figures_provider(func: Callable[[list[int]], dict[int, dict]]):
+    """Register ``func(city_ids) -> {city_id: {column: number}}``: an app's contribution to the network key
+    figures (aggregated in the database, never per individual)."""
+    KEY_FIGURES.append(func)
+    return func
+
+
+# --- running an export ------------------------------------------------------------------------------------------
+
+
+def run_export(
+    *,
+    identifier: str,
+    city=None,
+    fmt: str,
+    options: dict,
+    actor=None,
+    channel: str,
+    language: str = "en",
+    network=None,
+):
     """Check the permission (the command line, ``channel="cli"`` with no actor, runs as the platform), render, log.
 
-    Errors: ``LookupError`` for an unknown exporter or one the actor may not run (callers answer 404);
-    ``ValueError`` for a format the exporter does not offer.
+    The target is ``city`` for city exporters and ``network`` for network exporters. Errors: ``LookupError``
+    for an unknown exporter, a missing target or one the actor may not run (callers answer 404);
+    ``ExportError`` (a ``ValueError``) for a format the exporter does not offer or a bad option;
+    ``PdfUnavailable`` (an ``ExportError``) when the PDF cannot be printed. Nothing is logged on error.
     """
     from cities.models import ExportLog
 
     cls = REGISTRY.get(identifier)
-    if cls is None or (channel != "cli" and not cls.allowed(actor, city)):
+    target = network if cls is not None and cls.scope == "network" else city
+    if cls is None or target is None or (channel != "cli" and not cls.allowed(actor, target)):
         raise LookupError(identifier)
-    content, content_type = render(cls(), city, options, fmt, language=language)
-    ExportLog.objects.create(actor=actor, city=city, exporter=identifier, format=fmt, options=options, channel=channel)
+    content, content_type = render(cls(), target, options, fmt, language=language)
+    ExportLog.objects.create(
+        actor=actor,
+        city=city if cls.scope == "city" else None,
+        exporter=identifier,
+        format=fmt,
+        options=options,
+        channel=channel,
+    )
     return content, content_type
+
+
+# Translated names of the formats, for pages and errors.
+FORMAT_NAMES = {
+    "csv": gettext_lazy("CSV"),
+    "xlsx": gettext_lazy("Excel (.xlsx)"),
+    "json": gettext_lazy("JSON"),
+    "html": gettext_lazy("Printable report (HTML)"),
+    "pdf": gettext_lazy("Printable report (PDF)"),
+}
+
+
+# --- download links -------------------------------------------------------------------------------------------
+
+EXPORT_LINK_SECONDS = 600
+_LINK_KEY = "majlis:export-link:{}"
+
+
+def export_link_store(*, content: bytes, content_type: str, filename: str, user) -> str:
+    """Keep a finished export for its owner and return the token of its download link. The file lives in the
+    cache (Redis when configured) for EXPORT_LINK_SECONDS, then is gone; only ``user``'s signed-in session may
+    fetch it (``export_link_fetch``). The token is random, not derived from anything."""
+    from django.core.cache import cache
+
+    token = secrets.token_urlsafe(24)
+    record = {
+        "user": user.pk,
+        "content": content,
+        "content_type": content_type,
+        "filename": filename,
+        "expires": time.time() + EXPORT_LINK_SECONDS,
+    }
+    cache.set(_LINK_KEY.format(token), record, timeout=EXPORT_LINK_SECONDS)
+    return token
+
+
+def export_link_fetch(token: str, user) -> dict | None:
+    """The stored export of token if it belongs to ``user`` and has not expired; None otherwise."""
+    from django.core.cache import cache
+
+    if not token or len(token) > 64 or not getattr(user, "is_authenticated", False):
+        return None
+    record = cache.get(_LINK_KEY.format(token))
+    if not record or record.get("user") != user.pk or record.get("expires", 0) < time.time():
+        return None
+    return record
+
+
+def export_filename(identifier: str, fmt: str, target) -> str:
+    stamp = timezone.localdate().isoformat()
+    slug = getattr(target, "slug", "") or "export"
+    return f"{identifier}-{slug}-{stamp}.{fmt}"
