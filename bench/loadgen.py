@@ -12,7 +12,6 @@ import json
 import random
 import resource
 import time
-
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect

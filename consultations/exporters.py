@@ -1,30 +1,257 @@
-"""Consultation exporters: the summary (aggregated in the database) and the anonymous ballot table."""
+"""Consultation exporters: the summary (aggregated in the database and with pandas, never ballot by ballot) and
+the anonymous ballot table; and this app's part of the network key figures."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Sum
-from django.utils.translation import gettext_lazy as _
+import math
 
-from cities.exports import BaseExporter, register, suppress_counts
+import pandas as pd
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cities.exports import (
+    ALL_FORMATS,
+    BaseExporter,
+    Chart,
+    key_figures_provider,
+    option_object,
+    register,
+    render,
+    suppress_counts,
+)
+from cities.models import District
 from cities.permissions import can_analyse
-from consultations.models import Ballot, Consultation, Item, ItemStatus, Participant, Session
+from consultations.models import (
+    AgeBand,
+    Ballot,
+    Consultation,
+    Gender,
+    Item,
+    ItemKind,
+    ItemStatus,
+    Participant,
+    Phase,
+    Session,
+    VotingMethod,
+)
+
+TOP = 20
+TOP_PER_THEME = 5
+QUOTES = 200
+UNSAID = "unsaid"  # the group of people who did not answer or preferred not to say
+CONSENSUS_DIMENSIONS = ("gender", "age_band", "district_id")
 
 
 def _consultation(city, options) -> Consultation:
-    return Consultation.objects.get(city=city, pk=options["consultation"])
+    return option_object(Consultation.objects.filter(city=city), options, "consultation")
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def _breakdown(counts: dict, categories: list[tuple[str, str]]) -> list[dict]:
+    """Rows of one breakdown over every category (empty ones included), counts suppressed."""
+    cells = {key: 0 for key, _label in categories}
+    for key, n in counts.items():
+        cells[key if key in cells else UNSAID] += n
+    shown = suppress_counts(cells)
+    return [{"group": key, "label": str(label), "participants": shown[key]} for key, label in categories]
+
+
+def _choice_categories(choices) -> list[tuple[str, str]]:
+    unsaid_label = _("Not given or prefer not to say")
+    return [(value, unsaid_label if value == UNSAID else label) for value, label in choices.choices]
+
+
+def _items_frame(consultation: Consultation) -> pd.DataFrame:
+    """Every approved item with its votes and supporters: one GROUP BY item over the ballots, joined to the items
+    in pandas (grouping by the texts in the database would be slower)."""
+    columns = ["id", "session_id", "kind", "text", "theme__name"]
+    items = pd.DataFrame(
+        list(
+            Item.objects.filter(session__consultation=consultation, status=ItemStatus.APPROVED)
+            .values(*columns)
+            .order_by()
+        ),
+        columns=columns,
+    ).rename(columns={"theme__name": "theme"})
+    tallies = pd.DataFrame(
+        list(
+            Ballot.objects.filter(session__consultation=consultation, item__status=ItemStatus.APPROVED)
+            .values("item_id")
+            .annotate(votes=Sum("points"), supporters=Count("id"))
+            .order_by()
+        ),
+        columns=["item_id", "votes", "supporters"],
+    ).rename(columns={"item_id": "id"})
+    frame = items.merge(tallies, on="id", how="left").fillna({"votes": 0, "supporters": 0, "theme": ""})
+    frame = frame.astype({"votes": int, "supporters": int})
+    return frame.sort_values(["votes", "supporters", "id"], ascending=[False, False, True], kind="stable")
+
+
+def _ranked(frame: pd.DataFrame, limit: int) -> list[dict]:
+    top = frame.head(limit)
+    return [
+        {"rank": i, "text": r.text, "theme": r.theme, "votes": int(r.votes), "supporters": int(r.supporters)}
+        for i, r in enumerate(top.itertuples(), start=1)
+    ]
+
+
+def _group_key(value) -> str:
+    """One spelling per group in both grouped counts (a district id read as 3 or as 3.0 next to a missing one)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def consensus_frame(consultation: Consultation, items: pd.DataFrame) -> pd.DataFrame:
+    """Each approved item's consensus score: the lowest share of supporters across the groups (gender, age band,
+    district) of its session that have at least 5 people and answered the question; the share of all the
+    session's participants when no group is that large. Grouped counts in the database, the rest in pandas."""
+    columns = ["id", "kind", "text", "score", "supporters", "groups"]
+    if items.empty:
+        return pd.DataFrame(columns=columns)
+    # One grouped count over participants and one over ballots (by item and all three answers), split per
+    # dimension in pandas: each large table is read once.
+    dims = list(CONSENSUS_DIMENSIONS)
+    people = pd.DataFrame(
+        list(
+            Participant.objects.filter(session__consultation=consultation)
+            .values("session_id", *dims)
+            .annotate(n=Count("id"))
+            .order_by()
+        ),
+        columns=["session_id", *dims, "n"],
+    )
+    answers = [f"participant__{dim}" for dim in dims]
+    votes = pd.DataFrame(
+        list(
+            Ballot.objects.filter(session__consultation=consultation, item__status=ItemStatus.APPROVED)
+            .values("item_id", *answers)
+            .annotate(n=Count("id"))
+            .order_by()
+        ),
+        columns=["item_id", *answers, "n"],
+    ).rename(columns=dict(zip(answers, dims, strict=True)))
+    for frame in (people, votes):
+        for dim in dims:
+            frame[dim] = frame[dim].map(_group_key)
+    sizes_df = pd.concat(
+        [
+            people.groupby(["session_id", dim], dropna=False)["n"]
+            .sum()
+            .reset_index()
+            .rename(columns={dim: "group", "n": "size"})
+            .assign(dim=dim)
+            for dim in dims
+        ],
+        ignore_index=True,
+    )
+    support_df = pd.concat(
+        [
+            votes.groupby(["item_id", dim], dropna=False)["n"]
+            .sum()
+            .reset_index()
+            .rename(columns={"item_id": "id", dim: "group"})
+            .assign(dim=dim)
+            for dim in dims
+        ],
+        ignore_index=True,
+    )
+    session_sizes = sizes_df[sizes_df["dim"] == CONSENSUS_DIMENSIONS[0]].groupby("session_id")["size"].sum()
+    eligible = sizes_df[
+        (sizes_df["size"] >= 5) & sizes_df["group"].notna() & ~sizes_df["group"].isin(["", UNSAID])
+    ].astype({"group": str})
+    support_df = support_df[support_df["group"].notna()].astype({"group": str})
+    cross = items[["id", "session_id"]].merge(eligible, on="session_id")
+    cross = cross.merge(support_df, on=["id", "dim", "group"], how="left").fillna({"n": 0})
+    cross["share"] = cross["n"] / cross["size"]
+    per_item = cross.groupby("id").agg(score=("share", "min"), groups=("share", "size"))
+    out = items.set_index("id").join(per_item)
+    fallback = out["supporters"] / out["session_id"].map(session_sizes).fillna(1).clip(lower=1)
+    out["score"] = out["score"].fillna(fallback)
+    out["groups"] = out["groups"].fillna(0).astype(int)
+    out = out.reset_index().sort_values(["score", "supporters", "id"], ascending=[False, False, True], kind="stable")
+    return out[columns]
 
 
 @register
 class ConsultationSummary(BaseExporter):
     identifier = "consultation_summary"
-    verbose_name = _("Consultation summary")
+    verbose_name = gettext_lazy("Consultation summary")
+    description = gettext_lazy(
+        "Key figures, participation by group (small groups hidden), top challenges and proposals, consensus, "
+        "quotes, method and dates."
+    )
     permission = staticmethod(can_analyse)
+    formats = ALL_FORMATS
+    report_hidden = frozenset({"group"})
+    options = required_options = ("consultation",)
+    option_sources = {"consultation": (Consultation.objects, "city_id")}
+    labels = {
+        "title": gettext_lazy("Title"),
+        "starts_on": gettext_lazy("Starts on"),
+        "ends_on": gettext_lazy("Ends on"),
+        "sessions": gettext_lazy("Sessions"),
+        "participants": gettext_lazy("Participants"),
+        "submissions": gettext_lazy("Submissions"),
+        "approved_submissions": gettext_lazy("Approved submissions"),
+        "challenges": gettext_lazy("Challenges"),
+        "proposals": gettext_lazy("Proposals"),
+        "ballots": gettext_lazy("Ballots"),
+        "points": gettext_lazy("Points given"),
+        "group": gettext_lazy("Group code"),
+        "label": gettext_lazy("Group"),
+        "rank": gettext_lazy("Rank"),
+        "text": gettext_lazy("Text"),
+        "theme": gettext_lazy("Theme"),
+        "votes": gettext_lazy("Votes"),
+        "supporters": gettext_lazy("Supporters"),
+        "kind": gettext_lazy("Kind"),
+        "score": gettext_lazy("Consensus (%)"),
+        "groups": gettext_lazy("Groups compared"),
+        "session": gettext_lazy("Session"),
+        "starts_at": gettext_lazy("Starts at"),
+        "ends_at": gettext_lazy("Ends at"),
+        "place": gettext_lazy("Place"),
+        "district": gettext_lazy("District"),
+        "phases": gettext_lazy("Phases used"),
+        "challenge_voting": gettext_lazy("Challenge voting"),
+        "proposal_voting": gettext_lazy("Proposal voting"),
+        "dot_points": gettext_lazy("Points per participant"),
+        "premoderation": gettext_lazy("Pre-moderation"),
+        "published_at": gettext_lazy("Results published"),
+    }
+
+    def subject(self, city, options):
+        return _consultation(city, options).title
 
     def tables(self, city, options):
         c = _consultation(city, options)
         participants = Participant.objects.filter(session__consultation=c)
-        ballots = Ballot.objects.filter(session__consultation=c)
-        items = Item.objects.filter(session__consultation=c)
+        ballots = Ballot.objects.filter(session__consultation=c).aggregate(n=Count("id"), points=Sum("points"))
+        submissions = Item.objects.filter(session__consultation=c).aggregate(
+            n=Count("id"),
+            approved=Count("id", filter=_approved()),
+            challenges=Count("id", filter=_approved(ItemKind.CHALLENGE)),
+            proposals=Count("id", filter=_approved(ItemKind.PROPOSAL)),
+        )
+        sessions = list(
+            Session.objects.filter(consultation=c)
+            .select_related("district")
+            .annotate(people=Count("participants"))
+            .order_by("starts_at", "created_at", "id")
+        )
+        total = participants.count()
         yield (
             _("Key figures"),
             [
@@ -32,37 +259,110 @@ class ConsultationSummary(BaseExporter):
                     "title": c.title,
                     "starts_on": str(c.starts_on or ""),
                     "ends_on": str(c.ends_on or ""),
-                    "sessions": Session.objects.filter(consultation=c).count(),
-                    "participants": participants.count(),
-                    "submissions": items.count(),
-                    "ballots": ballots.count(),
+                    "sessions": len(sessions),
+                    "participants": total,
+                    "submissions": submissions["n"],
+                    "approved_submissions": submissions["approved"],
+                    "challenges": submissions["challenges"],
+                    "proposals": submissions["proposals"],
+                    "ballots": ballots["n"],
+                    "points": ballots["points"] or 0,
                 }
             ],
         )
-        for field, title in (
-            ("gender", _("By gender")),
-            ("age_band", _("By age band")),
-            ("district__name", _("By district")),
+        yield _("Method and dates"), self._method(sessions)
+
+        for field, choices, title in (
+            ("gender", Gender, _("By gender")),
+            ("age_band", AgeBand, _("By age band")),
         ):
-            counts = {
-                (r[field] or "-"): r["n"] for r in participants.values(field).annotate(n=Count("id")).order_by(field)
-            }
-            shown = suppress_counts(counts)
-            yield title, [{"group": k, "participants": v} for k, v in shown.items()]
-        ranking = (
-            items.filter(status=ItemStatus.APPROVED)
-            .values("id", "kind", "text")
-            .annotate(votes=Sum("ballots__points"), supporters=Count("ballots"))
-            .order_by("-votes", "id")[:50]
+            rows = participants.values(field).annotate(n=Count("id")).order_by()
+            counts = {(r[field] or UNSAID): r["n"] for r in rows}
+            yield title, _breakdown(counts, _choice_categories(choices)), Chart("label", "participants")
+        districts = [(str(d.pk), str(d)) for d in District.objects.filter(city=city).order_by("name")]
+        districts.append((UNSAID, _("Not given or prefer not to say")))
+        counts = {
+            (str(r["district_id"]) if r["district_id"] else UNSAID): r["n"]
+            for r in participants.values("district_id").annotate(n=Count("id")).order_by()
+        }
+        yield _("By district"), _breakdown(counts, districts), Chart("label", "participants")
+
+        items = _items_frame(c)
+        challenges = items[items["kind"] == ItemKind.CHALLENGE]
+        proposals = items[items["kind"] == ItemKind.PROPOSAL]
+        yield _("Top challenges"), _ranked(challenges, TOP), Chart("text", "votes", limit=10)
+        by_theme = []
+        no_theme = _("No theme")
+        for theme, group in challenges.groupby("theme", sort=True):
+            for row in _ranked(group, TOP_PER_THEME):
+                by_theme.append({"theme": theme or no_theme, **{k: v for k, v in row.items() if k != "theme"}})
+        yield _("Top challenges by theme"), by_theme
+        yield _("Top proposals"), _ranked(proposals, TOP), Chart("text", "votes", limit=10)
+
+        kinds = dict(ItemKind.choices)
+        consensus = consensus_frame(c, items).head(TOP)
+        yield (
+            _("Consensus ranking"),
+            [
+                {
+                    "rank": i,
+                    "kind": str(kinds.get(r.kind, r.kind)),
+                    "text": r.text,
+                    "score": round(100 * float(r.score)),
+                    "supporters": int(r.supporters),
+                    "groups": int(r.groups),
+                }
+                for i, r in enumerate(consensus.itertuples(), start=1)
+            ],
+            Chart("text", "score", limit=10, percent=True),
         )
-        yield _("Top items"), [{**r, "votes": r["votes"] or 0} for r in ranking]
+        quotes = items.sort_values(["kind", "theme", "votes", "id"], ascending=[True, True, False, True]).head(QUOTES)
+        yield (
+            _("Quotes"),
+            [{"kind": str(kinds.get(r.kind, r.kind)), "theme": r.theme, "text": r.text} for r in quotes.itertuples()],
+        )
+
+    @staticmethod
+    def _method(sessions: list[Session]) -> list[dict]:
+        phases = dict(Phase.choices)
+        methods = dict(VotingMethod.choices)
+        people = {s.pk: s.people for s in sessions}
+        shown = suppress_counts(people) if len(people) > 1 else people
+        return [
+            {
+                "session": s.title,
+                "starts_at": _when(s.starts_at),
+                "ends_at": _when(s.ends_at),
+                "place": s.place,
+                "district": str(s.district) if s.district else "",
+                "phases": ", ".join(str(phases.get(p, p)) for p in s.phases),
+                "challenge_voting": str(methods.get(s.challenge_voting_method, "")),
+                "proposal_voting": str(methods.get(s.proposal_voting_method, "")),
+                "dot_points": s.dot_points,
+                "premoderation": _yes_no(s.premoderation),
+                "participants": shown[s.pk],
+                "published_at": _when(s.published_at),
+            }
+            for s in sessions
+        ]
+
+
+def _approved(kind: str | None = None) -> Q:
+    q = Q(status=ItemStatus.APPROVED)
+    return q & Q(kind=kind) if kind else q
 
 
 @register
 class ConsultationBallots(BaseExporter):
     identifier = "consultation_ballots"
-    verbose_name = _("Anonymous ballots")
+    verbose_name = gettext_lazy("Anonymous ballots")
+    description = gettext_lazy("One row per ballot with the voter's group answers; no participant identifier.")
     permission = staticmethod(can_analyse)
+    options = required_options = ("consultation",)
+    option_sources = {"consultation": (Consultation.objects, "city_id")}
+
+    def subject(self, city, options):
+        return _consultation(city, options).title
 
     def tables(self, city, options):
         c = _consultation(city, options)
@@ -76,4 +376,30 @@ class ConsultationBallots(BaseExporter):
             "participant__district__name",
         )
         cols = ["session", "item", "kind", "points", "age_band", "gender", "district"]
-        yield _("Ballots"), [dict(zip(cols, r, strict=True)) for r in rows.iterator()]
+        yield _("Ballots"), pd.DataFrame.from_records(rows.iterator(chunk_size=20000), columns=cols)
+
+
+def summary_for_consultation(consultation: Consultation, *, fmt: str = "json", language: str = "en") -> bytes:
+    """The consultation summary of ``consultation`` in ``fmt`` (csv, xlsx, json, html, pdf), not logged: the same
+    as ``render(REGISTRY["consultation_summary"](), city, {"consultation": pk}, fmt)``. For benchmarks and code
+    that already checked the permission."""
+    content, _content_type = render(
+        ConsultationSummary(), consultation.city, {"consultation": consultation.pk}, fmt, language=language
+    )
+    return content
+
+
+@key_figures_provider
+def consultation_key_figures(city_ids: list[int]) -> dict[int, dict]:
+    """Sessions, participants, submissions and ballots per city (four grouped counts)."""
+    figures: dict[int, dict] = {}
+    for column, queryset, path in (
+        ("sessions", Session.objects, "consultation__city_id"),
+        ("participants", Participant.objects, "session__consultation__city_id"),
+        ("submissions", Item.objects, "session__consultation__city_id"),
+        ("ballots", Ballot.objects, "session__consultation__city_id"),
+    ):
+        rows = queryset.filter(**{f"{path}__in": city_ids}).values(path).annotate(n=Count("id")).order_by()
+        for r in rows:
+            figures.setdefault(r[path], {})[column] = r["n"]
+    return figures

@@ -1,55 +1,114 @@
-"""Export API: list the exporters the caller may run per city; POST runs one and returns the file."""
+"""Export API: list the exporters the caller may run per city and network; POST runs one and returns the file."""
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cities.exports import exporters_for, run_export
-from cities.permissions import cities_for_user
-from consultations.models import Consultation
+from cities.exports import REGISTRY, ExportError, PdfUnavailable, exporters_for, run_export
+from cities.permissions import cities_for_user, networks_for_admin
 
 
-@extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+def _listing(cls) -> dict:
+    return {
+        "identifier": cls.identifier,
+        "name": str(cls.verbose_name),
+        "formats": cls.formats,
+        "options": list(cls.options),
+        "required_options": list(cls.required_options),
+    }
+
+
+@extend_schema(
+    request=None,
+    responses={
+        200: inline_serializer(
+            "ExportEntry",
+            fields={
+                "city": serializers.SlugField(required=False, help_text="Set for an exporter of a city."),
+                "network": serializers.SlugField(required=False, help_text="Set for an exporter of a network."),
+                "identifier": serializers.CharField(),
+                "name": serializers.CharField(),
+                "formats": serializers.ListField(child=serializers.CharField()),
+                "options": serializers.ListField(child=serializers.CharField(), required=False),
+                "required_options": serializers.ListField(child=serializers.CharField(), required=False),
+            },
+            many=True,
+        )
+    },
+)
 class ExportList(APIView):
+    """Every exporter the caller may run: ``{"city": slug, ...}`` per city, ``{"network": slug, ...}`` per network."""
+
     permission_classes = [permissions.IsAuthenticated]
 
     def get(self, request):
-        return Response(
-            [
-                {"city": city.slug, "identifier": cls.identifier, "name": str(cls.verbose_name), "formats": cls.formats}
-                for city in cities_for_user(request.user)
-                for cls in exporters_for(request.user, city)
-            ]
-        )
+        rows = [
+            {"city": city.slug, **_listing(cls)}
+            for city in cities_for_user(request.user)
+            for cls in exporters_for(request.user, city)
+        ]
+        rows += [
+            {"network": network.slug, **_listing(cls)}
+            for network in networks_for_admin(request.user)
+            for cls in exporters_for(request.user, network, scope="network")
+        ]
+        return Response(rows)
+
+
+def _city_of(user, cls, options: dict):
+    """The city the options point at (an object they name, or ``city``, a slug), among the caller's cities."""
+    cities = cities_for_user(user)
+    if "city" in options and not set(options) & set(cls.option_sources):
+        return cities.filter(slug=str(options["city"])).first()
+    city_id = cls.city_id_for(options)
+    return cities.filter(pk=city_id).first() if city_id else None
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.BINARY})
 class ExportRun(APIView):
+    """``{"format": "csv|xlsx|json|html|pdf", "options": {...}}``. The city comes from the option naming an object
+    (``consultation``, ``call``, ``term``) or from ``city`` (a slug); network exporters take ``network`` (a slug).
+    404 for anything the caller may not run; 400 for a bad format or option; 503 when PDF printing is unavailable."""
+
     permission_classes = [permissions.IsAuthenticated]
 
     def post(self, request, identifier):
-        options = dict(request.data.get("options") or {})
+        options = request.data.get("options") or {}
+        if not isinstance(options, dict):
+            return Response({"detail": "options must be an object."}, status=400)
+        options = dict(options)
         fmt = request.data.get("format", "csv")
-        cities = cities_for_user(request.user)
-        city = None
-        if "consultation" in options:
-            found = Consultation.objects.filter(pk=options["consultation"], city__in=cities).first()
-            city = found.city if found else None
-        elif "city" in options:
-            city = cities.filter(slug=options["city"]).first()
-        if city is None:
+        cls = REGISTRY.get(identifier)
+        if cls is None:
+            return Response({"detail": "Not found."}, status=404)
+        city = network = None
+        if cls.scope == "network":
+            network = networks_for_admin(request.user).filter(slug=str(options.get("network", ""))).first()
+        else:
+            city = _city_of(request.user, cls, options)
+        target = network or city
+        if target is None:
             return Response({"detail": "Not found."}, status=404)
         try:
             content, content_type = run_export(
-                identifier=identifier, city=city, fmt=fmt, options=options, actor=request.user, channel="api"
+                identifier=identifier,
+                city=city,
+                network=network,
+                fmt=fmt,
+                options=options,
+                actor=request.user,
+                channel="api",
+                language=(getattr(request, "LANGUAGE_CODE", "") or "en")[:2],
             )
         except LookupError:
             return Response({"detail": "Not found."}, status=404)
-        except (ValueError, KeyError):
-            return Response({"detail": "Unsupported format or options."}, status=400)
+        except PdfUnavailable as exc:
+            return Response({"detail": str(exc)}, status=503)
+        except ExportError as exc:
+            return Response({"detail": str(exc)}, status=400)
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{identifier}.{fmt}"'
         return response

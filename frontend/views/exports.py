@@ -1,53 +1,257 @@
-"""Staff exports page: lists the exporters the user may run; the POST streams the file back directly."""
+"""Staff exports pages: the exporters a user may run for a city (or a network), the printable report, and the
+download of a finished export.
+
+An export runs in the request (the page shows a busy state meanwhile, static/frontend/exports.js); the finished
+file is kept for its owner for a few minutes and the page links to it (cities.exports.export_link_store). The
+download answers only the owner's signed-in session and only until the link expires (docs/exports.md).
+"""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
-from cities.exports import FORMATS, exporters_for, run_export
-from cities.permissions import city_for_staff
+from cities.exports import (
+    EXPORT_LINK_SECONDS,
+    FORMAT_NAMES,
+    REGISTRY,
+    ExportError,
+    PdfUnavailable,
+    export_filename,
+    export_link_fetch,
+    export_link_store,
+    exporters_for,
+    report_html,
+    run_export,
+)
+from cities.models import ExportLog
+from cities.permissions import city_for_staff, networks_for_admin
 from consultations.models import Consultation
+from councils.models import Term
+from proposals.models import FundingCall
+
+OPTION_LABELS = {
+    "consultation": _("Consultation"),
+    "term": _("Term"),
+    "call": _("Funding call"),
+}
+OPTION_EMPTY = {
+    "term": _("Current term"),
+    "call": _("All calls"),
+}
 
 
-@login_required
-def exports_page(request, city_slug):
-    city = city_for_staff(request.user, city_slug)  # 404 for a city the user may not see
-    available = exporters_for(request.user, city)
+def _option_choices(city, name: str) -> list[tuple[int, str]]:
+    if city is None:
+        return []
+    if name == "consultation":
+        return [(c.pk, c.title) for c in Consultation.objects.filter(city=city)]
+    if name == "term":
+        return [(t.pk, f"{t.council} · {t}") for t in Term.objects.filter(council__city=city).select_related("council")]
+    if name == "call":
+        return [(c.pk, c.title) for c in FundingCall.objects.filter(city=city)]
+    return []
+
+
+def _cards(exporters, city) -> list[dict]:
+    choices: dict[str, list] = {}
+    cards = []
+    for cls in exporters:
+        options = []
+        for name in cls.options:
+            if name not in choices:
+                choices[name] = _option_choices(city, name)
+            options.append(
+                {
+                    "name": name,
+                    "label": OPTION_LABELS.get(name, name),
+                    "choices": choices[name],
+                    "required": name in cls.required_options,
+                    "empty": OPTION_EMPTY.get(name, "—"),
+                }
+            )
+        cards.append(
+            {
+                "exporter": cls,
+                "options": options,
+                "formats": [(fmt, FORMAT_NAMES.get(fmt, fmt)) for fmt in cls.formats],
+                "has_report": "html" in cls.formats,
+            }
+        )
+    return cards
+
+
+def _options_from(data, cls) -> dict:
+    options = {}
+    for name in cls.options:
+        value = (data.get(name) or "").strip()
+        if value:
+            options[name] = int(value) if value.isdigit() else value
+    return options
+
+
+def _language() -> str:
+    return (translation.get_language() or "en")[:2]
+
+
+def _run_page(request, *, target, scope: str, city=None, network=None, template_context: dict):
+    """The exports page of a city or a network: GET lists, POST runs and redirects to the ready link."""
+    available = exporters_for(request.user, target, scope=scope)
     if not available:
         raise Http404
-    consultations = Consultation.objects.filter(city=city)
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        options = {}
-        if request.POST.get("consultation"):
-            consultation = consultations.filter(pk=request.POST["consultation"]).first()
-            if consultation is None:
-                raise Http404
-            options["consultation"] = consultation.pk
-        fmt = request.POST.get("format", "csv")
         identifier = request.POST.get("exporter", "")
+        cls = REGISTRY.get(identifier)
+        if cls is None or cls not in available:
+            raise Http404
+        fmt = request.POST.get("format", "csv")
+        options = _options_from(request.POST, cls)
+        if network is not None:
+            options["network"] = network.slug
         try:
             content, content_type = run_export(
                 identifier=identifier,
                 city=city,
+                network=network,
                 fmt=fmt,
                 options=options,
                 actor=request.user,
                 channel="web",
-                language=translation.get_language() or "en",
+                language=_language(),
             )
         except LookupError as exc:
             raise Http404 from exc
-        except (ValueError, KeyError, Consultation.DoesNotExist):
-            error = True
+        except PdfUnavailable as exc:
+            error, status = str(exc), 503
+        except ExportError as exc:
+            error, status = str(exc), 400
         else:
-            response = HttpResponse(content, content_type=content_type)
-            response["Content-Disposition"] = f'attachment; filename="{identifier}.{fmt}"'
-            return response
-    return render(
+            token = export_link_store(
+                content=content,
+                content_type=content_type,
+                filename=export_filename(identifier, fmt, target),
+                user=request.user,
+            )
+            return redirect(f"{request.path}?ready={token}")
+    ready = None
+    token = request.GET.get("ready", "")
+    if token:
+        record = export_link_fetch(token, request.user)
+        ready = {
+            "url": reverse("frontend:exports_download", args=[token]) if record else None,
+            "filename": record["filename"] if record else "",
+            "minutes": EXPORT_LINK_SECONDS // 60,
+        }
+    context = {
+        "cards": _cards(available, city),
+        "error": error,
+        "ready": ready,
+        **template_context,
+    }
+    return render(request, "frontend/exports/exports.html", context, status=status)
+
+
+@never_cache
+@login_required
+def exports_page(request, city_slug):
+    city = city_for_staff(request.user, city_slug)  # 404 for a city the user may not see
+    return _run_page(
         request,
-        "frontend/exports/exports.html",
-        {"city": city, "exporters": available, "consultations": consultations, "formats": FORMATS, "error": error},
-        status=400 if error else 200,
+        target=city,
+        scope="city",
+        city=city,
+        template_context={"heading": city.name, "city": city, "report_url": "frontend:exports_report"},
     )
+
+
+def _network_for_admin(user, slug: str):
+    network = networks_for_admin(user).filter(slug=slug).first()
+    if network is None:
+        raise Http404
+    return network
+
+
+@never_cache
+@login_required
+def network_exports_page(request, network_slug):
+    network = _network_for_admin(request.user, network_slug)
+    return _run_page(
+        request,
+        target=network,
+        scope="network",
+        network=network,
+        template_context={"heading": network.name, "network": network, "report_url": "frontend:network_exports_report"},
+    )
+
+
+def _report(request, *, target, scope: str, identifier: str, back_url: str, city=None, network=None):
+    """The printable report, in the user's language, as a page of this site (stylesheet and script linked from
+    /static/, so the site's Content-Security-Policy holds). Logged as an export in format html."""
+    cls = REGISTRY.get(identifier)
+    if cls is None or cls.scope != scope or "html" not in cls.formats or not cls.allowed(request.user, target):
+        raise Http404
+    options = _options_from(request.GET, cls)
+    language = _language()
+    try:
+        html = report_html(
+            cls(),
+            target,
+            options,
+            language=language,
+            inline_css=False,
+            extra={
+                "back_url": back_url,
+                "pdf_form": {k: v for k, v in options.items() if k != "network"} if "pdf" in cls.formats else None,
+                "csrf_token": get_token(request),
+            },
+        )
+    except ExportError as exc:
+        return render(
+            request,
+            "frontend/exports/report_error.html",
+            {"error": str(exc), "back_url": back_url},
+            status=400,
+        )
+    if network is not None:
+        options["network"] = network.slug
+    ExportLog.objects.create(
+        actor=request.user, city=city, exporter=identifier, format="html", options=options, channel="web"
+    )
+    return HttpResponse(html)
+
+
+@never_cache
+@require_GET
+@login_required
+def report_page(request, city_slug, identifier):
+    city = city_for_staff(request.user, city_slug)
+    back = reverse("frontend:exports", args=[city.slug])
+    return _report(request, target=city, scope="city", identifier=identifier, back_url=back, city=city)
+
+
+@never_cache
+@require_GET
+@login_required
+def network_report_page(request, network_slug, identifier):
+    network = _network_for_admin(request.user, network_slug)
+    back = reverse("frontend:network_exports", args=[network.slug])
+    return _report(request, target=network, scope="network", identifier=identifier, back_url=back, network=network)
+
+
+@never_cache
+@require_GET
+@login_required
+def download(request, token):
+    """The file of a finished export: for the user who ran it, until the link expires; 404 otherwise."""
+    record = export_link_fetch(token, request.user)
+    if record is None:
+        raise Http404
+    response = HttpResponse(record["content"], content_type=record["content_type"])
+    response["Content-Disposition"] = f'attachment; filename="{record["filename"]}"'
+    return response

@@ -1,0 +1,101 @@
+"""The consultation summary on known data (tests/exports/conftest.py: 30 participants, 60 ballots)."""
+
+import json
+
+from cities.exports import HIDDEN, REGISTRY, SMALL, render
+from consultations.exporters import summary_for_consultation
+
+
+def _summary(city, data, language="en"):
+    exp = REGISTRY["consultation_summary"]()
+    return json.loads(render(exp, city, {"consultation": data.consultation.pk}, "json", language=language)[0])
+
+
+def test_key_figures_match_the_database(city_a, summary_data):
+    figures = _summary(city_a, summary_data)["Key figures"][0]
+    assert figures["title"] == "Youth and the city"
+    assert figures["starts_on"] == "2026-03-01"
+    assert (figures["sessions"], figures["participants"], figures["ballots"], figures["points"]) == (1, 30, 60, 60)
+    assert (figures["submissions"], figures["approved_submissions"]) == (4, 3)
+    assert (figures["challenges"], figures["proposals"]) == (2, 1)
+
+
+def test_breakdowns_list_every_group_and_hide_small_ones(city_a, summary_data):
+    data = _summary(city_a, summary_data)
+    gender = {r["group"]: r["participants"] for r in data["By gender"]}
+    assert gender == {"female": 26, "male": SMALL, "other": SMALL, "unsaid": SMALL}
+    # 30 people over 7 age bands: the total is too small to show any band without risk.
+    assert {r["participants"] for r in data["By age band"]} == {HIDDEN}
+    assert len(data["By age band"]) == 7
+    district = {r["label"]: r["participants"] for r in data["By district"]}
+    assert district == {"Fes-Medina": 25, "Saiss": SMALL, "Not given or prefer not to say": 5}
+
+
+def test_top_challenges_overall_and_by_theme_and_top_proposals(city_a, summary_data):
+    data = _summary(city_a, summary_data)
+    assert [(r["rank"], r["text"], r["votes"], r["supporters"]) for r in data["Top challenges"]] == [
+        (1, "Clean water", 20, 20),
+        (2, "=cmd|'/c calc'!A1", 10, 10),
+    ]
+    assert [(r["theme"], r["text"]) for r in data["Top challenges by theme"]] == [
+        ("Environment", "Clean water"),
+        ("Work", "=cmd|'/c calc'!A1"),
+    ]
+    assert [(r["text"], r["votes"]) for r in data["Top proposals"]] == [("A park by the river", 30)]
+
+
+def test_consensus_ranking_uses_the_weakest_group_of_five_or_more(city_a, summary_data):
+    ranking = _summary(city_a, summary_data)["Consensus ranking"]
+    # water: 20 of 26 women, 20 of 30 aged 18-24, 20 of 25 in Fes-Medina -> 67; jobs: 5 of 25 in Fes-Medina -> 20.
+    assert [(r["text"], r["score"], r["groups"]) for r in ranking] == [
+        ("A park by the river", 100, 3),
+        ("Clean water", 67, 3),
+        ("=cmd|'/c calc'!A1", 20, 3),
+    ]
+
+
+def test_quotes_are_approved_items_only(city_a, summary_data):
+    quotes = [r["text"] for r in _summary(city_a, summary_data)["Quotes"]]
+    assert quotes == ["Clean water", "=cmd|'/c calc'!A1", "A park by the river"]
+    assert "Unmoderated words" not in json.dumps(_summary(city_a, summary_data))
+
+
+def test_method_and_dates_per_session(city_a, summary_data):
+    (row,) = _summary(city_a, summary_data)["Method and dates"]
+    assert (row["session"], row["place"], row["participants"]) == ("Evening session", "Dar Batha", 30)
+    assert "Lobby" in row["phases"] and row["challenge_voting"].startswith("Approval")
+
+
+def test_summary_is_translated_for_arabic(city_a, summary_data):
+    data = _summary(city_a, summary_data, language="ar")
+    assert "Key figures" not in data  # table titles in the user's language
+    assert len(data) == 10
+
+
+def test_summary_for_consultation_is_the_registered_exporter(city_a, summary_data):
+    data = json.loads(summary_for_consultation(summary_data.consultation, fmt="json"))
+    assert data == _summary(city_a, summary_data)
+
+
+def test_ballot_export_has_no_participant_id(city_a, summary_data):
+    exp = REGISTRY["consultation_ballots"]()
+    data = json.loads(render(exp, city_a, {"consultation": summary_data.consultation.pk}, "json")[0])
+    assert len(data["Ballots"]) == 60
+    assert set(data["Ballots"][0]) == {"session", "item", "kind", "points", "age_band", "gender", "district"}
+
+
+def test_consensus_counts_districts_when_a_non_voter_gave_none(city_a):
+    """A district id read next to a missing one (3.0) and alone (3) is the same group."""
+    from consultations.models import Ballot, ItemStatus
+    from tests.factories import ConsultationFactory, ItemFactory, ParticipantFactory, SessionFactory
+
+    c = ConsultationFactory(city=city_a)
+    s = SessionFactory(consultation=c)
+    medina = city_a.districts.get(name="Fes-Medina")
+    voters = [ParticipantFactory(session=s, gender="female", age_band="18_24", district=medina) for _ in range(6)]
+    ParticipantFactory(session=s, gender="female", age_band="18_24", district=None)
+    item = ItemFactory(session=s, kind="challenge", text="Buses", status=ItemStatus.APPROVED)
+    Ballot.objects.bulk_create([Ballot(session=s, participant=p, item=item) for p in voters[:3]])
+    (row,) = json.loads(summary_for_consultation(c))["Consensus ranking"]
+    # women 3/7, 18-24 3/7, Fes-Medina 3/6: the weakest is 3/7.
+    assert (row["groups"], row["score"]) == (3, 43)
