@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: run test lint setup messages makemessages bench bench-smoke clean serve browser
+.PHONY: run test lint setup messages makemessages bench bench-smoke screenshots clean serve browser
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ bench: setup
 # CI: a room of 100 on the embedded default; fails on a lost or doubled ballot or a screen without the final state.
 bench-smoke: setup
 	$(PY) -m bench.run --backend sqlite --scenario burst --participants 100 --strict
+
+# Screenshots of every journey for README.md and docs/guide.md: the browser tests, keeping their pictures.
+screenshots: setup browser
+	rm -f docs/screenshots/*.png
+	MAJLIS_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_journeys.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3*

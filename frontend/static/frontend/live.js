@@ -1,7 +1,11 @@
 /* Majlis live pages: participant, facilitator console and projector (no build step, no library).
    Every page works without this script (plain forms). With it, the page listens to the session's WebSocket,
    renders each `state` message (ignoring older versions), reconnects with backoff and resynchronises from
-   the REST state. Participants' votes and submissions go through the REST API with their token. */
+   the REST state. Participants' votes and submissions go through the REST API with their token.
+   Losing the connection (participant page): the page says so in words (#connection-note, aria-live), keeps
+   what was typed (also across a reload), reconnects with backoff and catches up from the REST state; a vote
+   made without a network is queued (kept in sessionStorage) and sent when the connection returns, or reported
+   as not sent if the server refuses it then. */
 (function () {
   "use strict";
   var root = document.getElementById("live");
@@ -19,6 +23,7 @@
   var phase = root.dataset.phase;
   var statusEl = document.getElementById("live-status");
   var connEl = document.getElementById("connection");
+  var noteEl = document.getElementById("connection-note");
   var lastState = null;
   var KIND_OF_PHASE = { challenges: "challenge", challenge_voting: "challenge", proposals: "proposal",
     proposal_voting: "proposal" };
@@ -55,7 +60,11 @@
         if (!response.ok) throw new Error(data.detail || response.statusText || String(response.status));
         return data;
       });
-    }, function () { throw new Error(L.offline || "offline"); });
+    }, function () {
+      var error = new Error(L.offline || "offline");
+      error.offline = true; // the request never reached the server: it may be sent again
+      throw error;
+    });
   }
   function bars(items) {
     var top = 0;
@@ -91,35 +100,79 @@
   // --- the socket ---------------------------------------------------------------------------------------
   var socket = null;
   var attempts = 0;
+  var retryTimer = null;
+  var heartbeat = null;
+  var unanswered = 0;
+  var noteTimer = null;
+  function note(key, isBack) {
+    if (!noteEl) return;
+    clearTimeout(noteTimer);
+    noteEl.textContent = key ? (noteEl.dataset[key] || "") : "";
+    noteEl.classList.toggle("is-back", !!isBack);
+    if (isBack) noteTimer = setTimeout(function () { note(null); }, 6000);
+  }
   function showConnection(up) {
     if (!connEl) return;
+    var wasDown = connEl.classList.contains("is-down");
     connEl.hidden = false;
     connEl.textContent = up ? (L.connected || "Live") : (L.reconnecting || "Reconnecting…");
     connEl.classList.toggle("is-down", !up);
+    if (!up && !wasDown) note("down");
+    else if (up && wasDown) note("back", true);
+  }
+  function retry() {
+    attempts += 1;
+    var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts - 1, 5)));
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, delay / 2 + Math.random() * delay / 2);
+  }
+  // The socket is given up (network gone, no answer to pings): forget it at once, say so and try again later.
+  function drop() {
+    clearInterval(heartbeat);
+    if (socket) {
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      try { socket.close(); } catch (e) { /* already closed */ }
+      socket = null;
+    }
+    showConnection(false);
+    retry();
   }
   function connect() {
+    clearTimeout(retryTimer);
+    if (socket && socket.readyState <= 1) return;
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + root.dataset.ws);
     socket.onopen = function () {
-      var wasDown = attempts > 0;
+      var wasDown = attempts > 0 || (connEl && connEl.classList.contains("is-down"));
       attempts = 0;
+      unanswered = 0;
       showConnection(true);
+      if (mode === "participant") flush();
       if (token) socket.send(JSON.stringify({ type: "hello", token: token }));
       if (wasDown) resync();
+      clearInterval(heartbeat);
+      heartbeat = setInterval(function () {
+        if (unanswered >= 2) { drop(); return; }
+        unanswered += 1;
+        try { socket.send(JSON.stringify({ type: "ping" })); } catch (e) { drop(); }
+      }, 10000);
     };
     socket.onmessage = function (event) {
+      unanswered = 0;
       var message;
       try { message = JSON.parse(event.data); } catch (e) { return; }
       if (message.type === "state") apply(message);
     };
     socket.onclose = function (event) {
+      clearInterval(heartbeat);
+      socket = null;
       showConnection(false);
       if (event.code === 4404) return; // the session no longer exists
-      attempts += 1;
-      var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts - 1, 5)));
-      setTimeout(connect, delay / 2 + Math.random() * delay / 2);
+      retry();
     };
   }
+  window.addEventListener("offline", function () { if (socket) drop(); });
+  window.addEventListener("online", function () { attempts = 0; connect(); });
   function resync() {
     call("GET", "/state").then(function (state) { apply(state); }, function () { /* the socket retries */ });
   }
@@ -137,12 +190,31 @@
 
   // --- participant ----------------------------------------------------------------------------------------
   var draftKey = "majlis-draft-" + code;
+  var queueKey = "majlis-queue-" + code;
+  var noticeKey = "majlis-notice-" + code;
   var voteSignature = "";
+  var queue = {}; // item id -> {points, withdraw}: votes made while the network was gone
+  var flushing = false;
+  var reloadWanted = false;
+  function store(key, value) {
+    try {
+      if (value) sessionStorage.setItem(key, value); else sessionStorage.removeItem(key);
+    } catch (e) { /* private mode: kept in this page only */ }
+  }
+  function saveQueue() { store(queueKey, Object.keys(queue).length ? JSON.stringify(queue) : ""); }
+  function reloadKeepingWhatWasTyped() {
+    var area = document.querySelector(".submit-form textarea");
+    if (area && area.value.trim()) store(draftKey, area.value);
+    if (statusEl && statusEl.textContent && statusEl.classList.contains("is-error")) { // e.g. a vote refused
+      store(noticeKey, JSON.stringify({ text: statusEl.textContent, error: statusEl.classList.contains("is-error") }));
+    }
+    location.reload();
+  }
   function renderParticipant(state) {
     if (state.phase !== phase) {
-      var area = document.querySelector(".submit-form textarea");
-      try { if (area && area.value.trim()) sessionStorage.setItem(draftKey, area.value); } catch (e) { /* private mode */ }
-      location.reload();
+      // Votes still queued are sent (or reported as refused) before the page changes.
+      if (flushing) { reloadWanted = true; return; }
+      reloadKeepingWhatWasTyped();
       return;
     }
     var kindNow = KIND_OF_PHASE[state.phase];
@@ -196,7 +268,54 @@
       form.appendChild(toggle);
     }
     li.appendChild(form);
+    if (queue[it.id]) markQueued(li);
     return li;
+  }
+  function markQueued(li) {
+    li.classList.add("is-queued");
+    if (!li.querySelector(".vote-queued") && noteEl) {
+      var waiting = el("p", "vote-queued", noteEl.dataset.waiting);
+      li.querySelector(".vote-form").appendChild(waiting);
+    }
+  }
+  function flush() {
+    var ids = Object.keys(queue);
+    if (!ids.length || flushing) return;
+    flushing = true;
+    var sent = 0;
+    var refused = [];
+    ids.reduce(function (chain, id) {
+      return chain.then(function () {
+        var vote = queue[id];
+        var request = vote.withdraw ? call("DELETE", "/votes/" + id)
+          : call("POST", "/votes", { item: parseInt(id, 10), points: vote.points });
+        return request.then(function () {
+          delete queue[id];
+          if (vote.withdraw) delete ballots[id]; else ballots[id] = vote.points;
+          sent += 1;
+        }, function (error) {
+          if (error.offline) throw error; // still no network: the rest stays queued
+          delete queue[id];
+          refused.push(error.message);
+        });
+      });
+    }, Promise.resolve()).catch(function () { /* retried when the connection returns */ }).then(function () {
+      saveQueue();
+      if (refused.length) say(L.notSent + " " + refused[0], true);
+      else if (sent && noteEl) say(noteEl.dataset.sentLater, false);
+      return refreshMine().catch(function () {});
+    }).then(function () {
+      flushing = false;
+      if (reloadWanted) { reloadKeepingWhatWasTyped(); return; }
+      if (lastState) renderVotes(lastState, true);
+      else document.querySelectorAll("#vote-list .vote-item").forEach(function (li) {
+        if (!queue[li.dataset.item]) {
+          li.classList.remove("is-queued");
+          var waiting = li.querySelector(".vote-queued");
+          if (waiting) waiting.remove();
+        }
+      });
+    });
   }
   function renderVotes(state, force) {
     var list = $("vote-list");
@@ -274,6 +393,13 @@
       if (button) button.focus();
     }, function (error) {
       li.classList.remove("is-sending");
+      if (error.offline && noteEl) {
+        queue[item] = { points: points, withdraw: withdraw };
+        saveQueue();
+        markQueued(li);
+        say(noteEl.dataset.queued, true);
+        return;
+      }
       var message = L.notSent + " " + error.message;
       var note = el("p", "vote-error", message);
       note.setAttribute("role", "alert");
@@ -308,7 +434,20 @@
       var draft = sessionStorage.getItem(draftKey);
       if (area && draft && !area.value) area.value = draft;
       sessionStorage.removeItem(draftKey);
-    } catch (e) { /* private mode */ }
+      queue = JSON.parse(sessionStorage.getItem(queueKey) || "{}") || {};
+      var notice = JSON.parse(sessionStorage.getItem(noticeKey) || "null");
+      if (notice) say(notice.text, notice.error);
+      sessionStorage.removeItem(noticeKey);
+    } catch (e) { queue = {}; /* private mode */ }
+    document.querySelectorAll("#vote-list .vote-item").forEach(function (li) {
+      if (queue[li.dataset.item]) markQueued(li);
+    });
+    // What is typed survives a reload (a phase change, a lost connection); it is forgotten once sent.
+    document.addEventListener("input", function (event) {
+      if (event.target.closest && event.target.closest(".submit-form") && event.target.name === "text") {
+        store(draftKey, event.target.value);
+      }
+    });
     document.addEventListener("submit", function (event) {
       if (event.target.classList.contains("vote-form")) onVote(event);
       else onSubmit(event);

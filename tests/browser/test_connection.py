@@ -1,0 +1,115 @@
+"""Losing the connection on the participant page: it says so (in the person's language, in a live region),
+keeps what was typed, reconnects by itself and catches up; a vote made offline is sent when the network
+returns, or clearly reported as not sent."""
+
+import pytest
+
+from .conftest import PHONE, _manage, new_session, t
+
+expect = pytest.importorskip("playwright.sync_api", reason="needs playwright: run `make setup`").expect
+
+DOWN = "Connection lost. Reconnecting… What you typed stays on this page."
+BACK = "Connected again. The page is up to date."
+
+
+def _join(page, code: str, language: str) -> None:
+    page.goto(f"/j/{code}/?lang={language}")
+    page.locator("#id_consent").check()
+    page.locator("form.card button[type=submit]").click()
+    if "step=profile" in page.url:
+        page.locator("form.card button[type=submit]").click()
+    page.wait_for_url(f"**/s/{code}/")
+    expect(page.locator("#connection")).to_have_text(t(language, "Live"))
+
+
+def _voting_session(server, world, title: str) -> tuple[str, str, list[dict]]:
+    session = new_session(server, world, title=title, premoderation=False)
+    code, token = session["join_code"], world.city()["api_token"]
+    author = server.api("POST", f"/sessions/{code}/join", {"consent": True})["token"]
+    server.api("POST", f"/sessions/{code}/phase", {"phase": "challenges"}, token=token)
+    for text in ("Les terrains ferment trop tôt", "لا توجد مكتبة في الحي"):
+        server.api("POST", f"/sessions/{code}/items", {"kind": "challenge", "text": text}, participant=author)
+    server.api("POST", f"/sessions/{code}/phase", {"phase": "challenge_voting"}, token=token)
+    return code, token, server.api("GET", f"/sessions/{code}/state", token=token)["items"]
+
+
+def _votes(server, code: str, token: str) -> int:
+    return sum(it["votes"] or 0 for it in server.api("GET", f"/sessions/{code}/state", token=token)["items"])
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_server_restart_is_announced_keeps_the_typed_text_and_catches_up(language, server, world, contexts):
+    session = new_session(server, world, title=f"Restart {language}", premoderation=False)
+    code, token = session["join_code"], world.city()["api_token"]
+    server.api("POST", f"/sessions/{code}/phase", {"phase": "challenges"}, token=token)
+    page = contexts(server, language=language, size=PHONE).new_page()
+    _join(page, code, language)
+    idea = page.locator(".submit-form textarea")
+    idea.fill("Un espace de coworking pour les étudiants")
+
+    server.stop()
+    note = page.locator("#connection-note")
+    expect(note).to_have_text(t(language, DOWN))
+    assert note.get_attribute("aria-live") == "polite"
+    expect(page.locator("#connection")).to_have_text(t(language, "Connection lost. Reconnecting…"))
+    # Meanwhile two more people join (nobody can tell the page: its server is down).
+    _manage(world.env, "shell", "-c",
+            "from consultations import services\n"
+            f"for _ in range(2): services.participant_join(code='{code}', consent=True)")  # fmt: skip
+
+    server.start()
+    expect(page.locator("#connection")).to_have_text(t(language, "Live"), timeout=30_000)
+    expect(note).to_have_text(t(language, BACK))
+    expect(page.locator("#headcount")).to_have_text("3")  # caught up from the REST state
+    expect(idea).to_have_value("Un espace de coworking pour les étudiants")
+
+    # A phase change reloads the page: what was typed is still there.
+    idea.fill("Un espace de coworking ouvert le soir")
+    server.api("POST", f"/sessions/{code}/phase", {"phase": "proposals"}, token=token)
+    expect(page.locator("#phase-name")).to_have_text(t(language, "Proposals"))
+    expect(page.locator(".submit-form textarea")).to_have_value("Un espace de coworking ouvert le soir")
+
+
+def test_a_vote_made_offline_is_queued_and_sent_when_the_network_returns(server, world, contexts):
+    code, token, _items = _voting_session(server, world, "Offline vote")
+    context = contexts(server, language="ar", size=PHONE)
+    page = context.new_page()
+    _join(page, code, "ar")
+
+    context.set_offline(True)
+    expect(page.locator("#connection-note")).to_have_text(t("ar", DOWN))
+    page.get_by_role("button", name=t("ar", "Support")).first.click()
+    expect(page.locator("#live-status")).to_contain_text(
+        t("ar", "No connection: your vote will be sent as soon as the connection returns.")
+    )
+    expect(page.locator(".vote-item.is-queued .vote-queued")).to_have_text(
+        t("ar", "Waiting for the connection to send this vote…")
+    )
+    assert _votes(server, code, token) == 0
+
+    context.set_offline(False)
+    sent = t("ar", "The connection is back: your vote was sent and counted.")
+    expect(page.locator("#live-status")).to_have_text(sent)
+    expect(page.locator("#vote-list [aria-pressed=true]")).to_have_count(1)
+    expect(page.locator(".vote-item.is-queued")).to_have_count(0)
+    assert _votes(server, code, token) == 1
+
+
+def test_a_queued_vote_refused_once_back_online_is_reported_as_not_sent(server, world, contexts):
+    code, token, _items = _voting_session(server, world, "Offline vote too late")
+    context = contexts(server, language="fr", size=PHONE)
+    page = context.new_page()
+    _join(page, code, "fr")
+
+    context.set_offline(True)
+    expect(page.locator("#connection-note")).to_have_text(t("fr", DOWN))
+    page.get_by_role("button", name=t("fr", "Support")).first.click()
+    expect(page.locator(".vote-item.is-queued")).to_have_count(1)
+    server.api("POST", f"/sessions/{code}/phase", {"phase": "results"}, token=token)  # voting ends meanwhile
+
+    context.set_offline(False)
+    expect(page.locator("#phase-name")).to_have_text(t("fr", "Results"))
+    status = page.locator("#live-status")
+    expect(status).to_contain_text(t("fr", "Your vote was NOT sent:"))
+    assert "is-error" in status.get_attribute("class")
+    assert _votes(server, code, token) == 0
