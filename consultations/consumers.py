@@ -2,11 +2,13 @@
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import close_old_connections
 
 from cities.permissions import can_facilitate
 
@@ -20,6 +22,22 @@ MAX_MESSAGE_CHARS = 4096
 FLOOD_MESSAGES = 30  # at most this many messages...
 FLOOD_WINDOW = 10.0  # ...in this many seconds
 HELLO_TIMEOUT = 15.0
+
+
+def in_db_thread(fn):
+    """Like channels' database_sync_to_async, but in the pool of worker threads rather than the one shared sync
+    thread (a join storm opens hundreds of sockets a second, each looking up its session and participant), and
+    giving the connection back inside the call, where Django's per-context connection lives."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(call, thread_sensitive=False)
+
 
 CLOSE_UNAUTHORISED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -89,14 +107,14 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self._send_error("unknown_type")
 
     # -- authentication ---------------------------------------------------------------------------------------
-    @database_sync_to_async
+    @in_db_thread
     def _session(self):
         try:
             return session_by_code(self.scope["url_route"]["kwargs"]["code"])
         except SessionNotFound:
             return None
 
-    @database_sync_to_async
+    @in_db_thread
     def _audience_from_scope(self, session) -> str | None:
         user = self.scope.get("user")
         if user is not None and user.is_authenticated and can_facilitate(user, session.consultation.city):
@@ -106,7 +124,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
             return PUBLIC
         return None
 
-    @database_sync_to_async
+    @in_db_thread
     def _participant_audience(self, token) -> str | None:
         participant = participant_from_token(str(token or ""))
         if participant is not None and participant.session_id == self.session_id:
@@ -135,7 +153,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.audience = audience
         self.sender = asyncio.ensure_future(self._send_forever())
         await realtime.hub.subscribe(self)
-        await self._send_fresh_state()
+        latest = realtime.hub.latest(self.session_id, audience)
+        if latest is not None:  # the state the hub pushed last; any later change reaches this socket by the hub
+            self.offer(*latest)
+        else:
+            await self._send_fresh_state()
 
     async def _send_fresh_state(self):
         snapshot = await realtime.read_snapshot(self.session_id)

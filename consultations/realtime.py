@@ -85,6 +85,9 @@ class Hub:
         self.wakeup: asyncio.Event | None = None
         self.tasks: list[asyncio.Task] = []
         self.reads = 0  # states read from the database, for tests and benchmarks
+        # The last state pushed per session and its texts per audience, while this process holds screens of the
+        # session (it then hears of every change): a new socket starts from it instead of a database read.
+        self.pushed: dict[int, tuple[StateSnapshot, dict[str, str]]] = {}
 
     # -- lifecycle (event loop thread) ----------------------------------------------------------------------
     async def ensure_started(self) -> None:
@@ -134,9 +137,20 @@ class Hub:
         screens.discard(screen)
         if not screens:
             del self.screens[screen.session_id]
+            self.pushed.pop(screen.session_id, None)  # no longer hears of changes: the copy would go stale
             if self.channel_name:
                 with contextlib.suppress(Exception):
                     await self.layer.group_discard(group_name(screen.session_id), self.channel_name)
+
+    def latest(self, session_id: int, audience: str) -> tuple[int, str] | None:
+        """(version, text) of the last state pushed to the session's screens here, or None."""
+        pushed = self.pushed.get(session_id)
+        if pushed is None:
+            return None
+        snapshot, texts = pushed
+        if audience not in texts:
+            texts[audience] = encode(state_message(snapshot, audience))
+        return snapshot.version, texts[audience]
 
     def local_screens(self, session_id: int) -> int:
         return len(self.screens.get(session_id, ()))
@@ -189,6 +203,8 @@ class Hub:
         else:
             self.stale |= dirty
         stale, self.stale = self.stale, set()
+        for sid in stale:
+            self.pushed.pop(sid, None)  # changed: until the new state is read, a new socket reads its own
         sessions = [sid for sid in stale if self.screens.get(sid)]
         if sessions:
             await asyncio.gather(*(self._push(sid) for sid in sessions))
@@ -222,10 +238,13 @@ class Hub:
         if snapshot is None:
             return
         texts = {}
-        for screen in list(self.screens.get(session_id, ())):
+        screens = list(self.screens.get(session_id, ()))
+        for screen in screens:
             if screen.audience not in texts:
                 texts[screen.audience] = encode(state_message(snapshot, screen.audience))
             screen.offer(snapshot.version, texts[screen.audience])
+        if screens and session_id not in self.stale:  # not changed again while this state was read
+            self.pushed[session_id] = (snapshot, texts)
 
 
 def _read_snapshot(session_id: int) -> StateSnapshot | None:
