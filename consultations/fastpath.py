@@ -1,13 +1,14 @@
-"""The vote fast path: `POST /api/v1/sessions/<code>/votes` and `DELETE .../votes/<item>` served straight from
-ASGI, without Django's middleware stack and DRF.
+"""The fast path: `POST /api/v1/sessions/<code>/votes`, `DELETE .../votes/<item>` and `POST .../join` (JSON,
+without cookie or credentials) served straight from ASGI, without Django's middleware stack and DRF.
 
-A room voting at once is the one moment Majlis must answer hundreds of requests a second on a small machine.
-Through Django each request costs a thread of its own and the whole middleware stack (several milliseconds of
-CPU); here it costs a JSON parse, an HMAC check of the participant token and a place in the ballot box. The
-rules are the same code: `services.vote_cast` / `vote_withdraw` run in the ballot box's group commit, and the
-requests, answers and errors are exactly those of the DRF views in consultations/api/views.py, which stay the
+A room voting at once, or joining at once, is when Majlis must answer hundreds of requests a second on a small
+machine. Through Django each request costs several trips between the event loop and a thread of its own and the
+whole middleware stack (several milliseconds of CPU); here a vote costs a JSON parse, an HMAC check of the
+participant token and a place in the ballot box. The rules are the same code: `services.vote_cast` /
+`vote_withdraw` run in the ballot box's group commit, a join is `services.participant_join` validated by the
+view's own serializer, and the requests, answers and errors are exactly those of the DRF views in consultations/api/views.py, which stay the
 documented operation (OpenAPI) and serve every other path. tests/consultations/test_fastpath.py checks that both
-answer alike, rate limits included (throttles.acheck_vote, as VoteThrottle in the view). On by default;
+answer alike, rate limits included (throttles.acheck_vote / acheck_join, as the views' throttles). On by default;
 turned off with MAJLIS_VOTE_FAST_PATH=0.
 """
 
@@ -24,13 +25,15 @@ from django.utils.translation import gettext
 from rest_framework import exceptions
 
 from . import services, throttles
-from .api.views import PARTICIPANT_KEYWORD
+from .api.serializers import JoinRequest
+from .api.views import PARTICIPANT_KEYWORD, join_answer
 from .ballot_box import ballot_box
 from .errors import SessionError
 from .models import Participant
 from .tokens import participant_claims
 
 VOTES = re.compile(r"^/api/v1/sessions/(?P<code>[A-Za-z0-9-]{1,16})/votes(?:/(?P<item>\d+))?/?$")
+JOIN = re.compile(r"^/api/v1/sessions/(?P<code>[A-Za-z0-9-]{1,16})/join/?$")
 MAX_BODY = 4096
 
 
@@ -40,18 +43,21 @@ class VoteFastPath:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and getattr(settings, "MAJLIS_VOTE_FAST_PATH", False):
-            match = VOTES.match(scope.get("path", ""))
-            method = scope.get("method")
+            path, method = scope.get("path", ""), scope.get("method")
+            match = VOTES.match(path)
             if match and ((method == "POST" and not match["item"]) or (method == "DELETE" and match["item"])):
-                return await self._handle(scope, receive, send, match["code"], match["item"])
+                return await self._handle(scope, receive, send, self._vote, match["code"], match["item"])
+            match = JOIN.match(path) if method == "POST" else None
+            if match and _anonymous_json(scope):
+                return await self._handle(scope, receive, send, self._join, match["code"], None)
         return await self.app(scope, receive, send)
 
-    async def _handle(self, scope, receive, send, code, item):
+    async def _handle(self, scope, receive, send, operation, code, item):
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         with translation.override(_language(headers)):
             extra_headers = []
             try:
-                status, body = await self._vote(headers, receive, code, item)
+                status, body = await operation(scope, headers, receive, code, item)
             except throttles.RateLimited as limited:  # as throttles.RateLimitedError answers in the DRF view
                 status, body = limited.status_code, {"detail": str(limited.message), "code": limited.code}
                 extra_headers.append((b"retry-after", str(limited.retry_after).encode()))
@@ -76,7 +82,24 @@ class VoteFastPath:
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": payload})
 
-    async def _vote(self, headers, receive, code, item):
+    async def _join(self, scope, headers, receive, code, _item):
+        """POST /join as consultations.api.views.SessionJoin answers it: throttle, validate, join, 201."""
+        body = await _read_body(receive)
+        client = scope.get("client") or ("-", 0)
+        await throttles.acheck_join(code=code, address=client[0] or "-")  # DRF: JoinThrottle, before the view
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            raise exceptions.ParseError() from None
+        request = JoinRequest(data=data)
+        if not request.is_valid():
+            errors = request.errors
+            first = next(iter(errors.values()))[0]
+            raise _ValidationError({"detail": str(first), "errors": errors})
+        answer = await _in_thread(_join_and_answer, code=code, fields=request.validated_data)
+        return 201, answer
+
+    async def _vote(self, scope, headers, receive, code, item):
         keyword, _, token = headers.get("authorization", "").partition(" ")
         claims = participant_claims(token.strip()) if keyword.lower() == PARTICIPANT_KEYWORD else None
         body = await _read_body(receive)
@@ -98,6 +121,18 @@ class VoteFastPath:
             "points": result.ballot.points,
             "changed": result.changed,
         }
+
+
+def _join_and_answer(*, code: str, fields: dict) -> dict:
+    return join_answer(services.participant_join(code=code, **fields))
+
+
+def _anonymous_json(scope) -> bool:
+    """Joins take the fast path only as the API's clients send them: JSON, no cookie, no credentials. A browser
+    with a session cookie (CSRF rules) or a staff token goes through Django."""
+    names = {name.lower(): value for name, value in scope.get("headers", [])}
+    content_type = names.get(b"content-type", b"").split(b";")[0].strip().lower()
+    return content_type == b"application/json" and b"cookie" not in names and b"authorization" not in names
 
 
 async def _in_ballot_box(fn, **kwargs):

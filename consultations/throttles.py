@@ -14,6 +14,7 @@ A participant's limits key on the ids in its signed token, checked without a dat
 hot path stays free of queries; a request without a valid token is not counted (the view refuses it anyway).
 """
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from rest_framework.throttling import BaseThrottle
 from .tokens import participant_claims
 
 PERIODS = {"s": 1, "m": 60, "h": 3600}
+logger = logging.getLogger(__name__)
 CACHE_PREFIX = "majlis:rate"
 
 MESSAGE = _("Too many requests. Please wait %(seconds)s seconds and try again.")
@@ -78,12 +80,16 @@ def hit(limit: str, ident: str, *, now: float | None = None) -> None:
     now = time.time() if now is None else now
     window = int(now // rate.period)
     key = f"{CACHE_PREFIX}:{limit}:{ident}:{window}"
-    cache.add(key, 0, timeout=rate.period + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this request opens a new window
-        cache.add(key, 1, timeout=rate.period + 1)
-        count = 1
+        cache.add(key, 0, timeout=rate.period + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr: this request opens a new window
+            cache.add(key, 1, timeout=rate.period + 1)
+            count = 1
+    except Exception:  # the cache (Redis) is down: votes and joins go on, uncounted (fault drill, operations.md)
+        logger.warning("Rate limit %s not counted: the cache is unavailable", limit)
+        return
     if count > rate.count:
         raise RateLimited(limit=limit, retry_after=math.ceil((window + 1) * rate.period - now))
 
@@ -116,6 +122,11 @@ def check_vote(*, participant_id: int, session_id: int) -> None:
 async def acheck_vote(*, participant_id: int, session_id: int) -> None:
     """check_vote for ASGI code that bypasses Django's views (a vote fast path). Raises RateLimited."""
     await sync_to_async(check_vote, thread_sensitive=False)(participant_id=participant_id, session_id=session_id)
+
+
+async def acheck_join(*, code: str, address: str) -> None:
+    """check_join for ASGI code that bypasses Django's views (the join fast path). Raises RateLimited."""
+    await sync_to_async(check_join, thread_sensitive=False)(code=code, address=address)
 
 
 def client_address(request) -> str:

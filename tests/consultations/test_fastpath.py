@@ -153,3 +153,71 @@ async def test_the_fast_path_applies_the_vote_rate_limits_like_the_view(box, set
     assert drf[1]["code"] == "rate_limited" and "Too many" not in drf[1]["detail"]  # in French
     assert int(dict(response["headers"])[b"retry-after"]) >= 1
     assert len(await _ballots(item)) == 2  # the refused withdrawals changed nothing
+
+
+async def _asgi_raw(method, path, body: bytes, headers: list[tuple[bytes, bytes]]):
+    headers = [(b"host", b"testserver"), (b"content-length", str(len(body)).encode()), *headers]
+    communicator = HttpCommunicator(application, method, path, body=body, headers=headers)
+    response = await communicator.get_response()
+    await communicator.wait()
+    return response["status"], json.loads(response["body"] or b"null"), dict(response["headers"])
+
+
+@database_sync_to_async
+def _participants(session):
+    return session.participants.count()
+
+
+async def test_joins_through_the_fast_path_answer_like_the_view(box, city_a, facilitator):
+    session, _, _ = await _world(city_a, facilitator)
+    url = f"/api/v1/sessions/{session.join_code}/join"
+    cases = [
+        ("consent refused", {"consent": False}, "en"),
+        ("consent missing", {}, "fr"),
+        ("unknown age band", {"consent": True, "age_band": "ancient"}, "ar"),
+        ("not a dictionary", [1, 2], "en"),
+        ("unknown district", {"consent": True, "district": "999999"}, "en"),
+    ]
+    for name, body, language in cases:
+        fast = await _asgi("POST", url, None, body, language)
+        drf = await _drf("POST", url, None, body, language)
+        assert fast == drf, name
+    assert (await _asgi("POST", "/api/v1/sessions/AAAAAA/join", None, {"consent": True})) == (
+        await _drf("POST", "/api/v1/sessions/AAAAAA/join", None, {"consent": True})
+    )
+    before = await _participants(session)
+    status, body = await _asgi("POST", url, None, {"consent": True, "gender": "female"})
+    drf_status, drf_body = await _drf("POST", url, None, {"consent": True, "gender": "female"})
+    assert status == drf_status == 201
+    assert body.keys() == drf_body.keys() and body["session"] == drf_body["session"]
+    assert body["state_url"] == drf_body["state_url"] and body["websocket_url"] == drf_body["websocket_url"]
+    assert await _participants(session) == before + 2
+    # The token works: it votes.
+    assert (await _asgi("GET", f"/api/v1/sessions/{session.join_code}/state", f"Participant {body['token']}"))[0] == 200
+
+
+async def test_browsers_and_forms_still_join_through_django(box, city_a, facilitator):
+    session, _, _ = await _world(city_a, facilitator)
+    url = f"/api/v1/sessions/{session.join_code}/join"
+    status, body, _ = await _asgi_raw("POST", url, b"{not json", [(b"content-type", b"application/json")])
+    assert status == 400 and body["detail"]  # the fast path's own parse error
+    status, _, _ = await _asgi_raw(
+        "POST", url, b"consent=true", [(b"content-type", b"application/x-www-form-urlencoded")]
+    )
+    assert status == 201  # a form goes through DRF, which parses it
+    status, _, headers = await _asgi_raw(
+        "POST", url, b'{"consent": true}', [(b"content-type", b"application/json"), (b"cookie", b"sessionid=x")]
+    )
+    assert status == 201 and b"X-Frame-Options" in headers  # with a cookie: Django's middleware answered
+
+
+async def test_the_fast_path_applies_the_join_rate_limit(box, settings, city_a, facilitator):
+    settings.MAJLIS_RATE_LIMITS_ENABLED = True
+    settings.MAJLIS_RATE_LIMITS = {**settings.MAJLIS_RATE_LIMITS, "join_address": "2/h"}
+    await database_sync_to_async(cache.clear)()
+    session, _, _ = await _world(city_a, facilitator)
+    url = f"/api/v1/sessions/{session.join_code}/join"
+    for _ in range(2):
+        assert (await _asgi("POST", url, None, {"consent": True}))[0] == 201
+    status, body, headers = await _asgi_raw("POST", url, b'{"consent": true}', [(b"content-type", b"application/json")])
+    assert status == 429 and body["code"] == "rate_limited" and int(headers[b"retry-after"]) >= 1
