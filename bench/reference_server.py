@@ -69,7 +69,7 @@ async def main(port: int, items: int) -> None:
     room = Room(items)
     asyncio.ensure_future(room.ticker())
     async with serve(room.handler, "127.0.0.1", port, process_request=room.process_request, max_queue=16) as server:
-        print(f"reference listening on {port}", flush=True)
+        print(f"reference listening on {port}", file=sys.stderr, flush=True)
         await server.serve_forever()
 
 

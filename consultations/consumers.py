@@ -182,10 +182,12 @@ class SessionConsumer(AsyncWebsocketConsumer):
             self.pending = None
             if text == last_text:
                 continue
+            started = time.monotonic()
             with contextlib.suppress(Exception):
                 await self.send(text_data=text)
                 self.version_sent = version
                 last_text = text
+            realtime.hub.send_seconds += time.monotonic() - started
 
     async def _send_error(self, code: str):
         await self.send(text_data=realtime.encode({"type": "error", "code": code, "version": self.version_sent}))

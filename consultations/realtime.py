@@ -4,9 +4,9 @@ How a change reaches the screens (docs/realtime.md):
 
 1. A service commits a change and calls `session_changed(session_id)`; after the commit the process's hub
    marks the session dirty. Nothing is sent per write.
-2. Every tick (MAJLIS_REALTIME_TICK, 100 ms by default; longer when reads take longer) the hub announces each
-   dirty session once. With Redis, the announcement is one message to the session's group, whose members are
-   worker processes (one channel per process), not sockets. With the in-memory layer there is one process
+2. Every tick (MAJLIS_REALTIME_TICK, 100 ms by default; longer when reads and socket writes take longer) the hub
+   announces each dirty session once. With Redis, the announcement is one message to the session's group, whose
+   members are worker processes (one channel per process), not sockets. With the in-memory layer there is one process
    and no announcement is needed.
 3. A worker that holds sockets of an announced session reads its state once from the database and writes
    the same JSON text to each of its sockets. Each socket keeps only the newest unsent state, so a slow
@@ -85,6 +85,7 @@ class Hub:
         self.wakeup: asyncio.Event | None = None
         self.tasks: list[asyncio.Task] = []
         self.reads = 0  # states read from the database, for tests and benchmarks
+        self.send_seconds = 0.0  # time the sockets spent writing states since the last tick (see _tick_forever)
         # The last state pushed per session and its texts per audience, while this process holds screens of the
         # session (it then hears of every change): a new socket starts from it instead of a database read.
         self.pushed: dict[int, tuple[StateSnapshot, dict[str, str]]] = {}
@@ -188,7 +189,11 @@ class Hub:
                 raise
             except Exception:
                 logger.exception("Real-time tick failed; screens will catch up on the next change")
-            elapsed = loop.time() - started
+            # Adaptive: the next tick waits at least as long as this one's reads and the sockets' writes of the
+            # previous states took, so fanning states out never takes more than about half of the event loop
+            # (which also answers joins and votes); a large room simply gets fewer, fuller states.
+            elapsed = loop.time() - started + self.send_seconds
+            self.send_seconds = 0.0
             await asyncio.sleep(max(settings.MAJLIS_REALTIME_TICK, elapsed))
 
     async def _tick(self) -> None:

@@ -396,7 +396,10 @@ class Election(models.Model):
     role = models.CharField(_("role elected"), max_length=20, choices=MemberRole.choices)
     candidates = models.ManyToManyField(Membership, related_name="candidacies", verbose_name=_("candidates"))
     quorum_percent = models.PositiveSmallIntegerField(
-        _("quorum (% of members who must vote)"), default=50, help_text=_("0 for no quorum.")
+        # xgettext:no-python-format
+        _("quorum (% of members who must vote)"),
+        default=50,
+        help_text=_("0 for no quorum."),
     )
     tie_rule = models.CharField(_("if there is a tie"), max_length=5, choices=TieRule.choices, default=TieRule.TIE)
     status = models.CharField(_("status"), max_length=10, choices=ElectionStatus.choices, default=ElectionStatus.DRAFT)

@@ -249,7 +249,11 @@ class ElectionForm(forms.Form):
         label=gettext_lazy("Candidates"), queryset=Membership.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     quorum_percent = forms.IntegerField(
-        label=gettext_lazy("Quorum (% of members who must vote)"), min_value=0, max_value=100, initial=50
+        # xgettext:no-python-format
+        label=gettext_lazy("Quorum (% of members who must vote)"),
+        min_value=0,
+        max_value=100,
+        initial=50,
     )
     tie_rule = forms.ChoiceField(label=gettext_lazy("If there is a tie"), choices=TieRule.choices)
 
@@ -527,15 +531,19 @@ def council_composition(request, city_slug: str):
 def council_settings(request, city_slug: str):
     council = council_for_secretariat(request.user, city_slug)
     fields = services.COUNCIL_EDITABLE
+    # The page has four forms; a POST that names none of the others is the settings form (its fields are
+    # required, so an empty POST shows their errors instead of failing on an unbound form).
+    kind = request.POST.get("form") if request.method == "POST" else None
+    if request.method == "POST" and kind not in ("targets", "term", "committee"):
+        kind = "settings"
     settings_form = CouncilSettingsForm(
-        request.POST if request.POST.get("form") == "settings" else None,
+        request.POST if kind == "settings" else None,
         initial={f: getattr(council, f) for f in fields},
     )
-    targets_form = TargetsForm(request.POST if request.POST.get("form") == "targets" else None, council=council)
-    term_form = TermForm(request.POST if request.POST.get("form") == "term" else None)
-    committee_form = CommitteeForm(request.POST if request.POST.get("form") == "committee" else None)
+    targets_form = TargetsForm(request.POST if kind == "targets" else None, council=council)
+    term_form = TermForm(request.POST if kind == "term" else None)
+    committee_form = CommitteeForm(request.POST if kind == "committee" else None)
     if request.method == "POST":
-        kind = request.POST.get("form")
         try:
             if kind == "settings" and settings_form.is_valid():
                 services.council_update(council=council, actor=request.user, **settings_form.cleaned_data)
@@ -813,8 +821,11 @@ def council_election_codes(request, city_slug: str, pk: int):
     election = get_object_or_404(Election, pk=pk, council=council, status=ElectionStatus.OPEN)
     slips = []
     for code in election.codes.select_related("membership__person").order_by("membership__person__full_name"):
-        url = request.build_absolute_uri(reverse("frontend:council_vote", args=[code.code]))
-        slips.append({"name": str(code.membership.person), "code": code.code, "url": url, "qr": qr_svg(url)})
+        # The code rides in the fragment, which browsers never send: ballot-code.js puts it into the /e/ form.
+        url = request.build_absolute_uri(reverse("frontend:council_vote_lookup"))
+        slips.append(
+            {"name": str(code.membership.person), "code": code.code, "url": url, "qr": qr_svg(f"{url}#{code.code}")}
+        )
     return render(
         request, "frontend/councils/election_codes.html", {"election": election, "slips": slips, "council": council}
     )
@@ -830,15 +841,22 @@ class VoteForm(forms.Form):
 
 
 def council_vote_lookup(request):
-    """Public: type a ballot code (for members who were not given the QR code)."""
-    form = CodeForm(request.GET or None)
+    """Public: a member types (or the QR code's fragment fills in) their ballot code and votes, all by POST to /e/,
+    so that the single-use code never appears in a URL, an access log or the browser's history."""
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        return redirect("frontend:council_vote", services.normalise_code(form.cleaned_data["code"]))
-    return render(request, "frontend/councils/vote_lookup.html", {"form": form})
+        return _ballot(request, services.normalise_code(form.cleaned_data["code"]), in_form=True)
+    status = 400 if form.is_bound else 200
+    return render(request, "frontend/councils/vote_lookup.html", {"form": form}, status=status)
 
 
 def council_vote(request, code: str):
-    """Public: a member casts their secret ballot with their single-use code."""
+    """Legacy /e/<code>/ links of ballot sheets printed before the code moved out of URLs; new sheets use /e/."""
+    return _ballot(request, code, in_form=False)
+
+
+def _ballot(request, code: str, *, in_form: bool):
+    """A member casts their secret ballot with their single-use code."""
     try:
         ballot_code = services.ballot_code_lookup(code)
     except CouncilError:
@@ -848,8 +866,9 @@ def council_vote(request, code: str):
         return render(request, "frontend/councils/vote_done.html", {"election": election, "closed": True}, status=409)
     if election.voters.filter(membership_id=ballot_code.membership_id).exists():
         return render(request, "frontend/councils/vote_done.html", {"election": election, "used": True}, status=409)
-    form = VoteForm(request.POST or None, election=election)
-    if request.method == "POST" and form.is_valid():
+    casting = request.method == "POST" and "choice" in request.POST
+    form = VoteForm(request.POST if casting else None, election=election)
+    if casting and form.is_valid():
         choice = form.cleaned_data["choice"]
         try:
             services.ballot_cast(code=code, choice=None if choice == "blank" else int(choice))
@@ -859,7 +878,8 @@ def council_vote(request, code: str):
             form.add_error(None, error.detail)
         else:
             return render(request, "frontend/councils/vote_done.html", {"election": election, "thanks": True})
-    return render(request, "frontend/councils/vote.html", {"election": election, "form": form, "code": code})
+    context = {"election": election, "form": form, "code": code, "in_form": in_form}
+    return render(request, "frontend/councils/vote.html", context)
 
 
 # --- Opting in from a consultation ---------------------------------------------------------------------------------
