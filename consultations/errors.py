@@ -67,3 +67,9 @@ class UnknownParticipant(SessionError):
     status_code = 403
     default_message = _("You are no longer a participant of this session. Join it again.")
     code = "unknown_participant"
+
+
+class IdempotencyKeyReused(SessionError):
+    status_code = 409
+    default_message = _("This Idempotency-Key was already used for a different submission.")
+    code = "idempotency_key_reused"

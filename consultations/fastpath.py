@@ -6,10 +6,10 @@ machine. Through Django each request costs several trips between the event loop 
 whole middleware stack (several milliseconds of CPU); here a vote costs a JSON parse, an HMAC check of the
 participant token and a place in the ballot box. The rules are the same code: `services.vote_cast` /
 `vote_withdraw` run in the ballot box's group commit, a join is `services.participant_join` validated by the
-view's own serializer, and the requests, answers and errors are exactly those of the DRF views in consultations/api/views.py, which stay the
-documented operation (OpenAPI) and serve every other path. tests/consultations/test_fastpath.py checks that both
-answer alike, rate limits included (throttles.acheck_vote / acheck_join, as the views' throttles). On by default;
-turned off with MAJLIS_VOTE_FAST_PATH=0.
+view's own serializer, and the requests, answers and errors are exactly those of the DRF views in
+consultations/api/views.py, which stay the documented operations (OpenAPI) and serve every other path.
+tests/consultations/test_fastpath.py checks that both answer alike, rate limits included (throttles.acheck_vote /
+acheck_join, as the views' throttles). On by default; turned off with MAJLIS_VOTE_FAST_PATH=0.
 """
 
 import asyncio

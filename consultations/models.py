@@ -280,12 +280,22 @@ class Item(models.Model):
     )
     flags = models.JSONField(_("automatic screen"), default=list, blank=True)
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    # SHA-256 of the client's Idempotency-Key: a retried submission returns this item instead of a new one
+    # (services.item_submit_once). Meaningless once the author link is removed at the retention cut-off.
+    submission_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("item")
         verbose_name_plural = _("items")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["session", "kind", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "submission_key"],
+                condition=Q(author__isnull=False) & ~Q(submission_key=""),
+                name="item_one_per_author_submission_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]

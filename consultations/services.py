@@ -5,6 +5,7 @@ tells the real-time channel (realtime.session_changed). The database is the only
 """
 
 import copy
+import hashlib
 import secrets
 from collections.abc import Iterable
 from functools import lru_cache
@@ -22,6 +23,7 @@ from cities.services import audit_record
 from . import realtime
 from .errors import (
     ConsentRequired,
+    IdempotencyKeyReused,
     InvalidInput,
     JoinRefused,
     RoomFull,
@@ -517,6 +519,51 @@ def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
 
 
 # --- Ballots ----------------------------------------------------------------------------------------------
+
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
+def idempotency_key_digest(key: str) -> str:
+    """The stored form of a client's Idempotency-Key (a digest: the client's string itself is not kept).
+    Raises InvalidInput for an empty or overlong key."""
+    key = (key or "").strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+        raise InvalidInput(
+            _("The Idempotency-Key header must have 1 to %(n)d characters.") % {"n": IDEMPOTENCY_KEY_MAX}
+        )
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@transaction.atomic
+def item_submit_once(
+    *,
+    participant: Participant,
+    idempotency_key: str,
+    kind: str,
+    text: str,
+    answers: Iterable[int] = (),
+    theme: int | None = None,
+) -> tuple[Item, bool]:
+    """item_submit at most once per participant and key, for clients that retry. Returns (item, created).
+
+    The first request with a key submits as item_submit does; a retry with the same key (whatever the phase by
+    then) returns the item the first one created, with created=False, and changes nothing. Parallel retries are
+    serialised on the participant's row, and one item per author and key is a database constraint.
+    Raises IdempotencyKeyReused when the key was used for a different kind or text; UnknownParticipant; and
+    what item_submit raises.
+    """
+    digest = idempotency_key_digest(idempotency_key)
+    _lock_participant(participant)
+    existing = Item.objects.filter(author_id=participant.pk, submission_key=digest).first()
+    if existing is not None:
+        if existing.kind != kind or existing.original_text != " ".join((text or "").split()):
+            raise IdempotencyKeyReused
+        return existing, False
+    item = item_submit(participant=participant, kind=kind, text=text, answers=answers, theme=theme)
+    item.submission_key = digest
+    item.save(update_fields=["submission_key"])
+    return item, True
 
 
 class VoteResult(NamedTuple):

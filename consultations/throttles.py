@@ -2,8 +2,9 @@
 
 Counters live in Django's cache: Redis in production (settings.CACHES with REDIS_URL), so every worker shares
 them; the local-memory cache when embedded. Each limit is a fixed window ("<count>/<s|m|h>") counted with
-cache.add + cache.incr, which are atomic in both backends. A request over a limit is refused with 429, a
-translated {"detail", "code": "rate_limited"} and a Retry-After header (API), or a translated message (pages).
+an atomic SET NX + INCR (one round trip to Redis), or cache.add + cache.incr locally. A request over a limit is
+refused with 429, a translated {"detail", "code": "rate_limited"} and a Retry-After header (API), or a translated
+message (pages).
 
 Limits (settings.MAJLIS_RATE_LIMITS; switched off with MAJLIS_RATE_LIMITS=0):
 - join_address / join_session: joins of one session from one address / in all. One school's Wi-Fi is one
@@ -21,7 +22,10 @@ from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
@@ -81,17 +85,49 @@ def hit(limit: str, ident: str, *, now: float | None = None) -> None:
     window = int(now // rate.period)
     key = f"{CACHE_PREFIX}:{limit}:{ident}:{window}"
     try:
-        cache.add(key, 0, timeout=rate.period + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: this request opens a new window
-            cache.add(key, 1, timeout=rate.period + 1)
-            count = 1
+        count = _count(key, rate.period + 1)
     except Exception:  # the cache (Redis) is down: votes and joins go on, uncounted (fault drill, operations.md)
         logger.warning("Rate limit %s not counted: the cache is unavailable", limit)
         return
     if count > rate.count:
         raise RateLimited(limit=limit, retry_after=math.ceil((window + 1) * rate.period - now))
+
+
+_counters = None
+
+
+def _counters_cache():
+    """One cache backend object for the whole process. `django.core.cache.cache` is one per thread and asyncio
+    context, and each Redis backend object has its own connection pool: the fast path's worker threads and
+    contexts would open a new Redis connection for nearly every vote."""
+    global _counters
+    if _counters is None:
+        _counters = caches.create_connection(DEFAULT_CACHE_ALIAS)
+    return _counters
+
+
+@receiver(setting_changed)
+def _forget_counters_cache(*, setting, **kwargs):
+    global _counters
+    if setting == "CACHES":
+        _counters = None
+
+
+def _count(key: str, timeout: int) -> int:
+    """Add one to the counter at key (created with the timeout) and return it: one round trip to Redis."""
+    backend = _counters_cache()
+    if isinstance(backend, RedisCache):
+        key = backend.make_and_validate_key(key)
+        with backend._cache.get_client(key, write=True).pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, ex=timeout, nx=True)
+            pipe.incr(key)
+            return int(pipe.execute()[1])
+    backend.add(key, 0, timeout=timeout)
+    try:
+        return backend.incr(key)
+    except ValueError:  # expired between add and incr: this request opens a new window
+        backend.add(key, 1, timeout=timeout)
+        return 1
 
 
 def check_join(*, code: str, address: str) -> None:

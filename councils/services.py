@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cities import erasures
 from cities.models import City, District, User
 from cities.services import audit_record
 from consultations.models import AgeBand, Gender, Participant
@@ -949,6 +950,7 @@ def person_erase(*, person: Person, actor: User | None, reason: str) -> Person:
             reason=str(_("Personal data erased on request.")),
         )
     audit_record(actor=actor, action="person.erase", target=person, city=person.city, data={"reason": reason})
+    erasures.journal_record(kind="councils.person", pk=person.pk)  # so that a restore cannot bring them back
     return person
 
 

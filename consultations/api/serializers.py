@@ -137,5 +137,6 @@ class SessionCreate(serializers.Serializer):
     dot_points = serializers.IntegerField(required=False, min_value=1, max_value=100)
     dot_max_per_item = serializers.IntegerField(required=False, min_value=1, max_value=100)
     premoderation = serializers.BooleanField(required=False, allow_null=True, default=None)
-    capacity = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    # The column is a 32-bit integer on PostgreSQL (and SQLite refuses 64-bit overflow): bounded, not a 500.
+    capacity = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=1_000_000)
     place = serializers.CharField(required=False, allow_blank=True, max_length=200)

@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,24 @@ from . import serializers as s
 
 PARTICIPANT_KEYWORD = "participant"
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A client's unique key for this submission (1-255 characters). A retry with the same key returns "
+    "the item created the first time (header Idempotent-Replayed: true) and creates nothing; the same key with "
+    "another text answers 409 idempotency_key_reused.",
+)
+VOTE_IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Accepted and not needed: a ballot sets the points on an item, so sending it again changes nothing "
+    '(200, "changed": false).',
+)
+
 
 def participant_from_header(request) -> Participant | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -28,6 +46,18 @@ def participant_from_header(request) -> Participant | None:
     if keyword.lower() != PARTICIPANT_KEYWORD or not token.strip():
         return None
     return participant_from_token(token.strip())
+
+
+def join_answer(participant: Participant) -> dict:
+    """The body of a successful join (also written by the fast path, consultations/fastpath.py)."""
+    session = participant.session
+    return {
+        "token": participant_token(participant),
+        "participant": participant.pk,
+        "session": {"id": session.pk, "code": session.join_code, "title": session.title},
+        "state_url": f"/api/v1/sessions/{session.join_code}/state",
+        "websocket_url": f"/ws/sessions/{session.join_code}/",
+    }
 
 
 class SessionAPIView(APIView):
@@ -46,10 +76,21 @@ class SessionAPIView(APIView):
     def participant(self, request, session: Session) -> Participant:
         participant = participant_from_header(request)
         if participant is None:
-            raise exceptions.NotAuthenticated()
+            self.refuse_non_participant(request, session)
         if participant.session_id != session.pk:
             raise exceptions.PermissionDenied()
         return participant
+
+    @staticmethod
+    def refuse_non_participant(request, session: Session):
+        """A caller without a valid participant token: 401 when anonymous; for a signed-in account, 403 if it is
+        staff of the session's city (it may know the session, it is just not a participant) and 404 otherwise,
+        as for every object of a city the account holds no role in."""
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        if can_watch_session(request.user, session):
+            raise exceptions.PermissionDenied()
+        raise Http404
 
     def participant_from_claims(self, request, code: str) -> Participant:
         """A bare participant from the signed token, checked against the code without a database query
@@ -57,6 +98,7 @@ class SessionAPIView(APIView):
         keyword, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         claims = participant_claims(token.strip()) if keyword.lower() == PARTICIPANT_KEYWORD else None
         if claims is None:
+            # 401 whoever asks, as the ASGI fast path (consultations/fastpath.py) answers without authenticating.
             raise exceptions.NotAuthenticated()
         participant_id, session_id = claims
         if services.session_id_for_code(code) != session_id:
@@ -87,17 +129,7 @@ class SessionJoin(SessionAPIView):
         data = s.JoinRequest(data=request.data)
         data.is_valid(raise_exception=True)
         participant = services.participant_join(code=code, **data.validated_data)
-        session = participant.session
-        return Response(
-            {
-                "token": participant_token(participant),
-                "participant": participant.pk,
-                "session": {"id": session.pk, "code": session.join_code, "title": session.title},
-                "state_url": f"/api/v1/sessions/{session.join_code}/state",
-                "websocket_url": f"/ws/sessions/{session.join_code}/",
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(join_answer(participant), status=status.HTTP_201_CREATED)
 
 
 class SessionState(SessionAPIView):
@@ -124,17 +156,26 @@ class ParticipantMe(SessionAPIView):
 class ItemSubmit(SessionAPIView):
     throttle_classes = [SubmissionThrottle]
 
-    @extend_schema(request=s.ItemRequest, responses={201: s.ItemResponse})
+    @extend_schema(request=s.ItemRequest, responses={201: s.ItemResponse}, parameters=[IDEMPOTENCY_KEY])
     def post(self, request, code):
         session = self.session(code)
         participant = self.participant(request, session)
         data = s.ItemRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        item = services.item_submit(participant=participant, **data.validated_data)
-        return Response(
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            item, created = services.item_submit(participant=participant, **data.validated_data), True
+        else:
+            item, created = services.item_submit_once(
+                participant=participant, idempotency_key=key, **data.validated_data
+            )
+        response = Response(
             {"id": item.pk, "kind": item.kind, "text": item.text, "status": item.status, "flags": item.flags},
             status=status.HTTP_201_CREATED,
         )
+        if not created:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 class VoteCast(SessionAPIView):
@@ -143,7 +184,9 @@ class VoteCast(SessionAPIView):
 
     throttle_classes = [VoteThrottle]  # keyed on the token's ids: still no database query
 
-    @extend_schema(request=s.VoteRequest, responses={200: s.VoteResponse, 201: s.VoteResponse})
+    @extend_schema(
+        request=s.VoteRequest, responses={200: s.VoteResponse, 201: s.VoteResponse}, parameters=[VOTE_IDEMPOTENCY]
+    )
     def post(self, request, code):
         participant = self.participant_from_claims(request, code)
         data = s.VoteRequest(data=request.data)
@@ -163,7 +206,7 @@ class VoteCast(SessionAPIView):
 class VoteWithdraw(SessionAPIView):
     throttle_classes = [VoteThrottle]
 
-    @extend_schema(responses=s.WithdrawResponse)
+    @extend_schema(responses={200: s.WithdrawResponse})
     def delete(self, request, code, item_id):
         participant = self.participant_from_claims(request, code)
         withdrawn = ballot_box.run(services.vote_withdraw, participant=participant, item_id=item_id)

@@ -114,7 +114,7 @@ class TeamMemberSerializer(serializers.Serializer):
 
 
 class ProposalStaffSerializer(ProposalPublicSerializer):
-    lead_email = serializers.EmailField(source="lead.email", read_only=True, default=None)
+    lead_email = serializers.EmailField(source="lead.email", read_only=True, default=None, allow_null=True)
     members = TeamMemberSerializer(many=True, read_only=True)
     attachments = serializers.SerializerMethodField()
 
@@ -252,6 +252,13 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         model = LedgerEntry
         fields = ["id", "kind", "amount", "balance_after", "description", "tranche", "recorded_at"]
         read_only_fields = fields
+
+
+class LedgerSerializer(serializers.Serializer):
+    """GET projects/<id>/ledger/: the balance and every entry, oldest first."""
+
+    balance = serializers.DecimalField(**MONEY, read_only=True)
+    entries = LedgerEntrySerializer(many=True, read_only=True)
 
 
 class LedgerRecordRequest(serializers.Serializer):

@@ -5,7 +5,7 @@ services; these views translate."""
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -151,7 +151,14 @@ class ProposalDetail(FundingAPIView):
     def get_permissions(self):
         return [permissions.AllowAny()] if self.request.method == "GET" else [permissions.IsAuthenticated()]
 
-    @extend_schema(responses=s.ProposalStaffSerializer, auth=[])
+    @extend_schema(
+        responses=OpenApiResponse(
+            s.ProposalPublicSerializer,
+            description="The public fields; staff of the proposal's city and its team lead also get the fields of "
+            "ProposalStaff (lead_email, members, attachments, eligibility_note, ...).",
+        ),
+        auth=[],
+    )
     def get(self, request, pk):
         proposal = get_object_or_404(_proposals(), pk=pk)
         if can_see_proposal(request.user, proposal):
@@ -256,7 +263,7 @@ class ProjectLedger(FundingAPIView):
             raise Http404
         return project
 
-    @extend_schema(responses=s.LedgerEntrySerializer(many=True))
+    @extend_schema(responses=s.LedgerSerializer)
     def get(self, request, pk):
         project = self.project(pk)
         return Response(

@@ -17,7 +17,8 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from cities.models import ApiToken, City, User
+from cities.exports import export_link_store
+from cities.models import ApiToken, City, Network, User
 from cities.services import api_token_issue
 from consultations import services as session_services
 from consultations.models import Consultation, Item, ItemKind, Session
@@ -45,6 +46,7 @@ class World:
     kwargs: dict = field(default_factory=dict)  # URL argument name -> value (objects of Fes)
     overrides: dict = field(default_factory=dict)  # url name -> {argument: value} where a name is ambiguous
     queries: dict = field(default_factory=dict)  # url name -> query string a page needs to do its work
+    bodies: dict = field(default_factory=dict)  # url name -> POST body a view needs to reach its permission check
     clients: dict = field(default_factory=dict)  # role -> client
 
 
@@ -130,7 +132,15 @@ def world(db, settings, tmp_path) -> World:
         "token": checkin_token(meeting) if meeting else "none",
         "fmt": "csv",
         "action": "lock",
+        "identifier": "consultation_summary",
     }
+    network = Network.objects.filter(administrators__email="network@majlis.test").order_by("pk").first()
+    assert network is not None, "the demo data has no network of the network administrator: extend the world fixture"
+    kwargs["network_slug"] = network.slug
+    # A finished export's download link, issued to the analyst of Fes (only their signed-in session may fetch it).
+    download_token = export_link_store(
+        content=b"a,b\n1,2\n", content_type="text/csv", filename="summary.csv", user=staff["analyst"]
+    )
     member_pk = _first_pk(Membership, term__council=council)
     overrides = {
         "frontend:consultation_detail": {"pk": consultation.pk},
@@ -151,11 +161,21 @@ def world(db, settings, tmp_path) -> World:
         "api:project-detail": {"pk": project_pk},
         "api:project-ledger": {"pk": project_pk},
         "api:tranche-pay": {"pk": _first_pk(Tranche, project__proposal__call__city=city)},
+        "frontend:exports_download": {"token": download_token},
+        "frontend:network_exports_report": {"identifier": "network_key_figures"},
     }
     for name in ("detail", "phase", "select", "selection", "proposals", "votes"):
         overrides[f"api:funding-call-{name}"] = {"pk": call_pk}
     assert ApiToken.objects.filter(pk=admin_token.pk).exists()
-    queries = {"frontend:join_lookup": f"?code={session.join_code}"}
+    queries = {
+        "frontend:join_lookup": f"?code={session.join_code}",
+        "frontend:exports_report": f"?consultation={consultation.pk}",
+    }
+    # An export without options names no city, so an empty POST answers 404 to everyone: post a real request.
+    bodies = {
+        "api:export-run": {"format": "csv", "options": {"consultation": consultation.pk}},
+        "frontend:exports": {"exporter": "consultation_summary", "consultation": consultation.pk, "format": "csv"},
+    }
     return World(
         city=city,
         session=session,
@@ -163,5 +183,6 @@ def world(db, settings, tmp_path) -> World:
         kwargs=kwargs,
         overrides=overrides,
         queries=queries,
+        bodies=bodies,
         clients=clients,
     )

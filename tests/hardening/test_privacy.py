@@ -133,6 +133,8 @@ def test_purge_expired_command_with_dry_run_then_for_real(old_and_new):
 SECRET_ARGUMENTS_ALLOWED = {
     ("frontend:council_checkin", "token"): "signed meeting id on the check-in QR code; names a meeting, not a person",
     ("frontend:api_token_revoke", "token_id"): "the database id of the caller's own token, not its key",
+    ("frontend:exports_download", "token"): "random link to a finished export: only the signed-in account that ran "
+    "it may fetch it, until it expires (cities.exports.export_link_fetch; tested by the authorization matrix)",
     ("account_confirm_email", "key"): "allauth's e-mailed confirmation link (single use)",
     ("account_reset_password_from_key", "key"): "allauth's e-mailed password reset link (single use)",
 }
@@ -173,3 +175,64 @@ def test_api_join_answers_the_token_in_the_body_and_its_urls_carry_none(api_clie
     body = api_client.post(f"/api/v1/sessions/{session.join_code}/join", {"consent": True}, format="json").json()
     assert body["token"] not in body["state_url"] and body["token"] not in body["websocket_url"]
     assert "?" not in body["state_url"] and "?" not in body["websocket_url"]
+
+
+def test_an_erasure_is_journaled_after_commit_without_personal_data_and_replayed(
+    city_a, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from councils.models import Person
+    from councils.services import person_erase
+
+    settings.MAJLIS_ERASURE_JOURNAL = str(tmp_path / "erasures.jsonl")
+    person = Person.objects.create(city=city_a, full_name="Amal Benali", phone="+212600112233", gender="female")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        person_erase(person=person, actor=None, reason="request of 2026-05-01")
+    assert not (tmp_path / "erasures.jsonl").exists()  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    text = (tmp_path / "erasures.jsonl").read_text()
+    assert '"kind": "councils.person"' in text and f'"id": {person.pk}' in text
+    assert "Amal" not in text and "+212" not in text and "2026-05-01" not in text
+
+    # As after restoring a backup taken before the erasure: the person is back; the replay erases them again.
+    Person.objects.filter(pk=person.pk).update(full_name="Amal Benali", phone="+212600112233", erased_at=None)
+    out = io.StringIO()
+    call_command("erasures_replay", stdout=out)
+    assert "erased 1 person" in out.getvalue()
+    person.refresh_from_db()
+    assert person.full_name == "" and person.phone == "" and person.erased_at is not None
+
+
+def test_a_ballot_code_travels_in_post_bodies_only(city_a, secretariat, client):
+    """The ballot sheet's QR code carries the code in the fragment (never sent); the member posts it to /e/."""
+    from django.urls import reverse
+
+    from councils import services as council_services
+    from councils.models import BallotCode, ElectionVoter
+    from tests.councils.factories import add_member, make_council
+
+    council = make_council(city_a, secretariat)
+    term = council.terms.get()
+    members = [add_member(term, secretariat) for _ in range(3)]
+    election = council_services.election_create(
+        council=council, term=term, title="President", role="president", candidates=members[:2], actor=secretariat
+    )
+    council_services.election_open(election=election, actor=secretariat)
+    code = BallotCode.objects.get(election=election, membership=members[2]).code
+
+    secretariat_client = Client()
+    secretariat_client.force_login(secretariat)
+    sheet = secretariat_client.get(reverse("frontend:council_election_codes", args=["fes", election.pk]))
+    page = sheet.content.decode()
+    assert f"/e/{code}" not in page and "<svg" in page and code in page  # printed, not linked
+
+    lookup = client.get("/e/")
+    assert lookup.status_code == 200 and 'method="post"' in lookup.content.decode()
+    ballot = client.post("/e/", {"code": code})
+    assert ballot.status_code == 200 and members[0].person.full_name in ballot.content.decode()
+    assert f'name="code" value="{code}"' in ballot.content.decode()  # carried on in the ballot form's body
+    assert client.post("/e/", {"code": code, "choice": str(members[0].pk)}).status_code == 200
+    assert ElectionVoter.objects.filter(membership=members[2]).exists()
+    assert client.post("/e/", {"code": code}).status_code == 409  # spent
+    assert client.post("/e/", {"code": ""}).status_code == 400
+    assert client.post("/e/", {"code": "NOPE1234"}).status_code == 404

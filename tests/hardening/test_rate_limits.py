@@ -252,3 +252,20 @@ def test_async_vote_check_counts_against_the_same_limit():
             throttles.check_vote(participant_id=7, session_id=3)
         with pytest.raises(throttles.RateLimited):
             asyncio.run(throttles.acheck_vote(participant_id=7, session_id=3))
+
+
+def test_limits_let_requests_through_when_the_cache_is_down(session, caplog):
+    """Redis down (the fault drill): a join is not refused with a server error, it is just not counted."""
+    from .faultdrill import free_port
+
+    dead = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    with override_settings(MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS=LOW, CACHES=dead):
+        for _ in range(4):  # one more than join_address allows
+            assert _join_api(session.join_code).status_code == 201
+        throttles.check_vote(participant_id=1, session_id=session.pk)
+    assert "not counted: the cache is unavailable" in caplog.text

@@ -1,5 +1,6 @@
 """Walk the URL configuration and call each view as a role (the authorization matrix's machinery)."""
 
+import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -84,10 +85,17 @@ def classify(response, path: str = "") -> str:
     return OTHER
 
 
-def call(client, method: str, path: str):
-    """One request whose writes are rolled back, so that every call sees the same world."""
+def call(client, method: str, path: str, body: dict | None = None):
+    """One request whose writes are rolled back, so that every call sees the same world. A POST sends body when
+    given: as JSON to the API, as a form to pages; other methods send nothing."""
     with transaction.atomic():
-        response = getattr(client, method.lower())(path)
+        if method == "POST" and body is not None:
+            if path.startswith("/api/"):
+                response = client.post(path, data=json.dumps(body), content_type="application/json")
+            else:
+                response = client.post(path, data=body)
+        else:
+            response = getattr(client, method.lower())(path)
         transaction.set_rollback(True)
     if getattr(response, "streaming", False):
         # A file download: read it through the test client's wrapper, which closes the file without closing
