@@ -12,6 +12,7 @@ By hand: DATABASE_URL=postgres://x REDIS_URL=redis://x .venv/bin/python -m pytes
 """
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import os
@@ -151,7 +152,9 @@ def test_no_acknowledged_ballot_is_lost_or_doubled_and_screens_catch_up(tmp_path
         fes = next(c for c in json.loads(manage(env, "seed_demo", "--json"))["cities"] if c["slug"] == "fes")
         server = Server(env, workers=2, log=tmp_path / "server.log")
         server.start()
-        report = asyncio.run(_drill(server, postgres, redis, fes))
+        # In a thread of its own: another test's tool (Playwright's sync API) may hold an event loop in this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as own:
+            report = own.submit(lambda: asyncio.run(_drill(server, postgres, redis, fes))).result()
     finally:
         if server is not None:
             server.stop()
