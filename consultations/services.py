@@ -5,6 +5,7 @@ tells the real-time channel (realtime.session_changed). The database is the only
 """
 
 import copy
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -591,11 +592,31 @@ def _item_for_vote(participant: Participant, item_id: int) -> tuple[Session, Ite
         item = Item.objects.get(pk=int(item_id), session=session)
     except (Item.DoesNotExist, TypeError, ValueError):
         raise UnknownItem from None
+    _check_open_for_votes(session, item)
+    return session, item
+
+
+def _check_open_for_votes(session: Session, item: Item) -> None:
     if item.status != ItemStatus.APPROVED:
         raise UnknownItem(_("This item is not open for votes."))
     if session.voting_kind != item.kind:
         raise WrongPhase(_("Voting on this kind of item is not open now."))
-    return session, item
+
+
+def _check_points(session: Session, item: Item, points: int, spent_elsewhere) -> None:
+    """The ballot rules of the session's voting method. spent_elsewhere() gives the participant's points on the
+    other items of the kind (read only for dot voting). Raises TooManyPoints, InvalidInput."""
+    if session.voting_method_for(item.kind) == VotingMethod.APPROVAL:
+        if points != 1:
+            raise TooManyPoints(_("Approval voting takes exactly one point per item."))
+        return
+    if points < 1:
+        raise InvalidInput(_("Give at least one point, or withdraw your vote."))
+    if points > session.dot_max_per_item:
+        raise TooManyPoints(_("At most %(n)d points can go to one item.") % {"n": session.dot_max_per_item})
+    spent = spent_elsewhere()
+    if spent + points > session.dot_points:
+        raise TooManyPoints(_("You have %(left)d points left.") % {"left": max(0, session.dot_points - spent)})
 
 
 @transaction.atomic
@@ -614,22 +635,8 @@ def vote_cast(*, participant: Participant, item_id: int, points: int = 1) -> Vot
         raise InvalidInput(_("Points must be a whole number.")) from None
     _lock_participant(participant)
     session, item = _item_for_vote(participant, item_id)
-    if session.voting_method_for(item.kind) == VotingMethod.APPROVAL:
-        if points != 1:
-            raise TooManyPoints(_("Approval voting takes exactly one point per item."))
-    else:
-        if points < 1:
-            raise InvalidInput(_("Give at least one point, or withdraw your vote."))
-        if points > session.dot_max_per_item:
-            raise TooManyPoints(_("At most %(n)d points can go to one item.") % {"n": session.dot_max_per_item})
-        spent = (
-            Ballot.objects.filter(participant=participant, item__kind=item.kind)
-            .exclude(item=item)
-            .aggregate(total=Sum("points"))["total"]
-            or 0
-        )
-        if spent + points > session.dot_points:
-            raise TooManyPoints(_("You have %(left)d points left.") % {"left": max(0, session.dot_points - spent)})
+    others = Ballot.objects.filter(participant=participant, item__kind=item.kind).exclude(item=item)
+    _check_points(session, item, points, lambda: others.aggregate(total=Sum("points"))["total"] or 0)
     created = False
     ballot = Ballot.objects.filter(participant=participant, item=item).first()
     if ballot is not None:
@@ -703,24 +710,13 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
             item = items.get(item_id) if item_id is not None else None
             if item is None or item.session_id != session.pk:
                 raise UnknownItem
-            if item.status != ItemStatus.APPROVED:
-                raise UnknownItem(_("This item is not open for votes."))
-            if session.voting_kind != item.kind:
-                raise WrongPhase(_("Voting on this kind of item is not open now."))
-            if session.voting_method_for(item.kind) == VotingMethod.APPROVAL:
-                if points != 1:
-                    raise TooManyPoints(_("Approval voting takes exactly one point per item."))
-            else:
-                if points < 1:
-                    raise InvalidInput(_("Give at least one point, or withdraw your vote."))
-                if points > session.dot_max_per_item:
-                    raise TooManyPoints(_("At most %(n)d points can go to one item.") % {"n": session.dot_max_per_item})
-                spent = sum(
-                    b.points for other, b in mine.items() if other != item.pk and _item_kind(items, other) == item.kind
-                )
-                if spent + points > session.dot_points:
-                    left = max(0, session.dot_points - spent)
-                    raise TooManyPoints(_("You have %(left)d points left.") % {"left": left})
+            _check_open_for_votes(session, item)
+            _check_points(
+                session,
+                item,
+                points,
+                functools.partial(_spent_elsewhere, mine, items, item),
+            )
         except SessionError as exc:
             results[index] = exc
             continue
@@ -754,6 +750,10 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
         answer.points = points
         results[index] = VoteResult(answer, was_changed, was_created)
     return results
+
+
+def _spent_elsewhere(mine: dict[int, Ballot], items: dict[int, Item], item: Item) -> int:
+    return sum(b.points for other, b in mine.items() if other != item.pk and _item_kind(items, other) == item.kind)
 
 
 def _item_kind(items: dict[int, Item], item_id: int) -> str:
