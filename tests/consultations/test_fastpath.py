@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.testing.http import HttpCommunicator
 from django.core.cache import cache
@@ -11,9 +12,18 @@ from rest_framework.test import APIClient
 from config.asgi import application
 from consultations import services
 from consultations.models import Ballot
+from consultations.realtime import hub
 from consultations.tokens import participant_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def fresh_hub():
+    """Requests through the full application start the process's hub on this test's loop: stop it on the same
+    loop (with Redis, its receive task would otherwise outlive the loop's teardown)."""
+    yield
+    await hub.stop()
 
 
 @pytest.fixture(params=[True, False], ids=["group-commit", "direct"])
