@@ -1,12 +1,14 @@
-"""Group commit for ballots: one writer thread per process commits the ballots that arrive together.
+"""Group commit for ballots and joins: one writer thread per process commits the writes that arrive together.
 
 A room that votes at once sends hundreds of ballots within a second. Committed one by one, each pays a
 transaction, a lock on the session's row (its version) and, on PostgreSQL, a flush to disk; on SQLite they
 queue for the single writer. The ballot box takes every ballot that is waiting, runs each through the
 ordinary service and commits them in ONE transaction: a run of ballots cast one after the other goes to
 `services.vote_cast_many` (the same rules as `vote_cast`, a handful of queries for the whole run, each refused
-ballot refused alone); anything else (`vote_withdraw`) runs on its own in a savepoint. A request is answered
-only after that commit: an acknowledged ballot is a committed ballot.
+ballot refused alone) and a run of joins to `services.participant_join_many` (a room joining at once locks the
+session's row once per group instead of once per person); anything else (`vote_withdraw`) runs on its own in a
+savepoint. A request is answered only after that commit: an acknowledged ballot is a committed ballot, an
+admitted participant a committed participant.
 
 Turned off with MAJLIS_BALLOT_GROUP_COMMIT=0 (then the service runs in the request's own thread).
 """
@@ -97,8 +99,9 @@ class BallotBox:
                 for run in _runs(batch):
                     try:
                         with transaction.atomic():
-                            if run[0][0] is services.vote_cast:
-                                values = services.vote_cast_many([kwargs for _fn, kwargs, _future in run])
+                            many = GROUPED.get(run[0][0])
+                            if many is not None:
+                                values = many([kwargs for _fn, kwargs, _future in run])
                             else:
                                 ((fn, kwargs, _future),) = run
                                 values = [fn(**kwargs)]
@@ -127,11 +130,18 @@ class BallotBox:
                 future.set_result(value)
 
 
+# Services whose runs of consecutive calls one call of a set-based twin handles (same rules, same results).
+GROUPED = {
+    services.vote_cast: services.vote_cast_many,
+    services.participant_join: services.participant_join_many,
+}
+
+
 def _runs(batch):
-    """Split a batch, in order, into runs of consecutive vote_cast calls and single other calls."""
+    """Split a batch, in order, into runs of consecutive calls of one GROUPED service and single other calls."""
     run = []
     for entry in batch:
-        if entry[0] is services.vote_cast and run and run[0][0] is services.vote_cast:
+        if entry[0] in GROUPED and run and run[0][0] is entry[0]:
             run.append(entry)
             continue
         if run:

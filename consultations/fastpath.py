@@ -5,8 +5,8 @@ A room voting at once, or joining at once, is when Majlis must answer hundreds o
 machine. Through Django each request costs several trips between the event loop and a thread of its own and the
 whole middleware stack (several milliseconds of CPU); here a vote costs a JSON parse, an HMAC check of the
 participant token and a place in the ballot box. The rules are the same code: `services.vote_cast` /
-`vote_withdraw` run in the ballot box's group commit, a join is `services.participant_join` validated by the
-view's own serializer, and the requests, answers and errors are exactly those of the DRF views in
+`vote_withdraw` and `services.participant_join` (validated by the view's own serializer) run in the ballot box's
+group commit, and the requests, answers and errors are exactly those of the DRF views in
 consultations/api/views.py, which stay the documented operations (OpenAPI) and serve every other path.
 tests/consultations/test_fastpath.py checks that both answer alike, rate limits included (throttles.acheck_vote /
 acheck_join, as the views' throttles). On by default; turned off with MAJLIS_VOTE_FAST_PATH=0.
@@ -96,8 +96,8 @@ class VoteFastPath:
             errors = request.errors
             first = next(iter(errors.values()))[0]
             raise _ValidationError({"detail": str(first), "errors": errors})
-        answer = await _in_thread(_join_and_answer, code=code, fields=request.validated_data)
-        return 201, answer
+        participant = await _in_ballot_box(services.participant_join, code=code, **request.validated_data)
+        return 201, join_answer(participant)  # no query: the participant carries its session
 
     async def _vote(self, scope, headers, receive, code, item):
         keyword, _, token = headers.get("authorization", "").partition(" ")
@@ -121,10 +121,6 @@ class VoteFastPath:
             "points": result.ballot.points,
             "changed": result.changed,
         }
-
-
-def _join_and_answer(*, code: str, fields: dict) -> dict:
-    return join_answer(services.participant_join(code=code, **fields))
 
 
 def _anonymous_json(scope) -> bool:

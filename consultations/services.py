@@ -360,38 +360,114 @@ def participant_join(
     Only the profile questions the consultation asks are stored; each accepts "unsaid".
     Raises SessionNotFound, ConsentRequired, JoinRefused, SessionClosed, RoomFull, InvalidInput.
     """
-    session = session_by_code(code, current_only=True)
+    (result,) = participant_join_many(
+        [
+            {
+                "code": code,
+                "consent": consent,
+                "age_band": age_band,
+                "gender": gender,
+                "district": district,
+                "organisation": organisation,
+                "language": language,
+            }
+        ]
+    )
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def participant_join_many(requests: list[dict]) -> list[Participant | Exception]:
+    """participant_join for a group of requests: each session's row is locked once, its participants are inserted
+    in one statement and its version rises once.
+
+    The ballot box (ballot_box.py) hands each group commit's run of joins here (a room joining at once would
+    otherwise queue on the session's row, one transaction each). requests are participant_join's keyword
+    arguments in arrival order; the result at each position is the participant admitted or the error
+    participant_join raises, as if the requests had run one after the other (tests/consultations/test_join_many.py).
+    Must run inside a transaction.
+    """
+    results: list[Participant | Exception | None] = [None] * len(requests)
+    sessions: dict[str, Session | SessionError] = {}  # code -> its session, or why it admits nobody
+    districts: dict[tuple[int, object], District | None] = {}
+    admitted: dict[int, list[tuple[int, dict]]] = {}  # session -> (position, participant fields), in order
+    for index, request in enumerate(requests):
+        try:
+            session, fields = _join_fields(sessions, districts, **request)
+        except SessionError as exc:
+            results[index] = exc
+            continue
+        admitted.setdefault(session.pk, []).append((index, fields))
+    now = timezone.now()
+    for session_id in sorted(admitted):  # a fixed lock order across groups
+        # The row lock makes the headcount cap hold under parallel joins.
+        session = Session.objects.select_for_update().get(pk=session_id)
+        free = None
+        if session.capacity is not None:
+            free = session.capacity - Participant.objects.filter(session=session).count()
+        new: list[tuple[int, Participant]] = []
+        for index, fields in admitted[session_id]:
+            if session.is_closed:
+                results[index] = SessionClosed()
+            elif session.locked:
+                results[index] = JoinRefused(_("The facilitator has locked this session: nobody new may join."))
+            elif free is not None and free <= 0:
+                results[index] = RoomFull()
+            else:
+                if free is not None:
+                    free -= 1
+                new.append((index, Participant(session=session, consented_at=now, **fields)))
+        if new:
+            participants = Participant.objects.bulk_create([participant for _, participant in new])
+            for (index, _participant), participant in zip(new, participants, strict=True):
+                results[index] = participant
+            _bump(session)
+    return results  # type: ignore[return-value]
+
+
+def _join_fields(
+    sessions: dict,
+    districts: dict,
+    *,
+    code: str,
+    consent: bool,
+    age_band: str | None = None,
+    gender: str | None = None,
+    district: int | None = None,
+    organisation: str | None = None,
+    language: str = "",
+) -> tuple[Session, dict]:
+    """Check one join request before any lock: (its session, the participant's fields). Raises SessionError."""
+    if code not in sessions:
+        try:
+            sessions[code] = session_by_code(code, current_only=True)
+        except SessionError as exc:
+            sessions[code] = exc
+    session = sessions[code]
+    if isinstance(session, SessionError):
+        raise copy.copy(session)
     if consent is not True:
         raise ConsentRequired
     consultation = session.consultation
-    profile = {
+    fields = {
         "age_band": _choice(age_band, AgeBand, _("age band")) if consultation.ask_age_band else "",
         "gender": _choice(gender, Gender, _("gender")) if consultation.ask_gender else "",
         "organisation": _choice(organisation, Organisation, _("organisation")) if consultation.ask_organisation else "",
+        "district": None,
+        "language": (language or "")[:8],
     }
-    district_obj = None
     if consultation.ask_district and district not in (None, "", "unsaid"):
-        try:
-            district_obj = District.objects.get(pk=int(district), city_id=consultation.city_id)
-        except (District.DoesNotExist, TypeError, ValueError):
-            raise InvalidInput(_("This district is not one of the city's districts.")) from None
-    # The row lock makes the headcount cap hold under parallel joins.
-    session = Session.objects.select_for_update().get(pk=session.pk)
-    if session.is_closed:
-        raise SessionClosed
-    if session.locked:
-        raise JoinRefused(_("The facilitator has locked this session: nobody new may join."))
-    if session.capacity is not None and Participant.objects.filter(session=session).count() >= session.capacity:
-        raise RoomFull
-    participant = Participant.objects.create(
-        session=session,
-        consented_at=timezone.now(),
-        district=district_obj,
-        language=(language or "")[:8],
-        **profile,
-    )
-    _bump(session)
-    return participant
+        key = (consultation.city_id, str(district))
+        if key not in districts:
+            try:
+                districts[key] = District.objects.get(pk=int(district), city_id=consultation.city_id)
+            except (District.DoesNotExist, TypeError, ValueError):
+                districts[key] = None
+        if districts[key] is None:
+            raise InvalidInput(_("This district is not one of the city's districts."))
+        fields["district"] = districts[key]
+    return session, fields
 
 
 # --- Items ------------------------------------------------------------------------------------------------

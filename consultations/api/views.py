@@ -128,7 +128,7 @@ class SessionJoin(SessionAPIView):
     def post(self, request, code):
         data = s.JoinRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        participant = services.participant_join(code=code, **data.validated_data)
+        participant = ballot_box.run(services.participant_join, code=code, **data.validated_data)
         return Response(join_answer(participant), status=status.HTTP_201_CREATED)
 
 
