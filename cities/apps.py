@@ -7,5 +7,5 @@ class CitiesConfig(AppConfig):
     verbose_name = _("Cities")
 
     def ready(self):
-        from . import exporters  # noqa: F401  (registers the network key figures)
+        from . import checks, exporters  # noqa: F401  (registers the deploy checks and the network key figures)
         from .api import schema  # noqa: F401  (registers the OpenAPI authentication extension)

@@ -8,13 +8,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_check_deploy_is_clean_under_production_settings():
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "0",
         "SECRET_KEY": "x" * 20 + "production-like-secret-key-for-the-check-only",
         "ALLOWED_HOSTS": "majlis.example.org",
+        "MAJLIS_ERASURE_JOURNAL": str(tmp_path / "erasures.jsonl"),
     }
     env.pop("MAJLIS_TESTING", None)
     result = subprocess.run(
