@@ -1,0 +1,132 @@
+"""The hub's tick pacing (consultations/realtime.py, Hub._tick_forever; docs/realtime.md).
+
+After each tick the hub waits max(MAJLIS_REALTIME_TICK, the tick's own time + send_seconds), where send_seconds is
+the time sockets spent writing states since the last tick. So when screens are slow to write, the gap between two
+pushes grows with the write time, and with no write time it stays at the tick.
+
+No wall-clock timing: asyncio.sleep is replaced, for the hub's tick task only, by a recorder that returns at once,
+and the assertions are on the requested durations. The tick is set to 5 s (never actually waited) so that the hub's
+own time per tick (microseconds here: the read is faked) can neither reach it nor blur the write times.
+"""
+
+import asyncio
+
+import pytest
+
+from consultations import realtime
+from consultations.realtime import Hub
+
+pytestmark = pytest.mark.asyncio
+
+TICK = 5.0
+SESSION = 41
+
+
+class FakeSnapshot:
+    def __init__(self, version: int) -> None:
+        self.version = version
+
+    def for_audience(self, audience: str) -> dict:
+        return {"version": self.version, "audience": audience}
+
+
+class SlowScreen:
+    """A screen whose every write of a state takes `write_seconds`, reported to the hub like the socket sender."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub, self.session_id, self.audience = hub, SESSION, realtime.PUBLIC
+        self.offered: list[int] = []
+        self.write_seconds = 0.0
+
+    def offer(self, version: int, text: str) -> None:
+        self.offered.append(version)
+        self.hub.send_seconds += self.write_seconds
+
+
+@pytest.fixture
+def paced(monkeypatch, settings):
+    """A hub with a slow screen on the test's event loop; yields (hub, screen, push) where push() marks the session
+    changed and returns the pause the hub requested after pushing it."""
+    settings.MAJLIS_REALTIME_TICK = TICK
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: None)  # one process, no Redis: nothing to announce
+    versions = iter(range(1, 1000))
+
+    async def read_snapshot(session_id):
+        assert session_id == SESSION
+        return FakeSnapshot(next(versions))
+
+    monkeypatch.setattr(realtime, "read_snapshot", read_snapshot)
+    real_sleep = asyncio.sleep
+    pauses: asyncio.Queue[float] = asyncio.Queue()
+
+    async def recording_sleep(delay, result=None):
+        task = asyncio.current_task()
+        if task is None or task.get_name() != "majlis-hub-tick":
+            return await real_sleep(delay, result)
+        pauses.put_nowait(delay)
+        await real_sleep(0)  # the pause is only recorded: the next change is pushed at once
+        return result
+
+    monkeypatch.setattr(realtime.asyncio, "sleep", recording_sleep)
+
+    async def start():
+        hub = Hub()
+        screen = SlowScreen(hub)
+        await hub.subscribe(screen)
+
+        async def push() -> float:
+            hub.notify(SESSION)
+            return await asyncio.wait_for(pauses.get(), timeout=10)  # a guard against a hang, not a measurement
+
+        return hub, screen, push
+
+    return start
+
+
+async def test_without_write_time_the_gap_between_pushes_stays_at_the_tick(paced):
+    hub, screen, push = await paced()
+    try:
+        assert [await push() for _ in range(3)] == [TICK, TICK, TICK]
+        assert screen.offered == [1, 2, 3]
+    finally:
+        await hub.stop()
+
+
+async def test_slow_writes_stretch_the_gap_by_their_time_and_it_returns_to_the_tick(paced):
+    hub, screen, push = await paced()
+    try:
+        gaps = []
+        for write_seconds in (0.0, 12.0, 30.0, 0.0):
+            screen.write_seconds = write_seconds
+            gaps.append(await push())
+        assert gaps[0] == TICK
+        # The pause is the write time plus the tick's own work (reads), which is far below the 5 s tick here.
+        assert 12.0 <= gaps[1] < 12.0 + TICK
+        assert 30.0 <= gaps[2] < 30.0 + TICK
+        assert gaps[1] < gaps[2]
+        assert gaps[3] == TICK  # the write time was counted once, then reset
+        assert screen.offered == [1, 2, 3, 4]
+        assert hub.send_seconds == 0.0
+    finally:
+        await hub.stop()
+
+
+async def test_write_time_reported_between_ticks_paces_the_next_tick(paced):
+    """The socket sender reports its write time after the tick that offered the state: the next tick pays for it."""
+    hub, _screen, push = await paced()
+    try:
+        assert await push() == TICK
+        hub.send_seconds += 8.0  # sockets finished writing the first state after the tick
+        assert 8.0 <= await push() < 8.0 + TICK
+        assert await push() == TICK
+    finally:
+        await hub.stop()
+
+
+async def test_write_time_below_the_tick_does_not_shorten_or_stretch_it(paced):
+    hub, screen, push = await paced()
+    try:
+        screen.write_seconds = 1.0
+        assert await push() == TICK
+    finally:
+        await hub.stop()
