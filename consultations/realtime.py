@@ -54,7 +54,7 @@ def encode(message: dict) -> str:
 
 
 class Screen(Protocol):
-    """A connected socket as the hub sees it (consumers.SessionConsumer)."""
+    """A connected socket as the hub sees it (sockets.SessionSocket)."""
 
     session_id: int
     audience: str
@@ -152,6 +152,16 @@ class Hub:
         if audience not in texts:
             texts[audience] = encode(state_message(snapshot, audience))
         return snapshot.version, texts[audience]
+
+    def refresh(self, session_id: int) -> None:
+        """Read the session's state on the next tick and push it to its screens here (a new screen with no state).
+
+        One read for every screen that arrives meanwhile (a room joining at once), and a read that starts after
+        they subscribed, so that none can miss a change: screens that already have the state skip the same text.
+        """
+        self.stale.add(session_id)
+        if self.wakeup is not None:
+            self.wakeup.set()
 
     def local_screens(self, session_id: int) -> int:
         return len(self.screens.get(session_id, ()))

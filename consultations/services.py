@@ -1,4 +1,4 @@
-"""Every write of consultations and live sessions. Views, the API, forms and consumers call these only.
+"""Every write of consultations and live sessions. Views, the API, forms and sockets call these only.
 
 Each write that a screen can see bumps the session's `version` in the same transaction and, once committed,
 tells the real-time channel (realtime.session_changed). The database is the only truth.

@@ -2,11 +2,11 @@
 
 import asyncio
 
-from consultations.consumers import SessionConsumer
+from consultations.sockets import SessionSocket
 
 
-def _screen() -> SessionConsumer:
-    screen = SessionConsumer()
+def _screen() -> SessionSocket:
+    screen = SessionSocket(send=None)
     screen.version_sent = 0
     screen.pending = None
     screen.pending_event = asyncio.Event()

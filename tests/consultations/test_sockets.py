@@ -1,4 +1,4 @@
-"""The WebSocket channel, with channels' WebsocketCommunicator against the real ASGI application."""
+"""The WebSocket channel (consultations/sockets.py), with WebsocketCommunicator against the real ASGI application."""
 
 import asyncio
 import json
@@ -209,3 +209,85 @@ async def test_the_first_http_request_starts_the_hub_so_changes_are_coalesced_on
     response = await communicator.get_response()
     assert response["status"] == 200
     assert hub.loop is asyncio.get_running_loop() and hub.tasks
+
+
+async def test_a_token_of_another_session_is_refused(facilitator, consultation_obj):
+    session, _ = await _setup(facilitator, consultation_obj)
+    other, _ = await _setup(facilitator, consultation_obj)
+    _, token_elsewhere = await _join(other)  # genuinely signed, but for another session
+    ws, connected, _ = await _connect(session)
+    assert connected
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": token_elsewhere}))
+    error = json.loads(await ws.receive_from())
+    assert error == {"type": "error", "code": "unauthorised", "version": 0}
+    assert (await ws.receive_output())["code"] == 4401
+
+
+async def test_a_socket_that_never_says_hello_is_closed(facilitator, consultation_obj, monkeypatch):
+    from consultations import sockets
+
+    monkeypatch.setattr(sockets, "HELLO_TIMEOUT", 0.2)
+    session, _ = await _setup(facilitator, consultation_obj)
+    ws, connected, _ = await _connect(session)
+    assert connected
+    assert (await ws.receive_output(timeout=3))["code"] == 4401
+
+
+async def test_a_browser_that_joined_is_recognised_by_its_cookie(facilitator, consultation_obj):
+    from django.test import Client
+
+    session, _ = await _setup(facilitator, consultation_obj, results_visible=False)
+
+    @sync_to_async
+    def join_in_the_browser():
+        from django.urls import reverse
+
+        client = Client()
+        url = reverse("frontend:join", args=[session.join_code])
+        response = client.post(url, {"consent": "on"})
+        if "step=profile" in response.get("Location", ""):  # the consultation asks optional questions
+            response = client.post(url, {"step": "profile"})
+        assert response.status_code == 302 and "/s/" in response["Location"]
+        return client.cookies["sessionid"].value
+
+    cookie = await join_in_the_browser()
+    ws, connected, _ = await _connect(session, headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())])
+    assert connected
+    state, _ = await _until(ws, lambda m: m["type"] == "state")  # no hello needed
+    assert all(i["votes"] is None for i in state["items"])  # the public audience: results hidden
+    await ws.disconnect()
+
+
+async def test_a_code_is_looked_up_once_per_process(facilitator, consultation_obj, django_assert_max_num_queries):
+    from consultations import sockets
+
+    session, _ = await _setup(facilitator, consultation_obj)
+    sockets._sessions.pop(session.join_code, None)
+    assert await sockets.session_for_code(session.join_code) == session.pk
+    assert sockets._sessions[session.join_code] == session.pk
+    assert await sockets.session_for_code("ZZZZZZ") is None
+    assert "ZZZZZZ" not in sockets._sessions  # an unknown code is not remembered: it may be created later
+
+
+async def test_screens_arriving_together_share_one_read(facilitator, consultation_obj, monkeypatch):
+    from consultations import realtime
+
+    session, _ = await _setup(facilitator, consultation_obj)
+    tokens = [(await _join(session))[1] for _ in range(8)]
+    await hub.stop()  # no state pushed yet in this process
+    reads = []
+    read = realtime.read_snapshot
+
+    async def counted(session_id):
+        reads.append(session_id)
+        return await read(session_id)
+
+    monkeypatch.setattr(realtime, "read_snapshot", counted)
+    sockets = [(await _connect(session))[0] for _ in tokens]
+    for ws, token in zip(sockets, tokens, strict=True):
+        await ws.send_to(text_data=json.dumps({"type": "hello", "token": token}))
+    states = [(await _until(ws, lambda m: m["type"] == "state"))[0] for ws in sockets]
+    assert {s["participants"] for s in states} == {9}  # every screen has the state with everyone who joined
+    assert 1 <= len(reads) < len(sockets)  # read on the hub's tick for all of them, not once each
+    for ws in sockets:
+        await ws.disconnect()
