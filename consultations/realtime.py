@@ -116,12 +116,17 @@ class Hub:
             self.tasks = tasks
 
     async def stop(self) -> None:
-        """Cancel the hub's tasks (tests, shutdown); a layer call that ignores cancellation is not waited for."""
+        """Cancel the hub's tasks (tests, shutdown); a layer call that ignores cancellation is not waited for.
+        Also closes the loop's Redis client of the rate limits (throttles.py), which lives as long as the loop."""
+        from . import throttles
+
         for task in self.tasks:
             task.cancel()
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=1.0)
         self._reset()
+        with contextlib.suppress(Exception):
+            await throttles.aclose()
 
     # -- screens (event loop thread) --------------------------------------------------------------------------
     async def subscribe(self, screen: Screen) -> None:

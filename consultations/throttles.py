@@ -20,7 +20,6 @@ import math
 import time
 from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
@@ -111,6 +110,7 @@ def _forget_counters_cache(*, setting, **kwargs):
     global _counters
     if setting == "CACHES":
         _counters = None
+        _async_scripts.clear()
 
 
 def _count(key: str, timeout: int) -> int:
@@ -157,12 +157,90 @@ def check_vote(*, participant_id: int, session_id: int) -> None:
 
 async def acheck_vote(*, participant_id: int, session_id: int) -> None:
     """check_vote for ASGI code that bypasses Django's views (a vote fast path). Raises RateLimited."""
-    await sync_to_async(check_vote, thread_sensitive=False)(participant_id=participant_id, session_id=session_id)
+    if limits_enabled():
+        await _ahit([("vote_participant", str(participant_id)), ("vote_session", str(session_id))])
 
 
 async def acheck_join(*, code: str, address: str) -> None:
     """check_join for ASGI code that bypasses Django's views (the join fast path). Raises RateLimited."""
-    await sync_to_async(check_join, thread_sensitive=False)(code=code, address=address)
+    if limits_enabled():
+        code = (code or "").upper().replace("-", "")
+        await _ahit([("join_address", f"{code}:{address or '-'}"), ("join_session", code)])
+
+
+# Count each key in turn and stop at the first one over its limit, as hit() called in turn does (a request refused
+# by one limit is not counted against the next): KEYS are the counters, ARGV their (limit, timeout) pairs.
+_COUNT_SCRIPT = """
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, 0, 'EX', ARGV[2 * i], 'NX')
+  local count = redis.call('INCR', key)
+  if count > tonumber(ARGV[2 * i - 1]) then return {i, count} end
+end
+return {0, 0}
+"""
+
+
+async def _ahit(hits: list[tuple[str, str]]) -> None:
+    """hit() for each (limit, ident) in turn, on the event loop: with Redis one round trip on an asyncio client
+    (no worker thread per request); the local-memory cache does no I/O and is counted in place."""
+    backend = _counters_cache()
+    if not isinstance(backend, RedisCache):
+        for limit, ident in hits:
+            hit(limit, ident)
+        return
+    now = time.time()
+    counted = []  # (limit, rate, window, key)
+    for limit, ident in hits:
+        rate = rate_for(limit)
+        if rate is not None:
+            window = int(now // rate.period)
+            key = backend.make_and_validate_key(f"{CACHE_PREFIX}:{limit}:{ident}:{window}")
+            counted.append((limit, rate, window, key))
+    if not counted:
+        return
+    try:
+        script = _async_script(backend)
+        args = [value for _limit, rate, _window, _key in counted for value in (rate.count, rate.period + 1)]
+        over, _count = await script(keys=[key for *_rest, key in counted], args=args)
+    except Exception:  # the cache (Redis) is down: votes and joins go on, uncounted (fault drill, operations.md)
+        logger.warning("Rate limits %s not counted: the cache is unavailable", [c[0] for c in counted])
+        return
+    if over:
+        limit, rate, window, _key = counted[int(over) - 1]
+        raise RateLimited(limit=limit, retry_after=math.ceil((window + 1) * rate.period - now))
+
+
+_async_scripts: dict = {}  # event loop -> the counting script on an asyncio Redis client of that loop
+
+
+async def aclose() -> None:
+    """Close the running loop's asyncio Redis client, if any (the hub's stop: tests, shutdown)."""
+    import asyncio
+
+    script = _async_scripts.pop(asyncio.get_running_loop(), None)
+    if script is not None:
+        await script.registered_client.aclose()
+
+
+def _async_script(backend: RedisCache):
+    """The counting script on an asyncio Redis client bound to the running loop (one pool per loop and process)."""
+    import asyncio
+
+    import redis.asyncio
+
+    loop = asyncio.get_running_loop()
+    script = _async_scripts.get(loop)
+    if script is None:
+        for other in [other for other in _async_scripts if other.is_closed()]:
+            del _async_scripts[other]
+        client = redis.asyncio.Redis.from_url(
+            backend._servers[0],  # where the cache writes (django.core.cache.backends.redis: the first server)
+            max_connections=backend._cache._pool_options.get("max_connections"),
+            socket_connect_timeout=2,
+            socket_timeout=2,
+        )
+        script = _async_scripts[loop] = client.register_script(_COUNT_SCRIPT)
+    return script
 
 
 def client_address(request) -> str:

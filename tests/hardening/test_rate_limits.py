@@ -253,7 +253,14 @@ def test_async_vote_check_counts_against_the_same_limit():
             throttles.check_vote(participant_id=7, session_id=3)
         with pytest.raises(throttles.RateLimited), concurrent.futures.ThreadPoolExecutor(1) as own:
             # a loop of its own, in a thread of its own (Playwright's sync API may hold a loop in this one)
-            own.submit(lambda: asyncio.run(throttles.acheck_vote(participant_id=7, session_id=3))).result()
+            own.submit(lambda: asyncio.run(_vote_check_then_close())).result()
+
+
+async def _vote_check_then_close():
+    try:
+        await throttles.acheck_vote(participant_id=7, session_id=3)
+    finally:
+        await throttles.aclose()  # the loop's Redis client, as the hub's stop closes it
 
 
 def test_limits_let_requests_through_when_the_cache_is_down(session, caplog):
