@@ -17,18 +17,17 @@ import json
 import re
 from types import SimpleNamespace
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import translation
 from django.utils.translation import gettext
 from rest_framework import exceptions
 
 from . import services, throttles
-from .api.serializers import JoinRequest
+from .aio import in_db_thread, session_for_code
+from .api.serializers import JoinRequest, plain_join_request
 from .api.views import PARTICIPANT_KEYWORD, join_answer
 from .ballot_box import ballot_box
-from .errors import SessionError
+from .errors import SessionError, SessionNotFound
 from .models import Participant
 from .tokens import participant_claims
 
@@ -45,7 +44,11 @@ class VoteFastPath:
         if scope["type"] == "http" and getattr(settings, "MAJLIS_VOTE_FAST_PATH", False):
             path, method = scope.get("path", ""), scope.get("method")
             match = VOTES.match(path)
-            if match and ((method == "POST" and not match["item"]) or (method == "DELETE" and match["item"])):
+            if (
+                match
+                and ((method == "POST" and not match["item"]) or (method == "DELETE" and match["item"]))
+                and _participant_credentials(scope)
+            ):
                 return await self._handle(scope, receive, send, self._vote, match["code"], match["item"])
             match = JOIN.match(path) if method == "POST" else None
             if match and _anonymous_json(scope):
@@ -91,12 +94,15 @@ class VoteFastPath:
             data = json.loads(body or b"{}")
         except ValueError:
             raise exceptions.ParseError() from None
-        request = JoinRequest(data=data)
-        if not request.is_valid():
-            errors = request.errors
-            first = next(iter(errors.values()))[0]
-            raise _ValidationError({"detail": str(first), "errors": errors})
-        participant = await _in_ballot_box(services.participant_join, code=code, **request.validated_data)
+        fields = plain_join_request(data)
+        if fields is None:  # anything unusual: the view's own serializer validates it and words the errors
+            request = JoinRequest(data=data)
+            if not request.is_valid():
+                errors = request.errors
+                first = next(iter(errors.values()))[0]
+                raise _ValidationError({"detail": str(first), "errors": errors})
+            fields = request.validated_data
+        participant = await _in_ballot_box(services.participant_join, code=code, **fields)
         return 201, join_answer(participant)  # no query: the participant carries its session
 
     async def _vote(self, scope, headers, receive, code, item):
@@ -107,7 +113,9 @@ class VoteFastPath:
             raise exceptions.NotAuthenticated()
         participant_id, session_id = claims
         await throttles.acheck_vote(participant_id=participant_id, session_id=session_id)  # DRF: VoteThrottle
-        code_session = await _in_thread(services.session_id_for_code, code)
+        code_session = await session_for_code(code)
+        if code_session is None:
+            raise SessionNotFound()
         if code_session != session_id:
             raise exceptions.PermissionDenied()
         participant = Participant(pk=participant_id, session_id=session_id)
@@ -123,6 +131,15 @@ class VoteFastPath:
         }
 
 
+def _participant_credentials(scope) -> bool:
+    """Votes take the fast path with a participant token; any other caller (a staff token, a browser's cookie,
+    nobody) goes through Django, which answers it as every participant operation does (docs/security.md)."""
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"authorization":
+            return value[:12].lower() == b"participant "
+    return False
+
+
 def _anonymous_json(scope) -> bool:
     """Joins take the fast path only as the API's clients send them: JSON, no cookie, no credentials. A browser
     with a session cookie (CSRF rules) or a staff token goes through Django."""
@@ -134,23 +151,7 @@ def _anonymous_json(scope) -> bool:
 async def _in_ballot_box(fn, **kwargs):
     if ballot_box.enabled:
         return await asyncio.wrap_future(ballot_box.submit(fn, **kwargs))
-    return await _in_thread(fn, **kwargs)
-
-
-async def _in_thread(fn, /, *args, **kwargs):
-    """Run fn in a worker thread and give its database connection back, as Django does at a request's end.
-
-    The worker threads outlive the request: a connection left open there would hold a PostgreSQL backend (or a
-    pool slot) until the thread dies.
-    """
-
-    def call():
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return await sync_to_async(call, thread_sensitive=False)()
+    return await in_db_thread(fn)(**kwargs)
 
 
 async def _read_body(receive) -> bytes:

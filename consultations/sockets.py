@@ -14,7 +14,6 @@ The messages are the contract in docs/realtime.md; tests/consultations/test_sock
 
 import asyncio
 import contextlib
-import functools
 import json
 import re
 import time
@@ -22,20 +21,17 @@ from importlib import import_module
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import auth
-from django.db import close_old_connections
 from django.http.cookie import parse_cookie
 from django.http.request import validate_host
 
 from cities.permissions import can_facilitate
 
 from . import realtime
-from .errors import SessionNotFound
+from .aio import in_db_thread, session_for_code
 from .models import Session
 from .selectors import PUBLIC, STAFF
-from .services import session_id_for_code
 from .tokens import browser_participant_id, participant_claims
 
 PATH = re.compile(r"^/ws/sessions/(?P<code>[A-Za-z0-9-]{1,16})/$")
@@ -48,36 +44,6 @@ CLOSE_UNAUTHORISED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_LARGE = 1009
 CLOSE_POLICY = 1008
-
-
-def in_db_thread(fn):
-    """Run fn in the pool of worker threads (not the one shared sync thread: a join storm opens hundreds of
-    sockets a second) and give its database connection back inside the call, where Django's per-context
-    connection lives."""
-
-    @functools.wraps(fn)
-    def call(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return sync_to_async(call, thread_sensitive=False)
-
-
-_sessions: dict[str, int] = {}  # join code -> session id, for the process's lifetime (a code is never reused)
-
-
-async def session_for_code(code: str) -> int | None:
-    """The id of the session a code (current or retired) names, or None; one database read per code and process."""
-    session_id = _sessions.get(code)
-    if session_id is None:
-        try:
-            session_id = await in_db_thread(session_id_for_code)(code)
-        except SessionNotFound:
-            return None
-        _sessions[code] = session_id
-    return session_id
 
 
 def origin_allowed(origin: str | None, allowed_hosts: list[str]) -> bool:

@@ -98,8 +98,11 @@ class SessionAPIView(APIView):
         keyword, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         claims = participant_claims(token.strip()) if keyword.lower() == PARTICIPANT_KEYWORD else None
         if claims is None:
-            # 401 whoever asks, as the ASGI fast path (consultations/fastpath.py) answers without authenticating.
-            raise exceptions.NotAuthenticated()
+            # Not a participant: refused as every participant operation refuses (the ASGI fast path hands such
+            # requests to Django). Only here does a vote cost a query (the session, for a signed-in caller).
+            if not request.user.is_authenticated:
+                raise exceptions.NotAuthenticated()
+            self.refuse_non_participant(request, self.session(code))
         participant_id, session_id = claims
         if services.session_id_for_code(code) != session_id:
             raise exceptions.PermissionDenied()

@@ -125,6 +125,22 @@ async def test_fast_path_and_drf_view_give_the_same_answers(box, city_a, facilit
                                                                                      {"item": item.pk}))[0]  # fmt: skip
 
 
+async def test_votes_without_a_participant_token_are_answered_by_django(box, city_a, facilitator, charlie):
+    """A staff token or no credentials at all: not the fast path's business; Django answers as for every
+    participant operation (staff of another city: 404, as in tests/hardening/test_refusals.py)."""
+    from cities.services import api_token_issue
+
+    session, item, _ = await _world(city_a, facilitator)
+    url = f"/api/v1/sessions/{session.join_code}/votes"
+    _row, key = await database_sync_to_async(api_token_issue)(user=charlie, name="test")
+    for token in (None, f"Token {key}"):
+        fast = await _asgi("POST", url, token, {"item": item.pk})
+        drf = await _drf("POST", url, token, {"item": item.pk})
+        assert fast == drf, token
+        assert fast[0] == (401 if token is None else 404)
+    assert await _ballots(item) == []
+
+
 async def test_malformed_json_is_a_400(box, city_a, facilitator):
     session, item, _ = await _world(city_a, facilitator)
     token = f"Participant {await _join(session)}"

@@ -69,7 +69,7 @@ MATRIX: dict[str, frozenset] = {
     "api:proposal-override": FACILITATION,
     "api:project-list": ANYONE,
     "api:project-detail": ANYONE,
-    # The team lead reads and records on its own project's ledger (docs/projects.md says GET is staff only).
+    # The team lead reads and records on its own project's ledger (docs/projects.md, Access).
     "api:project-ledger": FES_STAFF | {TEAM},
     "api:tranche-pay": FACILITATION,
     # --- API: exports (a list of what the caller may run, per city; a run answers 404 outside the caller's cities)

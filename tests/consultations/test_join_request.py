@@ -1,0 +1,43 @@
+"""The fast path's plain join request (serializers.plain_join_request) never disagrees with JoinRequest."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consultations.api.serializers import JoinRequest, plain_join_request
+from consultations.models import AgeBand, Gender, Organisation
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["", " ", "  x  ", "\x00", "\ud800", "ar", "fr-CA", "123456789", *AgeBand.values]),
+    st.sampled_from([*Gender.values, *Organisation.values, "unsaid", "3", " 3 "]),
+    st.lists(st.integers(), max_size=2),
+)
+_requests = st.dictionaries(
+    st.sampled_from(["consent", "age_band", "gender", "district", "organisation", "language", "other"]),
+    _values,
+    max_size=6,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(_requests, _requests.map(lambda d: {**d, "consent": True}), st.lists(st.integers()), st.text()))
+def test_the_plain_request_is_what_the_serializer_would_validate(data):
+    plain = plain_join_request(data)
+    if plain is None:
+        return  # the serializer decides (and words any error)
+    serializer = JoinRequest(data=data)
+    assert serializer.is_valid(), serializer.errors
+    assert plain == dict(serializer.validated_data)
+
+
+def test_the_usual_requests_take_the_plain_way():
+    assert plain_join_request({"consent": True}) == {"consent": True}
+    answers = {"consent": True, "age_band": AgeBand.values[0], "gender": "", "district": " 12 ", "language": "ar"}
+    assert plain_join_request(answers) == {**answers, "district": "12"}
+    assert plain_join_request({"consent": True, "district": None}) == {"consent": True, "district": None}
+    for unusual in ({"consent": False}, {"consent": "true"}, {"consent": True, "gender": "x"}, [], "consent"):
+        assert plain_join_request(unusual) is None
