@@ -3,10 +3,12 @@ the anonymous ballot table; and this app's part of the network key figures."""
 
 from __future__ import annotations
 
+import io
 import math
 
 import pandas as pd
-from django.db.models import Count, Q, Sum
+from django.db import connections, transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -366,17 +368,77 @@ class ConsultationBallots(BaseExporter):
 
     def tables(self, city, options):
         c = _consultation(city, options)
-        rows = Ballot.objects.filter(session__consultation=c).values_list(
-            "session_id",
-            "item_id",
-            "item__kind",
-            "points",
-            "participant__age_band",
-            "participant__gender",
-            "participant__district__name",
-        )
-        cols = ["session", "item", "kind", "points", "age_band", "gender", "district"]
-        yield _("Ballots"), pd.DataFrame.from_records(rows.iterator(chunk_size=20000), columns=cols)
+        yield _("Ballots"), ballots_frame(Ballot.objects.filter(session__consultation=c))
+
+
+BALLOT_COLUMNS = {  # column of the anonymous ballot table -> what it reads; no participant identifier
+    "session": "session_id",
+    "item": "item_id",
+    "kind": "item__kind",
+    "points": "points",
+    "age_band": "participant__age_band",
+    "gender": "participant__gender",
+    "district": "participant__district__name",
+}
+_BALLOT_TEXT = ("kind", "age_band", "gender", "district")
+_NO_DISTRICT = "_no_district"
+
+
+def ballots_frame(ballots, *, use_copy: bool | None = None) -> pd.DataFrame:
+    """The anonymous ballot table of the ``ballots`` queryset, one row per ballot (BALLOT_COLUMNS).
+
+    On PostgreSQL the database writes the rows as CSV with ``COPY (SELECT …) TO STDOUT`` and pandas' C reader
+    parses them, several times faster than reading them through the ORM's iterator, which the other backends keep
+    (tests/exports/test_ballots_copy.py checks that both give the same export). ``use_copy`` forces one way.
+    """
+    rows = ballots.values_list(*BALLOT_COLUMNS.values())
+    connection = connections[rows.db]
+    if use_copy is None:
+        use_copy = connection.vendor == "postgresql"
+    if not use_copy:
+        return pd.DataFrame.from_records(rows.iterator(chunk_size=20000), columns=list(BALLOT_COLUMNS))
+    return _ballots_frame_copy(rows, connection)
+
+
+def _ballots_frame_copy(rows, connection) -> pd.DataFrame:
+    """The rows of ``rows`` (BALLOT_COLUMNS) by COPY … TO STDOUT in CSV, read with pandas.
+
+    The SELECT is the ORM's own, so joins, filter and row order are those of the iterator. Text columns are read
+    as text whatever they look like ("123", "NA", ""), with no missing-value guessing. CSV cannot tell a NULL
+    district from an empty name, so the query also says which participants gave none. The iterator's server-side
+    cursor never runs a parallel plan, and neither does this COPY (a parallel plan would reorder the rows)."""
+    flagged = rows.values_list(
+        *BALLOT_COLUMNS.values(),
+        ExpressionWrapper(Q(participant__district__isnull=True), output_field=BooleanField()),
+    )
+    sql, params = flagged.query.sql_with_params()
+    buffer = io.BytesIO()
+    with transaction.atomic(using=rows.db), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('max_parallel_workers_per_gather')")
+        (workers,) = cursor.fetchone()
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:  # psycopg 3's COPY
+            for block in copy:
+                buffer.write(block)
+        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [workers])
+    columns = list(BALLOT_COLUMNS)
+    if not buffer.tell():
+        return pd.DataFrame.from_records([], columns=columns)
+    buffer.seek(0)
+    frame = pd.read_csv(
+        buffer,
+        header=None,
+        names=[*columns, _NO_DISTRICT],
+        dtype={**dict.fromkeys(_BALLOT_TEXT, str), _NO_DISTRICT: bool},
+        na_filter=False,
+        true_values=["t"],
+        false_values=["f"],
+        encoding="utf-8",
+    )
+    no_district = frame.pop(_NO_DISTRICT)
+    if no_district.any():
+        frame["district"] = frame["district"].mask(no_district)
+    return frame
 
 
 def summary_for_consultation(consultation: Consultation, *, fmt: str = "json", language: str = "en") -> bytes:
