@@ -220,10 +220,17 @@ async def aclose() -> None:
     script = _async_scripts.pop(asyncio.get_running_loop(), None)
     if script is not None:
         await script.registered_client.aclose()
+        await script.registered_client.connection_pool.aclose()
+
+
+ASYNC_CONNECTIONS = 32  # per process: requests beyond wait for a free connection (at most 2 s, then uncounted)
 
 
 def _async_script(backend: RedisCache):
-    """The counting script on an asyncio Redis client bound to the running loop (one pool per loop and process)."""
+    """The counting script on an asyncio Redis client bound to the running loop (one pool per loop and process).
+
+    A blocking pool: a room voting at once has hundreds of requests in flight on the loop, and a plain pool would
+    refuse connections past its maximum (every such request would go uncounted)."""
     import asyncio
 
     import redis.asyncio
@@ -233,13 +240,14 @@ def _async_script(backend: RedisCache):
     if script is None:
         for other in [other for other in _async_scripts if other.is_closed()]:
             del _async_scripts[other]
-        client = redis.asyncio.Redis.from_url(
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
             backend._servers[0],  # where the cache writes (django.core.cache.backends.redis: the first server)
-            max_connections=backend._cache._pool_options.get("max_connections"),
+            max_connections=ASYNC_CONNECTIONS,
+            timeout=2,
             socket_connect_timeout=2,
             socket_timeout=2,
         )
-        script = _async_scripts[loop] = client.register_script(_COUNT_SCRIPT)
+        script = _async_scripts[loop] = redis.asyncio.Redis(connection_pool=pool).register_script(_COUNT_SCRIPT)
     return script
 
 

@@ -95,3 +95,23 @@ def test_async_checks_let_requests_through_when_redis_is_down(caplog):
         for _ in range(8):  # more than either limit allows
             _run(throttles.acheck_vote, participant_id=1, session_id=1)
     assert "not counted: the cache is unavailable" in caplog.text
+
+
+@pytest.mark.redis
+def test_a_burst_larger_than_the_connection_pool_is_counted_in_full(monkeypatch):
+    """Hundreds of votes in flight at once on one loop: each waits for a pooled connection, none goes uncounted."""
+    monkeypatch.setattr(throttles, "ASYNC_CONNECTIONS", 4)
+
+    async def burst():
+        results = await asyncio.gather(
+            *(throttles.acheck_vote(participant_id=100 + i, session_id=5) for i in range(60)), return_exceptions=True
+        )
+        return [r for r in results if isinstance(r, throttles.RateLimited)]
+
+    with override_settings(
+        CACHES=REDIS, MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS={**LOW, "vote_session": "50/m"}
+    ):
+        cache.clear()
+        refused = _run(burst)
+        cache.clear()
+    assert len(refused) == 10 and {r.limit for r in refused} == {"vote_session"}
