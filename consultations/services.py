@@ -458,12 +458,12 @@ def _join_fields(
         "language": (language or "")[:8],
     }
     if consultation.ask_district and district not in (None, "", "unsaid"):
-        key = (consultation.city_id, str(district))
+        try:
+            key = (consultation.city_id, int(district))
+        except (TypeError, ValueError):
+            raise InvalidInput(_("This district is not one of the city's districts.")) from None
         if key not in districts:
-            try:
-                districts[key] = District.objects.get(pk=int(district), city_id=consultation.city_id)
-            except (District.DoesNotExist, TypeError, ValueError):
-                districts[key] = None
+            districts[key] = District.objects.filter(pk=key[1], city_id=consultation.city_id).first()
         if districts[key] is None:
             raise InvalidInput(_("This district is not one of the city's districts."))
         fields["district"] = districts[key]

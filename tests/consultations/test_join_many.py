@@ -205,12 +205,6 @@ def test_participant_join_many_decides_like_participant_join_one_after_the_other
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="participant_join_many caches districts by str(district): 1.0 and '1.0' share an entry, so the float is "
-    "refused after the string although participant_join alone admits it (unreachable over the API, whose serializer "
-    "passes district as text)",
-)
 def test_a_district_given_as_a_number_is_judged_apart_from_the_same_text(live_session, city_a):
     fes = District.objects.filter(city=city_a).first()
     requests = [
