@@ -258,15 +258,18 @@ async def test_a_browser_that_joined_is_recognised_by_its_cookie(facilitator, co
     await ws.disconnect()
 
 
-async def test_a_code_is_looked_up_once_per_process(facilitator, consultation_obj, django_assert_max_num_queries):
-    from consultations import sockets
+async def test_a_code_is_looked_up_once_per_process(facilitator, consultation_obj, monkeypatch):
+    from consultations import aio
 
     session, _ = await _setup(facilitator, consultation_obj)
-    sockets._sessions.pop(session.join_code, None)
-    assert await sockets.session_for_code(session.join_code) == session.pk
-    assert sockets._sessions[session.join_code] == session.pk
-    assert await sockets.session_for_code("ZZZZZZ") is None
-    assert "ZZZZZZ" not in sockets._sessions  # an unknown code is not remembered: it may be created later
+    aio._sessions.pop(session.join_code, None)
+    assert await aio.session_for_code(session.join_code) == session.pk
+    assert aio._sessions[session.join_code] == session.pk
+    monkeypatch.setattr(aio, "session_id_for_code", None)  # a second lookup must not reach the database
+    assert await aio.session_for_code(session.join_code) == session.pk
+    monkeypatch.undo()
+    assert await aio.session_for_code("ZZZZZZ") is None
+    assert "ZZZZZZ" not in aio._sessions  # an unknown code is not remembered: it may be created later
 
 
 async def test_screens_arriving_together_share_one_read(facilitator, consultation_obj, monkeypatch):
