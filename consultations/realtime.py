@@ -6,8 +6,8 @@ How a change reaches the screens (docs/realtime.md):
    marks the session dirty. Nothing is sent per write.
 2. Every tick (MAJLIS_REALTIME_TICK, 100 ms by default; longer when reads and socket writes take longer) the hub
    announces each dirty session once. With Redis, the announcement is one message to the session's group, whose
-   members are worker processes (one channel per process), not sockets; the announcing process pushes in the same
-   tick and ignores its own echo. With the in-memory layer there is one process and no announcement is needed.
+   members are worker processes (one channel per process), not sockets. With the in-memory layer there is one process
+   and no announcement is needed.
 3. A worker that holds sockets of an announced session reads its state once from the database and writes
    the same JSON text to each of its sockets. Each socket keeps only the newest unsent state, so a slow
    reader never makes memory grow.
@@ -215,14 +215,13 @@ class Hub:
         dirty, self.dirty = self.dirty, set()
         if self.channel_name:
             for session_id in dirty:
-                message = {"type": LAYER_EVENT, "session": session_id, "from": self.channel_name}
                 try:
-                    await self.layer.group_send(group_name(session_id), message)
+                    await self.layer.group_send(group_name(session_id), {"type": LAYER_EVENT, "session": session_id})
                 except Exception:
                     logger.warning("Channel layer unavailable; pushing session %s locally", session_id)
-        # This process pushes its own changes in this tick; the others when they hear the announcement (this
-        # process ignores its own echo), so a local screen does not wait a round trip through Redis and a tick.
-        self.stale |= dirty
+                    self.stale.add(session_id)
+        else:
+            self.stale |= dirty
         stale, self.stale = self.stale, set()
         for sid in stale:
             self.pushed.pop(sid, None)  # changed: until the new state is read, a new socket reads its own
@@ -241,7 +240,7 @@ class Hub:
                 await asyncio.sleep(1)
                 await self._rejoin_groups()
                 continue
-            if message.get("type") == LAYER_EVENT and message.get("from") != self.channel_name:
+            if message.get("type") == LAYER_EVENT:
                 self.stale.add(int(message["session"]))
                 self.wakeup.set()
 
