@@ -62,7 +62,7 @@ bench: setup
 	$(PY) -m bench.run --backend postgres --scenario burst --participants 2000 | tee -a $(BENCH_OUT)
 	$(PY) -m bench.run --backend postgres --scenario joinstorm --participants 2000 | tee -a $(BENCH_OUT)
 	$(PY) -m bench.run --backend postgres --scenario slowreaders --participants 1000 | tee -a $(BENCH_OUT)
-	$(PY) -m bench.run --backend postgres --scenario sustained --participants 6000 --rate 1000 --items 10 | tee -a $(BENCH_OUT)
+	$(PY) -m bench.run --backend postgres --scenario sustained --participants 2000 --rate 1000 --duration 60 | tee -a $(BENCH_OUT)
 	$(PY) -m bench.export_bench --backend postgres | tee -a $(BENCH_OUT)
 	$(PY) -m bench.export_bench --backend sqlite | tee -a $(BENCH_OUT)
 

@@ -27,16 +27,16 @@ def raise_open_files() -> None:
 
 
 class Client:
-    def __init__(self, index: int, item: int, reading: bool = True):
+    def __init__(self, index: int, items: list[int], reading: bool = True, sampled: bool = True):
         self.index = index
-        self.item = item
+        self.items = items  # voted on in this order, one ballot each
         self.reading = reading
+        self.sampled = sampled  # records the states it receives (vote-to-screen); a long run samples some clients
         self.token = ""
         self.ws = None
         self.join_s: float | None = None
         self.connect_s: float | None = None
-        self.t_sent: float | None = None
-        self.t_ack: float | None = None
+        self.ballots: list[list] = []  # [item, t_sent, t_ack or None]
         self.status: int | None = None
         self.max_version = 0
         self.states: list[tuple[float, int, dict]] = []  # (t, version, {item: votes}) once recording
@@ -53,7 +53,7 @@ class Client:
         kind = message.get("type")
         if kind == "state":
             self.max_version = max(self.max_version, message.get("version", 0))
-            if self.recording:
+            if self.recording and self.sampled:
                 tallies = {it["id"]: it.get("votes") or 0 for it in message.get("items", [])}
                 self.states.append((t, message["version"], tallies))
             self.first_state.set()
@@ -77,8 +77,18 @@ class Worker:
         self.cfg = cfg
         rng = random.Random(cfg.get("seed", 1) * 1000 + (indices[0] if indices else 0))
         items = cfg["items"]
+        per_client = cfg.get("ballots_per_client", 1)
+        sample = cfg.get("sample_every", 1)
         not_reading = set(cfg.get("not_reading", []))
-        self.clients = [Client(i, items[i % len(items)], reading=i not in not_reading) for i in indices]
+        self.clients = [
+            Client(
+                i,
+                [items[(i + k) % len(items)] for k in range(per_client)],
+                reading=i not in not_reading,
+                sampled=i % sample == 0,
+            )
+            for i in indices
+        ]
         self.rng = rng
         self.http: Pool | None = None
 
@@ -107,32 +117,43 @@ class Worker:
                 client.error = f"join: {exc!r}"
 
     async def vote_one(self, client: Client, t0: float, window: float) -> None:
+        """Send the client's ballots evenly over the window, with a random phase (one ballot: a random moment)."""
         if client.connect_s is None:
             return
-        delay = t0 + self.rng.random() * window - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        client.t_sent = time.monotonic()
+        spacing = window / len(client.items)
+        phase = self.rng.random() * spacing
+        for k, item in enumerate(client.items):
+            delay = t0 + phase + k * spacing - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if not await self.send_ballot(client, item):
+                return
+
+    async def send_ballot(self, client: Client, item: int) -> bool:
+        ballot = [item, time.monotonic(), None]
+        client.ballots.append(ballot)
         try:
             if self.cfg["mode"] == "app":
                 r = await self.http.request(
                     "POST",
                     f"/api/v1/sessions/{self.cfg['code']}/votes",
-                    {"item": client.item},
+                    {"item": item},
                     {"Authorization": f"Participant {client.token}"},
                 )
                 client.status = r.status
                 if r.status not in (200, 201):
                     client.error = f"vote answered {r.status}: {r.body[:200]!r}"
-                    return
+                    return False
             else:
                 client.ack = asyncio.get_running_loop().create_future()
-                await client.ws.send(json.dumps({"type": "vote", "item": client.item, "client": client.index}))
+                await client.ws.send(json.dumps({"type": "vote", "item": item, "client": client.index}))
                 await asyncio.wait_for(client.ack, 60)
                 client.status = 201
-            client.t_ack = time.monotonic()
+            ballot[2] = time.monotonic()
+            return True
         except Exception as exc:
             client.error = f"vote: {exc!r}"
+            return False
 
     async def wait_version(self, client: Client, version: int, deadline: float) -> None:
         while client.reading and client.max_version < version and time.monotonic() < deadline:
@@ -160,7 +181,7 @@ class Worker:
                     for c in self.clients:
                         c.recording = True
                     await asyncio.gather(*(self.vote_one(c, t0, window) for c in self.clients))
-                    conn.send(("voted", sum(c.t_ack is not None for c in self.clients)))
+                    conn.send(("voted", sum(b[2] is not None for c in self.clients for b in c.ballots)))
                 elif command[0] == "final":
                     _, version, timeout = command
                     deadline = time.monotonic() + timeout
@@ -178,8 +199,8 @@ class Worker:
     @staticmethod
     def record(c: Client) -> dict:
         return {
-            "index": c.index, "item": c.item, "reading": c.reading, "join_s": c.join_s, "connect_s": c.connect_s,
-            "t_sent": c.t_sent, "t_ack": c.t_ack, "status": c.status, "max_version": c.max_version,
+            "index": c.index, "reading": c.reading, "sampled": c.sampled, "join_s": c.join_s,
+            "connect_s": c.connect_s, "ballots": c.ballots, "status": c.status, "max_version": c.max_version,
             "states": [(t, {k: v for k, v in tallies.items()}) for t, _, tallies in c.states], "error": c.error,
         }  # fmt: skip
 

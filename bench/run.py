@@ -16,6 +16,7 @@ sent, whose tally of c's item is ≥ P_c certainly contains c's ballot; latency 
 import argparse
 import bisect
 import json
+import math
 import multiprocessing as mp
 import os
 import shutil
@@ -167,19 +168,24 @@ def setup_app_session(base: str, seed: dict, items: int) -> dict:
 def vote_to_screen(records: list[dict]) -> list[float]:
     sent_by_item: dict[int, list[float]] = {}
     for r in records:
-        if r["t_ack"] is not None:
-            sent_by_item.setdefault(r["item"], []).append(r["t_sent"])
+        for item, t_sent, t_ack in r["ballots"]:
+            if t_ack is not None:
+                sent_by_item.setdefault(item, []).append(t_sent)
     for v in sent_by_item.values():
         v.sort()
     out = []
     for r in records:
-        if r["t_ack"] is None or not r["reading"]:
+        if not r["reading"] or not r["sampled"]:
             continue
-        need = bisect.bisect_left(sent_by_item[r["item"]], r["t_ack"])
-        for t, tallies in r["states"]:
-            if t >= r["t_sent"] and tallies.get(r["item"], 0) >= need:
-                out.append(t - r["t_sent"])
-                break
+        times = [t for t, _tallies in r["states"]]
+        for item, t_sent, t_ack in r["ballots"]:
+            if t_ack is None:
+                continue
+            need = bisect.bisect_left(sent_by_item[item], t_ack)
+            for t, tallies in r["states"][bisect.bisect_left(times, t_sent) :]:
+                if tallies.get(item, 0) >= need:
+                    out.append(t - t_sent)
+                    break
     return out
 
 
@@ -187,7 +193,11 @@ def drive(target: dict, args, meter_pid: int, final_version) -> dict:
     """Join/connect N clients in --procs processes, vote, wait for the final state everywhere; measure."""
     n = args.participants
     not_reading = list(range(0, n, 10)) if args.scenario == "slowreaders" else []
-    cfg = dict(target, seed=args.seed, not_reading=not_reading)
+    per_client = ballots_per_client(args)
+    cfg = dict(
+        target, seed=args.seed, not_reading=not_reading, ballots_per_client=per_client,
+        sample_every=10 if per_client > 1 else 1,  # a minute of states on every screen would fill the client's memory
+    )  # fmt: skip
     procs = max(1, min(args.procs, n))
     ctx = mp.get_context("fork")
     pipes, workers = [], []
@@ -206,7 +216,7 @@ def drive(target: dict, args, meter_pid: int, final_version) -> dict:
     after_join = meter.snapshot()
     if target.get("before_vote"):
         target["before_vote"]()
-    window = args.window if args.scenario != "sustained" else n / args.rate
+    window = args.window if args.scenario != "sustained" else n * per_client / args.rate
     t0 = time.monotonic() + 0.5
     cpu_before_vote = procstats.cpu_seconds(procstats.tree(meter_pid))
     for c in pipes:
@@ -225,7 +235,7 @@ def drive(target: dict, args, meter_pid: int, final_version) -> dict:
     for w in workers:
         w.join(10)
     lat = vote_to_screen(records)
-    acks = [r["t_ack"] - r["t_sent"] for r in records if r["t_ack"] is not None]
+    acks = [t_ack - t_sent for r in records for _item, t_sent, t_ack in r["ballots"] if t_ack is not None]
     joins = [r["connect_s"] for r in records if r["connect_s"] is not None]
     readers = [r for r in records if r["reading"] and r["connect_s"] is not None]
     errors = [r["error"] for r in records if r["error"]]
@@ -235,6 +245,7 @@ def drive(target: dict, args, meter_pid: int, final_version) -> dict:
         "join_wall_s": round(join_wall, 2), "join_p95_ms": pct(joins, 0.95),
         "ack_p50_ms": pct(acks, 0.5), "ack_p95_ms": pct(acks, 0.95),
         "v2s_p50_ms": pct(lat, 0.5), "v2s_p95_ms": pct(lat, 0.95), "v2s_p99_ms": pct(lat, 0.99), "v2s_n": len(lat),
+        "ballots_per_client": per_client, "vote_wall_s": round(vote_wall, 2),
         "ballots_per_s": round(acked / vote_wall, 1) if vote_wall > 0 else None,
         "server_cpu_s": round(end["cpu_s"], 2), "server_cpu_vote_s": round(cpu_vote, 2),
         "server_rss_mb": round(end["rss"] / 2**20, 1),
@@ -295,6 +306,14 @@ def run_reference(args) -> dict:
         proc.wait(10)
 
 
+def ballots_per_client(args) -> int:
+    """sustained with --duration: each client casts this many ballots (on distinct items) so that the room sends
+    --rate ballots a second for --duration seconds; otherwise one."""
+    if args.scenario != "sustained" or not args.duration:
+        return 1
+    return max(1, math.ceil(args.rate * args.duration / args.participants))
+
+
 RATIO_KEYS = ["join_p95_ms", "ack_p95_ms", "v2s_p50_ms", "v2s_p95_ms", "server_cpu_vote_s", "kb_per_conn"]
 
 
@@ -307,6 +326,10 @@ def main(argv=None) -> int:
     p.add_argument("--items", type=int, default=3, help="approved challenges voted on (approval voting)")
     p.add_argument("--window", type=float, default=2.0, help="burst: everyone votes within this many seconds")
     p.add_argument("--rate", type=float, default=1000.0, help="sustained: ballots per second")
+    p.add_argument(
+        "--duration", type=float, default=0.0,
+        help="sustained: send --rate ballots a second for this many seconds (each participant votes on several items)",
+    )  # fmt: skip
     p.add_argument("--settle", type=float, default=15.0, help="seconds screens get to reach the final version")
     p.add_argument("--procs", type=int, default=2, help="client processes")
     p.add_argument("--port", type=int, default=18100)
@@ -319,8 +342,10 @@ def main(argv=None) -> int:
     loadgen.raise_open_files()
     scenarios = ["burst", "sustained", "joinstorm", "slowreaders"] if args.scenario == "all" else [args.scenario]
     failed = False
+    items = args.items
     for scenario in scenarios:
         args.scenario = scenario
+        args.items = max(items, ballots_per_client(args))  # one item per ballot of a participant
         line = {"scenario": scenario, "participants": args.participants, "backend": args.backend,
                 "workers": args.workers, "client_procs": args.procs}  # fmt: skip
         app = run_app(args)

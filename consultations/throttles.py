@@ -15,6 +15,7 @@ A participant's limits key on the ids in its signed token, checked without a dat
 hot path stays free of queries; a request without a valid token is not counted (the view refuses it anyway).
 """
 
+import asyncio
 import logging
 import math
 import time
@@ -110,7 +111,7 @@ def _forget_counters_cache(*, setting, **kwargs):
     global _counters
     if setting == "CACHES":
         _counters = None
-        _async_scripts.clear()
+        _async_counters.clear()
 
 
 def _count(key: str, timeout: int) -> int:
@@ -199,9 +200,8 @@ async def _ahit(hits: list[tuple[str, str]]) -> None:
     if not counted:
         return
     try:
-        script = _async_script(backend)
         args = [value for _limit, rate, _window, _key in counted for value in (rate.count, rate.period + 1)]
-        over, _count = await script(keys=[key for *_rest, key in counted], args=args)
+        over, _count = await _async_counter(backend).count([key for *_rest, key in counted], args)
     except Exception:  # the cache (Redis) is down: votes and joins go on, uncounted (fault drill, operations.md)
         logger.warning("Rate limits %s not counted: the cache is unavailable", [c[0] for c in counted])
         return
@@ -210,45 +210,89 @@ async def _ahit(hits: list[tuple[str, str]]) -> None:
         raise RateLimited(limit=limit, retry_after=math.ceil((window + 1) * rate.period - now))
 
 
-_async_scripts: dict = {}  # event loop -> the counting script on an asyncio Redis client of that loop
+class _Counter:
+    """The counting script on an asyncio Redis client bound to one event loop, with the requests that arrive in
+    the same turn of the loop sent together in one pipeline (a room voting at once: tens of requests per turn;
+    one round trip and one pooled connection for all of them instead of one each)."""
 
+    def __init__(self, backend: RedisCache) -> None:
+        import redis.asyncio
 
-async def aclose() -> None:
-    """Close the running loop's asyncio Redis client, if any (the hub's stop: tests, shutdown)."""
-    import asyncio
-
-    script = _async_scripts.pop(asyncio.get_running_loop(), None)
-    if script is not None:
-        await script.registered_client.aclose()
-        await script.registered_client.connection_pool.aclose()
-
-
-ASYNC_CONNECTIONS = 32  # per process: requests beyond wait for a free connection (at most 2 s, then uncounted)
-
-
-def _async_script(backend: RedisCache):
-    """The counting script on an asyncio Redis client bound to the running loop (one pool per loop and process).
-
-    A blocking pool: a room voting at once has hundreds of requests in flight on the loop, and a plain pool would
-    refuse connections past its maximum (every such request would go uncounted)."""
-    import asyncio
-
-    import redis.asyncio
-
-    loop = asyncio.get_running_loop()
-    script = _async_scripts.get(loop)
-    if script is None:
-        for other in [other for other in _async_scripts if other.is_closed()]:
-            del _async_scripts[other]
-        pool = redis.asyncio.BlockingConnectionPool.from_url(
+        self.pool = redis.asyncio.BlockingConnectionPool.from_url(
             backend._servers[0],  # where the cache writes (django.core.cache.backends.redis: the first server)
             max_connections=ASYNC_CONNECTIONS,
             timeout=2,
             socket_connect_timeout=2,
             socket_timeout=2,
         )
-        script = _async_scripts[loop] = redis.asyncio.Redis(connection_pool=pool).register_script(_COUNT_SCRIPT)
-    return script
+        self.client = redis.asyncio.Redis(connection_pool=self.pool)
+        self.script = self.client.register_script(_COUNT_SCRIPT)
+        self.waiting: list[tuple[list, list, asyncio.Future]] = []
+        self.flushes: set[asyncio.Task] = set()
+        self.pipelines = 0  # round trips made, for tests
+
+    async def count(self, keys: list, args: list):
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((keys, args, future))
+        if len(self.waiting) == 1:  # the first of this turn: send them all once the loop has run the others
+            asyncio.get_running_loop().call_soon(self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        batch, self.waiting = self.waiting, []
+        task = asyncio.ensure_future(self._send(batch))
+        self.flushes.add(task)
+        task.add_done_callback(self.flushes.discard)
+
+    async def _send(self, batch) -> None:
+        try:
+            if len(batch) == 1:
+                keys, args, _future = batch[0]
+                results = [await self.script(keys=keys, args=args)]
+            else:
+                async with self.client.pipeline(transaction=False) as pipe:
+                    for keys, args, _future in batch:
+                        await self.script(keys=keys, args=args, client=pipe)
+                    results = await pipe.execute(raise_on_error=False)
+            self.pipelines += 1
+        except Exception as exc:
+            results = [exc] * len(batch)
+        for (_keys, _args, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        await self.pool.aclose()
+
+
+_async_counters: dict = {}  # event loop -> its _Counter
+
+
+async def aclose() -> None:
+    """Close the running loop's asyncio Redis client, if any (the hub's stop: tests, shutdown)."""
+    counter = _async_counters.pop(asyncio.get_running_loop(), None)
+    if counter is not None:
+        await counter.aclose()
+
+
+ASYNC_CONNECTIONS = 32  # per process: requests beyond wait for a free connection (at most 2 s, then uncounted)
+
+
+def _async_counter(backend: RedisCache) -> _Counter:
+    """The running loop's counter (one Redis pool per loop and process). A blocking pool: a room voting at once has
+    hundreds of requests in flight, and a plain pool would refuse connections past its maximum (uncounted)."""
+    loop = asyncio.get_running_loop()
+    counter = _async_counters.get(loop)
+    if counter is None:
+        for other in [other for other in _async_counters if other.is_closed()]:
+            del _async_counters[other]
+        counter = _async_counters[loop] = _Counter(backend)
+    return counter
 
 
 def client_address(request) -> str:

@@ -99,14 +99,17 @@ def test_async_checks_let_requests_through_when_redis_is_down(caplog):
 
 @pytest.mark.redis
 def test_a_burst_larger_than_the_connection_pool_is_counted_in_full(monkeypatch):
-    """Hundreds of votes in flight at once on one loop: each waits for a pooled connection, none goes uncounted."""
+    """Votes in flight at once on one loop: counted together in one pipeline, in order, none uncounted."""
     monkeypatch.setattr(throttles, "ASYNC_CONNECTIONS", 4)
 
     async def burst():
         results = await asyncio.gather(
             *(throttles.acheck_vote(participant_id=100 + i, session_id=5) for i in range(60)), return_exceptions=True
         )
+        round_trips.append(throttles._async_counters[asyncio.get_running_loop()].pipelines)
         return [r for r in results if isinstance(r, throttles.RateLimited)]
+
+    round_trips = []
 
     with override_settings(
         CACHES=REDIS, MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS={**LOW, "vote_session": "50/m"}
@@ -115,3 +118,4 @@ def test_a_burst_larger_than_the_connection_pool_is_counted_in_full(monkeypatch)
         refused = _run(burst)
         cache.clear()
     assert len(refused) == 10 and {r.limit for r in refused} == {"vote_session"}
+    assert round_trips == [1]  # requests of one turn of the loop share one pipeline
