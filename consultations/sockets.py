@@ -34,6 +34,13 @@ from .models import Session
 from .selectors import PUBLIC, STAFF
 from .tokens import browser_participant_id, participant_claims
 
+try:  # the server's own protocol, to write states as ready-made frames (see SessionSocket.offer)
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    from websockets.frames import Frame, Opcode
+    from websockets.protocol import State
+except ImportError:  # another ASGI server: every state goes through ASGI send
+    WebSocketsSansIOProtocol = None
+
 PATH = re.compile(r"^/ws/sessions/(?P<code>[A-Za-z0-9-]{1,16})/$")
 MAX_MESSAGE_CHARS = 4096
 FLOOD_MESSAGES = 30  # at most this many messages...
@@ -91,11 +98,38 @@ class SessionSockets:
         await SessionSocket(send).run(receive, match["code"], headers.get("cookie", ""))
 
 
+_frames: dict[str, bytes] = {}  # the last states' text frames: built once per state and audience, not per socket
+
+
+def text_frame(text: str) -> bytes:
+    """The WebSocket frame of a server-to-client text message (unmasked, no extension)."""
+    frame = _frames.get(text)
+    if frame is None:
+        if len(_frames) >= 8:
+            _frames.clear()
+        frame = _frames[text] = Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+    return frame
+
+
+def _writable_protocol(send):
+    """uvicorn's websockets-sansio protocol behind an ASGI send, when states may be written to it as ready-made
+    frames; None under any other server (and per-message compression, checked per write, also rules it out)."""
+    protocol = getattr(send, "__self__", None)
+    if WebSocketsSansIOProtocol is not None and isinstance(protocol, WebSocketsSansIOProtocol):
+        return protocol
+    return None
+
+
 class SessionSocket:
     """One connected screen, as the hub sees it (realtime.Screen): it keeps only the newest unsent state."""
 
+    direct_writes = 0  # states written as ready-made frames, for tests and benchmarks
+
     def __init__(self, send):
         self._send = send
+        self._protocol = _writable_protocol(send)
+        self.last_text: str | None = None
+        self.sending = False
         self.session_id = 0
         self.audience: str | None = None
         self.version_sent = 0
@@ -202,14 +236,41 @@ class SessionSocket:
             self.offer(snapshot.version, realtime.encode(realtime.state_message(snapshot, self.audience)))
 
     def offer(self, version: int, text: str) -> None:
-        """Keep only the newest state not yet sent (called by the hub, in the event loop)."""
+        """Keep only the newest state not yet sent (called by the hub, in the event loop).
+
+        A socket with nothing queued whose connection takes data now gets the state at once, as the frame built
+        once for all the sockets (as a broadcast does); otherwise its sender task sends it through ASGI, waiting
+        for a slow reader (flow control) without holding up the others."""
         if version < self.version_sent or (self.pending is not None and version < self.pending[0]):
+            return
+        if self.pending is None and not self.sending and self._write_now(version, text):
             return
         self.pending = (version, text)
         self.pending_event.set()
 
+    def _write_now(self, version: int, text: str) -> bool:
+        protocol = self._protocol
+        if protocol is None or self.closed:
+            return False
+        if text == self.last_text:
+            return True
+        if (
+            not protocol.writable.is_set()  # paused by flow control: the sender task waits for it
+            or protocol.disconnected
+            or protocol.close_sent
+            or not protocol.handshake_complete
+            or protocol.initial_response is not None
+            or protocol.transport.is_closing()
+            or protocol.conn.state is not State.OPEN
+            or protocol.conn.extensions  # per-message compression: frames differ per socket
+        ):
+            return False
+        protocol.transport.write(text_frame(text))
+        self.version_sent, self.last_text = version, text
+        SessionSocket.direct_writes += 1
+        return True
+
     async def _send_forever(self) -> None:
-        last_text = None
         while True:
             await self.pending_event.wait()
             self.pending_event.clear()
@@ -217,12 +278,15 @@ class SessionSocket:
                 continue
             version, text = self.pending
             self.pending = None
-            if text == last_text:
+            if text == self.last_text:
                 continue
             started = time.monotonic()
-            if await self._send_text(text):
-                self.version_sent = version
-                last_text = text
+            self.sending = True
+            try:
+                if await self._send_text(text):
+                    self.version_sent, self.last_text = version, text
+            finally:
+                self.sending = False
             realtime.hub.send_seconds += time.monotonic() - started
 
     async def _send_text(self, text: str) -> bool:

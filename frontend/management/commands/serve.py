@@ -44,7 +44,8 @@ class Command(BaseCommand):
         uvicorn = shutil.which("uvicorn", path=os.path.dirname(sys.executable)) or "uvicorn"
         argv = [
             uvicorn, "config.asgi:application", "--host", host, "--port", str(port), "--workers", str(workers),
-            "--lifespan", "off", "--ws-max-size", "65536", "--timeout-keep-alive", "30",
+            "--lifespan", "off", "--ws", "websockets-sansio",  # states are written to it as ready-made frames
+            "--ws-max-size", "65536", "--timeout-keep-alive", "30",
             "--ws-ping-interval", "20", "--no-server-header", "--backlog", os.environ.get("BACKLOG", "4096"),
             # Compression costs each socket ~300 KB of zlib state on the server for state messages of a few KB.
             "--ws-per-message-deflate", os.environ.get("WS_DEFLATE", "false"),
