@@ -1,5 +1,7 @@
-"""ASGI entry point: HTTP through Django, WebSocket through Channels (see docs/realtime.md)."""
+"""ASGI entry point: HTTP through Django, except the fast path (consultations/fastpath.py); live sessions' WebSockets
+through consultations/sockets.py (see docs/realtime.md)."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -21,3 +23,8 @@ application = HubMiddleware(
         }
     )
 )
+
+# Everything loaded so far (Django, the apps, the URL and template machinery) lives as long as the process: keep it
+# out of the garbage collector's scans, so that a room voting at once is not paused by full collections walking
+# hundreds of thousands of objects that can never be freed (gc.freeze, as large Django deployments do).
+gc.freeze()
