@@ -10,13 +10,12 @@ own time per tick (microseconds here: the read is faked) can neither reach it no
 """
 
 import asyncio
+import concurrent.futures
 
 import pytest
 
 from consultations import realtime
 from consultations.realtime import Hub
-
-pytestmark = pytest.mark.asyncio
 
 TICK = 5.0
 SESSION = 41
@@ -41,6 +40,13 @@ class SlowScreen:
     def offer(self, version: int, text: str) -> None:
         self.offered.append(version)
         self.hub.send_seconds += self.write_seconds
+
+
+def _in_own_loop(test, paced):
+    """Run an async test on a loop of its own, in a thread of its own: when the browser tests ran first, Playwright's
+    sync API holds a running loop in this thread, and pytest-asyncio could not run one here."""
+    with concurrent.futures.ThreadPoolExecutor(1) as own:
+        own.submit(asyncio.run, test(paced)).result()
 
 
 @pytest.fixture
@@ -83,7 +89,11 @@ def paced(monkeypatch, settings):
     return start
 
 
-async def test_without_write_time_the_gap_between_pushes_stays_at_the_tick(paced):
+def test_without_write_time_the_gap_between_pushes_stays_at_the_tick(paced):
+    _in_own_loop(_without_write_time_the_gap_between_pushes_stays_at_the_tick, paced)
+
+
+async def _without_write_time_the_gap_between_pushes_stays_at_the_tick(paced):
     hub, screen, push = await paced()
     try:
         assert [await push() for _ in range(3)] == [TICK, TICK, TICK]
@@ -92,7 +102,11 @@ async def test_without_write_time_the_gap_between_pushes_stays_at_the_tick(paced
         await hub.stop()
 
 
-async def test_slow_writes_stretch_the_gap_by_their_time_and_it_returns_to_the_tick(paced):
+def test_slow_writes_stretch_the_gap_by_their_time_and_it_returns_to_the_tick(paced):
+    _in_own_loop(_slow_writes_stretch_the_gap_by_their_time_and_it_returns_to_the_tick, paced)
+
+
+async def _slow_writes_stretch_the_gap_by_their_time_and_it_returns_to_the_tick(paced):
     hub, screen, push = await paced()
     try:
         gaps = []
@@ -111,7 +125,11 @@ async def test_slow_writes_stretch_the_gap_by_their_time_and_it_returns_to_the_t
         await hub.stop()
 
 
-async def test_write_time_reported_between_ticks_paces_the_next_tick(paced):
+def test_write_time_reported_between_ticks_paces_the_next_tick(paced):
+    _in_own_loop(_write_time_reported_between_ticks_paces_the_next_tick, paced)
+
+
+async def _write_time_reported_between_ticks_paces_the_next_tick(paced):
     """The socket sender reports its write time after the tick that offered the state: the next tick pays for it."""
     hub, _screen, push = await paced()
     try:
@@ -123,7 +141,11 @@ async def test_write_time_reported_between_ticks_paces_the_next_tick(paced):
         await hub.stop()
 
 
-async def test_write_time_below_the_tick_does_not_shorten_or_stretch_it(paced):
+def test_write_time_below_the_tick_does_not_shorten_or_stretch_it(paced):
+    _in_own_loop(_write_time_below_the_tick_does_not_shorten_or_stretch_it, paced)
+
+
+async def _write_time_below_the_tick_does_not_shorten_or_stretch_it(paced):
     hub, screen, push = await paced()
     try:
         screen.write_seconds = 1.0
