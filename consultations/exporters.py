@@ -390,8 +390,12 @@ def ballots_frame(ballots, *, use_copy: bool | None = None) -> pd.DataFrame:
     On PostgreSQL the database writes the rows as CSV with ``COPY (SELECT …) TO STDOUT`` and pandas' C reader
     parses them, several times faster than reading them through the ORM's iterator, which the other backends keep
     (tests/exports/test_ballots_copy.py checks that both give the same export). ``use_copy`` forces one way.
+
+    Rows are sorted by their own content: the same order both ways (without ORDER BY, PostgreSQL may pick another
+    plan and order for the COPY than for the iterator), and an order that says nothing of who voted when (the
+    table's own order roughly follows the ballots' creation, which would put one person's ballots together).
     """
-    rows = ballots.values_list(*BALLOT_COLUMNS.values())
+    rows = ballots.order_by(*BALLOT_COLUMNS.values()).values_list(*BALLOT_COLUMNS.values())
     connection = connections[rows.db]
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
@@ -403,7 +407,7 @@ def ballots_frame(ballots, *, use_copy: bool | None = None) -> pd.DataFrame:
 def _ballots_frame_copy(rows, connection) -> pd.DataFrame:
     """The rows of ``rows`` (BALLOT_COLUMNS) by COPY … TO STDOUT in CSV, read with pandas.
 
-    The SELECT is the ORM's own, so joins, filter and row order are those of the iterator. Text columns are read
+    The SELECT is the ORM's own, so joins, filter and ORDER BY are those of the iterator. Text columns are read
     as text whatever they look like ("123", "NA", ""), with no missing-value guessing. CSV cannot tell a NULL
     district from an empty name, so the query also says which participants gave none. The iterator's server-side
     cursor never runs a parallel plan, and neither does this COPY (a parallel plan would reorder the rows)."""

@@ -93,6 +93,9 @@ def test_ballot_table_has_the_rows_of_the_consultation(city_a, ballots):
     header, *rows = _csv_rows(_export(city_a, consultation, "csv"))
     assert header == COLUMNS
     assert sorted(rows) == sorted([str(v) for v in row[:4]] + [_risky(v) for v in row[4:]] for row in expected)
+    # Sorted by content (session, item, kind, points, …), not by when or by whom the ballots were cast.
+    keys = [(int(r[0]), int(r[1]), r[2], int(r[3])) for r in rows]
+    assert keys == sorted(keys)
     districts = {r[6] for r in rows}
     assert {'\'=HYPERLINK("http://evil.example","x")', "فاس المدينة", "'-1+1"} <= districts
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
