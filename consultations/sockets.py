@@ -280,6 +280,9 @@ class SessionSocket:
             self.pending = None
             if text == self.last_text:
                 continue
+            # A slow reader's connection paused by flow control makes this send wait: that wait is the reader's,
+            # not work of the server's, and must not stretch the hub's tick for every other screen.
+            paused = self._protocol is not None and not self._protocol.writable.is_set()
             started = time.monotonic()
             self.sending = True
             try:
@@ -287,7 +290,8 @@ class SessionSocket:
                     self.version_sent, self.last_text = version, text
             finally:
                 self.sending = False
-            realtime.hub.send_seconds += time.monotonic() - started
+            if not paused:
+                realtime.hub.send_seconds += time.monotonic() - started
 
     async def _send_text(self, text: str) -> bool:
         """Send one text frame; False when the socket is gone (its receive loop then ends)."""
