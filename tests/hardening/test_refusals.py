@@ -6,6 +6,7 @@ PARTICIPANT_OPERATIONS = (
     ("GET", "me"),
     ("POST", "items"),
     ("POST", "votes"),
+    ("DELETE", "votes/1"),
     ("GET", "results"),
     ("GET", "state"),
 )
