@@ -22,6 +22,18 @@ LOW = {
 }
 
 
+def dead_redis() -> dict:
+    """CACHES naming a Redis nobody listens on (the fault drill's "Redis is down")."""
+    from .faultdrill import free_port
+
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+
+
 @pytest.fixture(autouse=True)
 def _fresh_counters():
     cache.clear()
@@ -265,15 +277,7 @@ async def _vote_check_then_close():
 
 def test_limits_let_requests_through_when_the_cache_is_down(session, caplog):
     """Redis down (the fault drill): a join is not refused with a server error, it is just not counted."""
-    from .faultdrill import free_port
-
-    dead = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-        }
-    }
-    with override_settings(MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS=LOW, CACHES=dead):
+    with override_settings(MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS=LOW, CACHES=dead_redis()):
         for _ in range(4):  # one more than join_address allows
             assert _join_api(session.join_code).status_code == 201
         throttles.check_vote(participant_id=1, session_id=session.pk)

@@ -12,7 +12,7 @@ from django.test import override_settings
 
 from consultations import throttles
 
-from .test_rate_limits import LOW
+from .test_rate_limits import LOW, dead_redis
 
 REDIS = {
     "default": {
@@ -83,15 +83,7 @@ def test_nothing_is_counted_when_limits_are_off(counters):
 
 
 def test_async_checks_let_requests_through_when_redis_is_down(caplog):
-    from .faultdrill import free_port
-
-    dead = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-        }
-    }
-    with override_settings(MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS=LOW, CACHES=dead):
+    with override_settings(MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS=LOW, CACHES=dead_redis()):
         for _ in range(8):  # more than either limit allows
             _run(throttles.acheck_vote, participant_id=1, session_id=1)
     assert "not counted: the cache is unavailable" in caplog.text
