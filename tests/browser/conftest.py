@@ -13,11 +13,9 @@ Playwright is missing. Set MAJLIS_SCREENSHOTS=<dir> to keep screenshots of the j
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -26,6 +24,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.utils import translation
+
+from tests.live_server import LiveServer
 
 CHROMIUM = os.environ.get("MAJLIS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -117,50 +117,12 @@ def world(tmp_path_factory) -> World:
 # --- the server -------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
+class Server(LiveServer):
     """uvicorn serving the world's database on a free port; it can be stopped and started again on that port."""
 
     def __init__(self, world: World):
+        super().__init__(world.env, options=["--ws-ping-interval", "5"])
         self.world = world
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = None
-
-    def start(self):
-        # Quiet: the console e-mail backend prints sign-up mails; WhiteNoise's sync static files warn under ASGI.
-        env = {**self.world.env, "SITE_URL": self.url,
-               "PYTHONWARNINGS": "ignore:StreamingHttpResponse must consume synchronous iterators"}  # fmt: skip
-        self.proc = subprocess.Popen(  # noqa: S603 - our own server
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning", "--ws-ping-interval", "5"],
-            cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1):  # noqa: S310 - local
-                    return
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise
-                time.sleep(0.1)
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-            self.proc = None
 
     # The documented REST API (docs/api.md), for what other people do while the browser watches.
     def api(self, method: str, path: str, body=None, *, token: str = "", participant: str = ""):

@@ -1,0 +1,62 @@
+"""A real uvicorn process serving `config.asgi` (HTTP and WebSocket) for the tests that drive Chromium."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+
+from django.conf import settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """uvicorn on a free port of 127.0.0.1; it can be stopped and started again on that port.
+
+    env is the server's whole environment (its DATABASE_URL names the database it serves); options are more
+    uvicorn options.
+    """
+
+    def __init__(self, env: dict, *, options: Sequence[str] = ()):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env
+        self.options = list(options)
+        self.proc = None
+
+    def start(self):
+        # Quiet: the console e-mail backend prints mails (uvicorn and Django log to stderr, which stays);
+        # WhiteNoise's sync static files warn under ASGI.
+        env = {**self.env, "SITE_URL": self.url,
+               "PYTHONWARNINGS": "ignore:StreamingHttpResponse must consume synchronous iterators"}  # fmt: skip
+        self.proc = subprocess.Popen(  # noqa: S603 - our own server
+            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+             "--port", str(self.port), "--log-level", "warning", *self.options],
+            cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.time() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1):  # noqa: S310 - local
+                    return
+            except OSError:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise
+                time.sleep(0.1)
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+            self.proc = None
