@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 500
 _STOP = object()
 RESULT_TIMEOUT = 30.0  # seconds a request waits for its ballot's commit
+DEADLOCK_ATTEMPTS = 3  # a group that PostgreSQL aborted to break a deadlock runs again, up to this many times in all
+DEADLOCK_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 class BallotBox:
@@ -91,43 +93,70 @@ class BallotBox:
                 logger.exception("Ballot box commit failed")
 
     def _commit(self, batch) -> None:
-        outcomes = []
-        try:
-            if connection.connection is not None and not connection.is_usable():
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                outcomes = self._try_commit(batch)
+            except Exception as exc:
+                if _is_deadlock(exc) and attempt < DEADLOCK_ATTEMPTS:
+                    # Nothing of the group was committed: run it again (PostgreSQL chose this one to break a
+                    # deadlock with another worker's group; see _is_deadlock).
+                    logger.info("Ballot box group of %d deadlocked; retrying (attempt %d)", len(batch), attempt)
+                    continue
+                # Nothing of this group was committed: every request gets the error (a 5xx: clients retry).
                 connection.close()
-            with transaction.atomic():
-                for run in _runs(batch):
-                    try:
-                        with transaction.atomic():
-                            many = GROUPED.get(run[0][0])
-                            if many is not None:
-                                values = many([kwargs for _fn, kwargs, _future in run])
-                            else:
-                                ((fn, kwargs, _future),) = run
-                                values = [fn(**kwargs)]
-                    except DatabaseError as exc:
-                        # Not a refused ballot but a broken transaction: fail the whole group.
-                        raise exc
-                    except Exception as exc:
-                        values = [exc] * len(run)
-                    for (_fn, _kwargs, future), value in zip(run, values, strict=True):
-                        if isinstance(value, Exception):
-                            outcomes.append((future, None, value))
-                        else:
-                            outcomes.append((future, value, None))
-        except Exception as exc:
-            # Nothing of this group was committed: every request gets the error (a 5xx: clients retry).
-            connection.close()
-            for _fn, _kwargs, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
+                for _fn, _kwargs, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            break
         self.batches += 1
         for future, value, exc in outcomes:
             if exc is not None:
                 future.set_exception(exc)
             else:
                 future.set_result(value)
+
+    def _try_commit(self, batch) -> list:
+        """Run the batch in one transaction; returns (future, value, error) per request, or raises when nothing
+        was committed."""
+        outcomes = []
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+        # Tally changes are written once per group, at its end, in item order (services.tallies_deferred);
+        # a run's changes are kept only if its savepoint is.
+        with transaction.atomic(), services.tallies_deferred():
+            for run in _runs(batch):
+                try:
+                    with transaction.atomic(), services.tallies_deferred():
+                        many = GROUPED.get(run[0][0])
+                        if many is not None:
+                            values = many([kwargs for _fn, kwargs, _future in run])
+                        else:
+                            ((fn, kwargs, _future),) = run
+                            values = [fn(**kwargs)]
+                except DatabaseError as exc:
+                    # Not a refused ballot but a broken transaction: fail the whole group.
+                    raise exc
+                except Exception as exc:
+                    values = [exc] * len(run)
+                for (_fn, _kwargs, future), value in zip(run, values, strict=True):
+                    if isinstance(value, Exception):
+                        outcomes.append((future, None, value))
+                    else:
+                        outcomes.append((future, value, None))
+        return outcomes
+
+
+def _is_deadlock(exc: BaseException) -> bool:
+    """Whether PostgreSQL aborted the transaction to break a deadlock (or a serialization conflict).
+
+    Two workers' groups lock rows of the same sessions, participants and items. Tallies are locked once per group
+    in item order, but a group made of several runs (joins, then ballots, then a withdrawal) takes the session's
+    row and its participants' rows run by run, so two groups can still wait for each other; PostgreSQL then aborts
+    one. Its transaction is rolled back whole, so running the group again is safe.
+    """
+    cause = exc.__cause__ if isinstance(exc, DatabaseError) else None
+    return getattr(cause, "sqlstate", None) in DEADLOCK_SQLSTATES
 
 
 # Services whose runs of consecutive calls one call of a set-based twin handles (same rules, same results).

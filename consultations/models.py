@@ -280,6 +280,10 @@ class Item(models.Model):
     )
     flags = models.JSONField(_("automatic screen"), default=list, blank=True)
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    # The sum of the points of the item's ballots, kept by every service that writes ballots (vote_cast,
+    # vote_cast_many, vote_withdraw, items_merge) in the ballot's own transaction, so that the state every screen
+    # reads several times a second is not a SUM over the whole session's ballots (docs/realtime.md, "Tallies").
+    tally = models.PositiveIntegerField(_("votes"), default=0, editable=False)
     # SHA-256 of the client's Idempotency-Key: a retried submission returns this item instead of a new one
     # (services.item_submit_once). Meaningless once the author link is removed at the retention cut-off.
     submission_key = models.CharField(max_length=64, blank=True, default="", editable=False)

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, Q, Sum
+from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
 
 from .models import AgeBand, Ballot, Gender, Item, ItemStatus, Participant, Session, VotingMethod
@@ -56,9 +56,8 @@ def session_snapshot(session_id: int) -> StateSnapshot:
     items = list(
         Item.objects.filter(session_id=session_id)
         .exclude(status=ItemStatus.MERGED)
-        .annotate(votes=Coalesce(Sum("ballots__points"), 0, output_field=IntegerField()))
         .order_by("id")
-        .values("id", "kind", "text", "status", "votes")
+        .values("id", "kind", "text", "status", votes=F("tally"))
     )
     answers = defaultdict(list)
     for from_id, to_id in Item.answers.through.objects.filter(from_item__session_id=session_id).values_list(
