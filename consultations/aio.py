@@ -1,5 +1,5 @@
 """What the ASGI fast paths (fastpath.py, sockets.py) share: database calls in worker threads, and the process's
-memory of which session a join code names."""
+memory of which session a join code names (until the session is found deleted)."""
 
 import functools
 
@@ -26,6 +26,7 @@ def in_db_thread(fn):
 
 
 _sessions: dict[str, int] = {}  # join code -> session id, for the process's lifetime (a code is never reused)
+_codes: dict[int, set[str]] = {}  # session id -> its codes in _sessions, to forget them together
 
 
 async def session_for_code(code: str) -> int | None:
@@ -37,4 +38,19 @@ async def session_for_code(code: str) -> int | None:
         except SessionNotFound:
             return None
         _sessions[code] = session_id
+        _codes.setdefault(session_id, set()).add(code)
     return session_id
+
+
+def forget_session(session_id: int) -> None:
+    """Forget the codes of a session found deleted: the next handshake or vote with them reads, and is refused.
+
+    services.session_id_for_code keeps its own per-process cache (for REST), which evicts no single code: it is
+    cleared whole, once per deleted session found here, so that the next read of these codes reaches the database.
+    """
+    codes = _codes.pop(session_id, None)
+    if codes is None:  # forgotten already (a room's sockets all report the same deletion)
+        return
+    for code in codes:
+        _sessions.pop(code, None)
+    session_id_for_code.cache_clear()

@@ -12,7 +12,9 @@ How a change reaches the screens (docs/realtime.md):
    the same JSON text to each of its sockets. Each socket keeps only the newest unsent state, so a slow
    reader never makes memory grow.
 
-Screens resynchronise from the REST state whenever they see a gap; the version only rises.
+Screens resynchronise from the REST state whenever they see a gap; the version only rises. A read that finds the
+session deleted closes its screens (4404); a read that fails (the database restarting) closes nothing: the next
+change or refresh reads again.
 """
 
 import asyncio
@@ -27,6 +29,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, transaction
 
+from .models import Session
 from .selectors import PUBLIC, STAFF, StateSnapshot, session_snapshot
 
 logger = logging.getLogger(__name__)
@@ -60,6 +63,9 @@ class Screen(Protocol):
     audience: str
 
     def offer(self, version: int, text: str) -> None: ...
+
+    async def session_gone(self) -> None:
+        """The session no longer exists: close the connection (4404)."""
 
 
 def _layer_is_shared(layer) -> bool:
@@ -168,6 +174,21 @@ class Hub:
         if self.wakeup is not None:
             self.wakeup.set()
 
+    async def session_gone(self, session_id: int) -> None:
+        """A read found the session deleted: close its screens here, which would otherwise wait forever for a state,
+        and announce it, so that every other process holding screens of it reads, finds the same and closes them.
+        """
+        screens = self.screens.pop(session_id, set())
+        self.pushed.pop(session_id, None)
+        logger.info("Session %s no longer exists: closing its %d screens here", session_id, len(screens))
+        if screens and self.channel_name:
+            with contextlib.suppress(Exception):
+                await self.layer.group_discard(group_name(session_id), self.channel_name)
+        # The announcement (on the next tick). Only processes holding screens of the session read it, and each of
+        # them announces once more when it finds the session gone, having left the group: it ends there.
+        self._mark_dirty(session_id)
+        await asyncio.gather(*(screen.session_gone() for screen in screens), return_exceptions=True)
+
     def local_screens(self, session_id: int) -> int:
         return len(self.screens.get(session_id, ()))
 
@@ -253,8 +274,13 @@ class Hub:
             self.wakeup.set()
 
     async def _push(self, session_id: int) -> None:
-        snapshot = await read_snapshot(session_id)
-        self.reads += 1
+        try:
+            snapshot = await read_snapshot(session_id)
+        except Session.DoesNotExist:
+            await self.session_gone(session_id)
+            return
+        finally:
+            self.reads += 1
         if snapshot is None:
             return
         texts = {}
@@ -271,7 +297,9 @@ def _read_snapshot(session_id: int) -> StateSnapshot | None:
     close_old_connections()
     try:
         return session_snapshot(session_id)
-    except Exception:  # the session was deleted, or the database is restarting: the next change retries
+    except Session.DoesNotExist:  # deleted: the database answered, and the answer will not change
+        raise
+    except Exception:  # the database is restarting, say: the screens stay open and the next change or refresh retries
         logger.warning("Could not read session %s", session_id, exc_info=True)
         return None
     finally:
@@ -279,6 +307,8 @@ def _read_snapshot(session_id: int) -> StateSnapshot | None:
 
 
 async def read_snapshot(session_id: int) -> StateSnapshot | None:
+    """The session's state, or None when the database could not be read. Raises Session.DoesNotExist when the
+    session was deleted."""
     return await sync_to_async(_read_snapshot, thread_sensitive=False)(session_id)
 
 

@@ -4,7 +4,8 @@ A plain ASGI application rather than a Channels consumer. A room of 2,000 opens 
 every state goes to every one of them: Channels' middleware stack (origin check, cookie parsing, a session and a
 user resolved for every handshake, a wrapper around every `send` that checks whether the session must be saved)
 and its consumer dispatch cost more than the work itself. Here a handshake is a dictionary lookup (the session
-of a code is cached in the process: a code always names the same session), a participant's `hello` is the
+of a code is cached in the process: a code always names the same session; the first read that finds the session
+deleted closes its sockets with 4404 and forgets its codes), a participant's `hello` is the
 token's signature (as for votes: no database read), and a state is one ASGI `send` per socket. Only a browser
 that sends a cookie (a facilitator's screen, a participant who joined through the web page) costs one read of
 its Django session and user, in a worker thread. Writes never come over the socket: they are HTTP requests.
@@ -29,7 +30,7 @@ from django.http.request import validate_host
 from cities.permissions import can_facilitate
 
 from . import realtime
-from .aio import in_db_thread, session_for_code
+from .aio import forget_session, in_db_thread, session_for_code
 from .models import Session
 from .selectors import PUBLIC, STAFF
 from .tokens import browser_participant_id, participant_claims
@@ -67,15 +68,16 @@ def origin_allowed(origin: str | None, allowed_hosts: list[str]) -> bool:
 
 def audience_from_cookies(cookie_header: str, session_id: int) -> str | None:
     """STAFF for a signed-in facilitator of the session's city, PUBLIC for a browser that joined the session,
-    else None (then the socket waits for a `hello`). Reads the Django session and the user: call in a thread."""
+    else None (then the socket waits for a `hello`). Reads the Django session and the user: call in a thread.
+    Raises Session.DoesNotExist when a signed-in user's check finds the session deleted."""
     key = parse_cookie(cookie_header).get(settings.SESSION_COOKIE_NAME)
     if not key:
         return None
     store = import_module(settings.SESSION_ENGINE).SessionStore(key)
     user = auth.get_user(SimpleNamespace(session=store))
     if user.is_authenticated:
-        session = Session.objects.select_related("consultation__city").filter(pk=session_id).first()
-        if session is not None and can_facilitate(user, session.consultation.city):
+        session = Session.objects.select_related("consultation__city").get(pk=session_id)
+        if can_facilitate(user, session.consultation.city):
             return STAFF
     if browser_participant_id(store, session_id) is not None:
         return PUBLIC
@@ -151,7 +153,11 @@ class SessionSocket:
         await self._send({"type": "websocket.accept"})
         hello_timer = None
         try:
-            audience = await in_db_thread(audience_from_cookies)(cookies, session_id) if cookies else None
+            try:
+                audience = await in_db_thread(audience_from_cookies)(cookies, session_id) if cookies else None
+            except Session.DoesNotExist:  # deleted after its code was cached
+                await self._session_deleted()
+                return
             if audience:
                 await self._start(audience)
             else:
@@ -203,6 +209,16 @@ class SessionSocket:
             with contextlib.suppress(Exception):
                 await self._send({"type": "websocket.close", "code": code})
 
+    async def session_gone(self) -> None:
+        """Called by the hub when a read found the session deleted: refuse it from now on, as an unknown code."""
+        forget_session(self.session_id)
+        await self.close(CLOSE_NOT_FOUND)
+
+    async def _session_deleted(self) -> None:
+        """This socket's own read found the session deleted: close every screen of it, this one included."""
+        await realtime.hub.session_gone(self.session_id)
+        await self.session_gone()  # when the hub does not hold it (not authenticated yet)
+
     # -- authentication ---------------------------------------------------------------------------------------
     async def _hello(self, message) -> None:
         if self.audience:
@@ -231,7 +247,11 @@ class SessionSocket:
             realtime.hub.refresh(self.session_id)
 
     async def _send_fresh_state(self) -> None:
-        snapshot = await realtime.read_snapshot(self.session_id)
+        try:
+            snapshot = await realtime.read_snapshot(self.session_id)
+        except Session.DoesNotExist:
+            await self._session_deleted()
+            return
         if snapshot is not None:
             self.offer(snapshot.version, realtime.encode(realtime.state_message(snapshot, self.audience)))
 

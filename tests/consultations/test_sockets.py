@@ -294,3 +294,181 @@ async def test_screens_arriving_together_share_one_read(facilitator, consultatio
     assert 1 <= len(reads) < len(sockets)  # read on the hub's tick for all of them, not once each
     for ws in sockets:
         await ws.disconnect()
+
+
+@sync_to_async
+def _delete(session):
+    from consultations.models import Session
+
+    Session.objects.filter(pk=session.pk).delete()  # as a consultation's or city's deletion cascades to it
+
+
+async def _closed_with(communicator, timeout=5.0):
+    """The close code the server sent, skipping any state still on its way."""
+    while True:
+        output = await communicator.receive_output(timeout=timeout)
+        if output["type"] == "websocket.close":
+            return output["code"]
+
+
+async def test_a_cached_code_of_a_deleted_session_is_closed_with_4404_and_forgotten(
+    facilitator, consultation_obj, monkeypatch
+):
+    from consultations import aio
+
+    session, _ = await _setup(facilitator, consultation_obj)
+    _, token = await _join(session)
+    assert await aio.session_for_code(session.join_code) == session.pk  # cached by an earlier socket or vote
+    await _delete(session)
+    monkeypatch.setattr(aio, "session_id_for_code", None)  # the handshake must still not read the database
+    ws, connected, _ = await _connect(session)
+    monkeypatch.undo()
+    assert connected  # the cache still names the session
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": token}))  # a valid signature: no read either
+    assert await _closed_with(ws) == 4404  # the hub's read for the new screen found the session gone
+    assert session.join_code not in aio._sessions
+    _, connected, code = await _connect(session)  # the next handshake reads, as for an unknown code
+    assert (connected, code) == (False, 4404)
+
+
+async def test_a_staff_browser_on_a_deleted_session_is_closed_with_4404(facilitator, consultation_obj):
+    from django.test import Client
+
+    from consultations import aio
+
+    session, _ = await _setup(facilitator, consultation_obj)
+
+    @sync_to_async
+    def login():
+        client = Client()
+        client.force_login(facilitator)
+        return client.cookies["sessionid"].value
+
+    cookie = await login()
+    assert await aio.session_for_code(session.join_code) == session.pk
+    await _delete(session)
+    ws, connected, _ = await _connect(session, headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())])
+    assert connected
+    assert await _closed_with(ws) == 4404  # the staff check read the session: no wait for a hello (4401)
+    assert session.join_code not in aio._sessions
+
+
+async def test_open_screens_of_a_deleted_session_are_closed_with_4404_on_the_next_change(facilitator, consultation_obj):
+    from consultations import aio
+
+    session, _ = await _setup(facilitator, consultation_obj)
+    screens = []
+    for _ in range(2):
+        _, token = await _join(session)
+        ws, _, _ = await _connect(session)
+        await ws.send_to(text_data=json.dumps({"type": "hello", "token": token}))
+        await _until(ws, lambda m: m["type"] == "state")
+        screens.append(ws)
+    await _delete(session)
+    hub.notify(session.pk)  # what a change (or a Redis reconnection's refresh) makes the hub do: read the state
+    assert [await _closed_with(ws) for ws in screens] == [4404, 4404]
+    assert session.join_code not in aio._sessions
+    assert hub.local_screens(session.pk) == 0
+
+
+async def test_a_resync_on_a_deleted_session_is_closed_with_4404(facilitator, consultation_obj):
+    session, _ = await _setup(facilitator, consultation_obj)
+    _, token = await _join(session)
+    ws, _, _ = await _connect(session)
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": token}))
+    await _until(ws, lambda m: m["type"] == "state")
+    await _delete(session)
+    await ws.send_to(text_data=json.dumps({"type": "resync"}))
+    assert await _closed_with(ws) == 4404
+
+
+async def test_a_database_error_while_reading_keeps_the_screens_open(facilitator, consultation_obj, monkeypatch):
+    from django.db import OperationalError
+
+    from consultations import aio, realtime
+
+    session, items = await _setup(facilitator, consultation_obj)
+    voter, token = await _join(session)
+    ws, _, _ = await _connect(session)
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": token}))
+    first, _ = await _until(ws, lambda m: m["type"] == "state")
+    failed = []
+
+    def restarting(session_id):
+        failed.append(session_id)
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setattr(realtime, "session_snapshot", restarting)
+    hub.notify(session.pk)  # a change while PostgreSQL restarts
+    await ws.send_to(text_data=json.dumps({"type": "resync"}))
+    for _ in range(100):
+        if len(failed) >= 2:
+            break
+        await asyncio.sleep(0.02)
+    assert failed == [session.pk, session.pk]  # both reads were tried, and failed
+    assert await ws.receive_nothing(timeout=0.3)  # no state, and no close
+    assert aio._sessions.get(session.join_code) == session.pk
+    monkeypatch.undo()  # the database is back: the next change reaches the same screen
+    await _vote(voter, items[0])
+    caught_up, _ = await _until(ws, lambda m: m["type"] == "state" and m["items"][0]["votes"] == 1)
+    assert caught_up["version"] > first["version"]
+    await ws.disconnect()
+
+
+async def test_a_process_that_finds_a_session_deleted_tells_the_other_processes_once(
+    facilitator, consultation_obj, monkeypatch
+):
+    from consultations import realtime
+
+    class SharedLayer:  # stands for Redis: records what crosses processes
+        def __init__(self):
+            self.sent, self.left = [], []
+
+        async def new_channel(self, prefix):
+            return f"{prefix}here"
+
+        async def group_add(self, group, channel):
+            pass
+
+        async def group_discard(self, group, channel):
+            self.left.append(group)
+
+        async def group_send(self, group, message):
+            self.sent.append((group, message))
+
+        async def receive(self, channel):
+            await asyncio.Event().wait()
+
+    class Screen:
+        audience = "public"
+
+        def __init__(self, session_id):
+            self.session_id, self.closed = session_id, False
+
+        def offer(self, version, text):
+            pass
+
+        async def session_gone(self):
+            self.closed = True
+
+    session, _ = await _setup(facilitator, consultation_obj)
+    layer = SharedLayer()
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
+    local = realtime.Hub()
+    try:
+        screens = [Screen(session.pk), Screen(session.pk)]
+        for screen in screens:
+            await local.subscribe(screen)
+        await _delete(session)
+        local.stale.add(session.pk)  # another process announced a change (or a new screen asked for a refresh)
+        await local._tick()
+        assert all(screen.closed for screen in screens)
+        assert layer.left == [realtime.group_name(session.pk)] and local.local_screens(session.pk) == 0
+        await local._tick()  # the next tick announces it, so that the other processes' screens read and close
+        assert layer.sent == [(realtime.group_name(session.pk), {"type": "majlis.changed", "session": session.pk})]
+        reads = local.reads
+        local.stale.add(session.pk)  # the others' own announcements come back: nothing here reads again
+        await local._tick()
+        assert local.reads == reads and len(layer.sent) == 1
+    finally:
+        await local.stop()
