@@ -96,7 +96,8 @@ def generate(participants: int, ballots: int, sessions: int) -> int:
         else:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)", rows)  # noqa: S608
     # Loaded around the ballot services: bring the items' tallies (what the live state shows) up to date.
-    services.tallies_recount(Item.objects.filter(session__consultation=consultation))
+    with transaction.atomic():
+        services.tallies_recount(Item.objects.filter(session__consultation=consultation))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

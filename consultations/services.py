@@ -716,9 +716,15 @@ def _tally_write(changes: dict[int, int]) -> None:
 
 def tallies_recount(items) -> int:
     """Set the tallies of the given items (a queryset) to the sum of their ballots; returns how many were wrong.
+    Must run inside a transaction (the items stay locked until it ends).
 
     For data written around the services (a bulk load, a restore of part of a database): `manage.py
     tallies --repair`. Items merged away keep their tally at zero, as their ballots moved to the target."""
+    # Lock the items first, in id order, as the ballot services do: a group commit that has written ballots but not
+    # yet committed holds its items' rows, so the sums below (a new snapshot, taken once the locks are held) include
+    # its ballots; one that comes later adds its own change to the corrected tally. Safe during a live session.
+    ids = list(items.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+    items = Item.objects.filter(pk__in=ids)
     sums = Ballot.objects.filter(item=OuterRef("pk")).order_by().values("item").annotate(n=Sum("points")).values("n")
     actual = Coalesce(Subquery(sums, output_field=IntegerField()), 0)
     wrong = items.annotate(actual=actual).exclude(tally=F("actual")).values_list("pk", flat=True)

@@ -274,3 +274,48 @@ def test_two_ballot_boxes_with_joins_ballots_and_withdrawals_lose_nothing(consul
     assert outcomes.count("ok") > 300
     assert sum(box.batches for box in boxes) < len(requests)  # grouped
     assert mismatches() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_repair_during_a_ballot_not_yet_committed_keeps_that_ballot(consultation, facilitator):
+    """tallies --repair while a ballot's transaction is open: the repair waits for it, then counts it."""
+    _, people, items = _session(consultation, facilitator)
+    services.vote_cast(participant=people[0], item_id=items[0].pk, points=2)
+    Item.objects.filter(pk=items[0].pk).update(tally=9)  # wrong, as after a load around the services
+    written, release = threading.Event(), threading.Event()
+    errors: list[Exception] = []
+
+    def ballot() -> None:
+        try:
+            with transaction.atomic():
+                services.vote_cast(participant=people[1], item_id=items[0].pk, points=3)
+                written.set()
+                release.wait(10)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def repair() -> None:
+        try:
+            with transaction.atomic():
+                services.tallies_recount(Item.objects.filter(pk=items[0].pk))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    voter = threading.Thread(target=ballot)
+    voter.start()
+    assert written.wait(10)
+    repairer = threading.Thread(target=repair)
+    repairer.start()
+    repairer.join(0.5)
+    assert repairer.is_alive()  # waiting for the ballot's transaction
+    release.set()
+    voter.join()
+    repairer.join(10)
+    assert errors == []
+    assert Item.objects.get(pk=items[0].pk).tally == 2 + 3
+    assert mismatches() == []
