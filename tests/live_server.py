@@ -1,5 +1,6 @@
 """A real uvicorn process serving `config.asgi` (HTTP and WebSocket) for the tests that drive Chromium."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import urllib.request
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db import connection
 
 
 def free_port() -> int:
@@ -60,3 +62,15 @@ class LiveServer:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
             self.proc = None
+
+
+def server_for_test_database() -> LiveServer:
+    """A LiveServer (not started) serving the test database of the running test, without Redis."""
+    db = connection.settings_dict
+    if "sqlite" in db["ENGINE"]:
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("REDIS_URL", None)
+    return LiveServer(env)

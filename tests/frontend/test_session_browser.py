@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
 
 from cities.services import api_token_issue
 from consultations import services
 from consultations.models import Ballot, Item, ItemStatus, Participant
-from tests.live_server import LiveServer
+from tests.live_server import server_for_test_database
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -112,19 +111,10 @@ class Chromium:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if "sqlite" in db["ENGINE"]:
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def live_server_process(transactional_db):
     """uvicorn serving the test database (without Redis); a test may stop and start it again."""
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "config.settings"}
-    env.pop("REDIS_URL", None)
-    server = LiveServer(env)
+    server = server_for_test_database()
     server.start()
     yield server
     server.stop()

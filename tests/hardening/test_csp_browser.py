@@ -16,7 +16,8 @@ from consultations.models import Session
 from consultations.tokens import browser_remember
 from councils.models import Council, Membership
 from proposals.models import FundingCall, Project, ProjectProposal
-from tests.frontend.test_session_browser import CHROMIUM, Chromium, Server, _staff_cookie
+from tests.frontend.test_session_browser import CHROMIUM, Chromium, _staff_cookie
+from tests.live_server import server_for_test_database
 
 from .conftest import seed_demo_json
 
@@ -38,7 +39,7 @@ ACCEPTED = {"/api/v1/redoc/": ("style-src-elem https://fonts.googleapis.com", "i
 
 @pytest.fixture
 def server(transactional_db):
-    process = Server()
+    process = server_for_test_database()
     process.start()
     yield process.url
     process.stop()
