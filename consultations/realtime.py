@@ -35,6 +35,7 @@ from .selectors import PUBLIC, STAFF, StateSnapshot, session_snapshot
 logger = logging.getLogger(__name__)
 
 MESSAGE_STATE = "state"
+FANOUT_BATCH = 200  # sockets written per turn of the event loop (Hub._push)
 LAYER_EVENT = "majlis.changed"
 
 
@@ -285,10 +286,14 @@ class Hub:
             return
         texts = {}
         screens = list(self.screens.get(session_id, ()))
-        for screen in screens:
+        for index, screen in enumerate(screens, 1):
             if screen.audience not in texts:
                 texts[screen.audience] = encode(state_message(snapshot, screen.audience))
             screen.offer(snapshot.version, texts[screen.audience])
+            if index % FANOUT_BATCH == 0 and index < len(screens):
+                # Let the event loop serve what arrived meanwhile (acknowledgements of ballots, joins) between
+                # batches: a state written to a thousand sockets is a thousand system calls.
+                await asyncio.sleep(0)
         if screens and session_id not in self.stale:  # not changed again while this state was read
             self.pushed[session_id] = (snapshot, texts)
 

@@ -31,3 +31,22 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def _setting(name: str, **environ: str) -> str:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **environ}
+    for key in ("REDIS_URL", "MAJLIS_REALTIME_TICK", "MAJLIS_TESTING"):
+        if key not in environ:
+            env.pop(key, None)
+    code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_live_tick_is_longer_with_several_workers_and_can_be_set():
+    assert _setting("MAJLIS_REALTIME_TICK") == "0.1"  # embedded: one process
+    assert _setting("MAJLIS_REALTIME_TICK", REDIS_URL="redis://127.0.0.1:6379/15") == "0.2"
+    chosen = _setting("MAJLIS_REALTIME_TICK", REDIS_URL="redis://127.0.0.1:6379/15", MAJLIS_REALTIME_TICK="0.05")
+    assert chosen == "0.05"
