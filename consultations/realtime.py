@@ -237,13 +237,15 @@ class Hub:
         dirty, self.dirty = self.dirty, set()
         if self.channel_name:
             for session_id in dirty:
+                message = {"type": LAYER_EVENT, "session": session_id, "origin": self.channel_name}
                 try:
-                    await self.layer.group_send(group_name(session_id), {"type": LAYER_EVENT, "session": session_id})
+                    await self.layer.group_send(group_name(session_id), message)
                 except Exception:
                     logger.warning("Channel layer unavailable; pushing session %s locally", session_id)
-                    self.stale.add(session_id)
-        else:
-            self.stale |= dirty
+        # This process's own changes are pushed in the tick that announces them, and their announcement is not heard
+        # again when it comes back (_receive_forever): a change made through this worker reaches its screens a tick
+        # sooner, with no second read and fan-out for the echo.
+        self.stale |= dirty
         stale, self.stale = self.stale, set()
         for sid in stale:
             self.pushed.pop(sid, None)  # changed: until the new state is read, a new socket reads its own
@@ -262,7 +264,7 @@ class Hub:
                 await asyncio.sleep(1)
                 await self._rejoin_groups()
                 continue
-            if message.get("type") == LAYER_EVENT:
+            if message.get("type") == LAYER_EVENT and message.get("origin") != self.channel_name:
                 self.stale.add(int(message["session"]))
                 self.wakeup.set()
 

@@ -1,0 +1,90 @@
+"""With several workers, a change made through this worker reaches its screens in the tick that announces it, and
+the announcement's echo from Redis is not heard again (consultations/realtime.py, Hub._tick and _receive_forever)."""
+
+import asyncio
+import concurrent.futures
+
+from consultations import realtime
+from consultations.realtime import Hub
+
+HERE, THERE = "majlis.hub.here", "majlis.hub.there"
+
+
+class FakeSnapshot:
+    def __init__(self, version: int) -> None:
+        self.version = version
+
+    def for_audience(self, audience: str) -> dict:
+        return {"version": self.version}
+
+
+class Screen:
+    audience = realtime.PUBLIC
+
+    def __init__(self, session_id: int) -> None:
+        self.session_id, self.offered = session_id, []
+
+    def offer(self, version: int, text: str) -> None:
+        self.offered.append(version)
+
+
+class SharedLayer:  # stands for Redis: what is sent, and what the process's channel receives
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+        self.inbox: asyncio.Queue = asyncio.Queue()
+
+    async def group_send(self, group, message):
+        self.sent.append((group, message))
+
+    async def receive(self, channel):
+        return await self.inbox.get()
+
+
+def _run(scenario, monkeypatch):
+    versions = iter(range(1, 100))
+
+    async def read_snapshot(session_id):
+        return FakeSnapshot(next(versions))
+
+    monkeypatch.setattr(realtime, "read_snapshot", read_snapshot)
+    with concurrent.futures.ThreadPoolExecutor(1) as own:  # a loop of its own (see test_tick_pacing.py)
+        return own.submit(asyncio.run, scenario()).result()
+
+
+def _hub(layer: SharedLayer) -> Hub:
+    hub = Hub()
+    hub.layer, hub.channel_name, hub.wakeup = layer, HERE, asyncio.Event()
+    return hub
+
+
+def test_a_change_made_here_is_announced_and_pushed_in_the_same_tick(monkeypatch):
+    async def scenario():
+        layer = SharedLayer()
+        hub = _hub(layer)
+        screen = Screen(7)
+        hub.screens[7].add(screen)
+        hub.dirty.add(7)
+        await hub._tick()
+        return layer.sent, screen.offered, hub.reads
+
+    sent, offered, reads = _run(scenario, monkeypatch)
+    assert sent == [(realtime.group_name(7), {"type": realtime.LAYER_EVENT, "session": 7, "origin": HERE})]
+    assert offered == [1] and reads == 1
+
+
+def test_the_echo_of_its_own_announcement_is_not_heard_but_the_other_workers_are(monkeypatch):
+    async def scenario():
+        layer = SharedLayer()
+        hub = _hub(layer)
+        receiving = asyncio.ensure_future(hub._receive_forever())
+        for message in ({"type": realtime.LAYER_EVENT, "session": 7, "origin": HERE},
+                        {"type": realtime.LAYER_EVENT, "session": 8, "origin": THERE},
+                        {"type": realtime.LAYER_EVENT, "session": 9}):  # fmt: skip
+            layer.inbox.put_nowait(message)
+        while not layer.inbox.empty():
+            await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        receiving.cancel()
+        return hub.stale
+
+    assert _run(scenario, monkeypatch) == {8, 9}
