@@ -570,7 +570,8 @@ def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
     """
     if source.pk == target.pk or source.session_id != target.session_id or source.kind != target.kind:
         raise InvalidInput(_("Only two different items of the same kind and session can be merged."))
-    # Both rows locked in item order, as the ballot box locks the items whose tallies it changes.
+    # The session's row first, then both items in id order: the lock order of every ballot writer (tallies_deferred).
+    list(Session.objects.select_for_update().filter(pk=source.session_id).values_list("pk", flat=True))
     locked = Item.objects.select_for_update().select_related("session__consultation").order_by("pk")
     items = {item.pk: item for item in locked.filter(pk__in=[source.pk, target.pk])}
     source, target = items[source.pk], items[target.pk]
@@ -679,6 +680,9 @@ def tallies_deferred():
     savepoint): the group then locks each item it changes once, at the end, in an order every group shares, so
     two workers committing groups that touch the same items wait for each other instead of deadlocking. The
     changes of a block left by an exception are dropped, as the savepoint they go with is rolled back.
+
+    Lock order: a ballot writer locks its participants' rows, then the session's (the version), then the items'
+    (tallies); each service outside the ballot box writes its tallies after bumping the session for the same reason.
     """
     _deferred.stack.append(Counter())
     try:
@@ -822,8 +826,8 @@ def vote_cast(*, participant: Participant, item_id: int, points: int = 1) -> Vot
             before = ballot.points
             ballot.points = points
             ballot.save(update_fields=["points", "updated_at"])
-    tally_add({item.pk: points - before})
     _bump(session)
+    tally_add({item.pk: points - before})  # after the session's row (lock order: see tallies_deferred)
     return VoteResult(ballot, True, created)
 
 
@@ -914,9 +918,9 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
     tallies: Counter = Counter()
     for p, i in written:
         tallies[i] += held[p][i] - stored.get((p, i), (None, 0))[1]
-    tally_add(tallies)
     for session_id in sorted(set(written.values())):
         _bump(sessions[session_id])
+    tally_add(tallies)  # after the sessions' rows, as everywhere: participants, then sessions, then items
     for index, (p, i), session_id, points, was_changed, was_created in answers:
         # Each answer shows the ballot as this request left it (a later request of the group may change it).
         ballot = Ballot(pk=ids.get((p, i)), session_id=session_id, participant_id=p, item_id=i, points=points)
@@ -946,6 +950,6 @@ def vote_withdraw(*, participant: Participant, item_id: int) -> bool:
     if ballot is None:
         return False
     ballot.delete()
-    tally_add({item.pk: -ballot.points})
     _bump(session)
+    tally_add({item.pk: -ballot.points})  # after the session's row (lock order: see tallies_deferred)
     return True

@@ -151,6 +151,8 @@ def test_the_tallies_command_finds_and_repairs_wrong_tallies(consultation, facil
     call_command("tallies", "--repair", "--session", str(session.pk))
     assert "Repaired 2 tallies" in capsys.readouterr().out
     assert mismatches() == []
+    with pytest.raises(CommandError, match="no session with id 999999"):
+        call_command("tallies", "--repair", "--session", "999999")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -318,4 +320,41 @@ def test_a_repair_during_a_ballot_not_yet_committed_keeps_that_ballot(consultati
     repairer.join(10)
     assert errors == []
     assert Item.objects.get(pk=items[0].pk).tally == 2 + 3
+    assert mismatches() == []
+
+
+def _statements(run) -> list[str]:
+    calls: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        calls.append(sql)
+        return execute(sql, params, many, context)
+
+    with transaction.atomic(), connection.execute_wrapper(record):
+        run()
+    return calls
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("writer", ["cast", "cast_many", "withdraw", "merge"])
+def test_every_writer_locks_the_session_before_the_items_it_counts(consultation, facilitator, writer):
+    """The ballot box's groups lock participants, then the session (its version), then the items (tallies): a
+    writer outside it that took an item before the session could wait on a group that waits on it."""
+    _, people, items = _session(consultation, facilitator)
+    services.vote_cast(participant=people[0], item_id=items[0].pk, points=1)
+    run = {
+        "cast": lambda: services.vote_cast(participant=people[1], item_id=items[1].pk, points=2),
+        "cast_many": lambda: services.vote_cast_many([{"participant": people[1], "item_id": items[1].pk}]),
+        "withdraw": lambda: services.vote_withdraw(participant=people[0], item_id=items[0].pk),
+        "merge": lambda: services.items_merge(source=items[0], target=items[1], actor=None),
+    }[writer]
+    sql = _statements(run)
+    session_lock = next(i for i, text in enumerate(sql) if text.startswith('UPDATE "consultations_session"')
+                        or (text.startswith('SELECT "consultations_session"."id"') and "FOR UPDATE" in text)
+                        or (writer == "merge" and text.startswith('SELECT "consultations_session"."id"')))  # fmt: skip
+    item_locks = [i for i, text in enumerate(sql) if '"tally" = "tally" +' in text
+                  or (text.startswith('SELECT') and 'FROM "consultations_item"' in text and "FOR UPDATE" in text)
+                  or (writer == "merge" and text.startswith('SELECT "consultations_item"') and "ORDER BY" in text
+                      and '"consultations_item"."id" IN' in text)]  # fmt: skip
+    assert item_locks and session_lock < min(item_locks)
     assert mismatches() == []
