@@ -10,7 +10,7 @@ tallies are wrong and --repair was not given.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from consultations.models import Item
+from consultations.models import Item, Session
 from consultations.services import tallies_recount
 
 
@@ -22,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--session", type=int, help="Only the items of this session (its id).")
 
     def handle(self, *args, repair: bool = False, session: int | None = None, **options):
+        if session is not None and not Session.objects.filter(pk=session).exists():
+            raise CommandError(f"There is no session with id {session}.")
         items = Item.objects.all() if session is None else Item.objects.filter(session_id=session)
         with transaction.atomic():
             wrong = tallies_recount(items)
