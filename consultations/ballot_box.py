@@ -16,6 +16,7 @@ Turned off with MAJLIS_BALLOT_GROUP_COMMIT=0 (then the service runs in the reque
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 
 from django.conf import settings
@@ -30,6 +31,7 @@ _STOP = object()
 RESULT_TIMEOUT = 30.0  # seconds a request waits for its ballot's commit
 DEADLOCK_ATTEMPTS = 3  # a group that PostgreSQL aborted to break a deadlock runs again, up to this many times in all
 DEADLOCK_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+IDLE_CHECK = 1.0  # seconds without a group after which the connection is checked (a round trip) before the next
 
 
 class BallotBox:
@@ -38,6 +40,7 @@ class BallotBox:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self.batches = 0  # commits made, for tests and benchmarks
+        self._last_group = 0.0  # time.monotonic() when the writer's last group ended
 
     @property
     def enabled(self) -> bool:
@@ -91,6 +94,8 @@ class BallotBox:
                 self._commit(batch)
             except Exception:  # never let the writer die; every waiting request was answered in _commit
                 logger.exception("Ballot box commit failed")
+            finally:
+                self._last_group = time.monotonic()
 
     def _commit(self, batch) -> None:
         for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
@@ -118,33 +123,57 @@ class BallotBox:
 
     def _try_commit(self, batch) -> list:
         """Run the batch in one transaction; returns (future, value, error) per request, or raises when nothing
-        was committed."""
-        outcomes = []
-        if connection.connection is not None and not connection.is_usable():
+        was committed.
+
+        Each round trip to the database counts: a group waits for every one of them, on a machine whose cores are
+        busy with the sockets (docs/benchmarks.md, session 5). So the connection is checked only after an idle
+        second (a failed group closes it anyway), and a group made of one run (a room voting: only ballots) has no
+        savepoint, since the group's own transaction plays its part.
+        """
+        idle = time.monotonic() - self._last_group > IDLE_CHECK
+        if connection.connection is not None and idle and not connection.is_usable():
             connection.close()
+        runs = list(_runs(batch))
+        outcomes = []
         # Tally changes are written once per group, at its end, in item order (services.tallies_deferred);
         # a run's changes are kept only if its savepoint is.
+        if len(runs) == 1:
+            (run,) = runs
+            try:
+                with transaction.atomic(), services.tallies_deferred():
+                    values = _run_values(run)
+            except DatabaseError:
+                raise  # not a refused ballot but a broken transaction: fail the whole group (_commit)
+            except Exception as exc:  # rolled back whole, as the run's savepoint would have been
+                values = [exc] * len(run)
+            return _outcomes(run, values)
         with transaction.atomic(), services.tallies_deferred():
-            for run in _runs(batch):
+            for run in runs:
                 try:
                     with transaction.atomic(), services.tallies_deferred():
-                        many = GROUPED.get(run[0][0])
-                        if many is not None:
-                            values = many([kwargs for _fn, kwargs, _future in run])
-                        else:
-                            ((fn, kwargs, _future),) = run
-                            values = [fn(**kwargs)]
-                except DatabaseError as exc:
-                    # Not a refused ballot but a broken transaction: fail the whole group.
-                    raise exc
+                        values = _run_values(run)
+                except DatabaseError:
+                    raise  # not a refused ballot but a broken transaction: fail the whole group (_commit)
                 except Exception as exc:
                     values = [exc] * len(run)
-                for (_fn, _kwargs, future), value in zip(run, values, strict=True):
-                    if isinstance(value, Exception):
-                        outcomes.append((future, None, value))
-                    else:
-                        outcomes.append((future, value, None))
+                outcomes.extend(_outcomes(run, values))
         return outcomes
+
+
+def _run_values(run) -> list:
+    """The result (or refusal) of each call of a run, in order."""
+    many = GROUPED.get(run[0][0])
+    if many is not None:
+        return many([kwargs for _fn, kwargs, _future in run])
+    ((fn, kwargs, _future),) = run
+    return [fn(**kwargs)]
+
+
+def _outcomes(run, values) -> list:
+    return [
+        (future, None, value) if isinstance(value, Exception) else (future, value, None)
+        for (_fn, _kwargs, future), value in zip(run, values, strict=True)
+    ]
 
 
 def _is_deadlock(exc: BaseException) -> bool:

@@ -1,14 +1,18 @@
 """The ballot box: ballots sent over the API are committed in groups, each checked by the service."""
 
 import threading
+import time
+from concurrent.futures import Future
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from consultations import ballot_box as box_module
 from consultations import services
 from consultations.ballot_box import ballot_box
-from consultations.models import Ballot, Participant
+from consultations.models import Ballot, Item, Participant, Session
 from consultations.tokens import participant_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,3 +112,64 @@ def test_withdraw_goes_through_the_box_too(voting):
     response = client.delete(f"/api/v1/sessions/{session.join_code}/votes/{items[0].pk}")
     assert response.json() == {"item": items[0].pk, "withdrawn": True}
     assert not Ballot.objects.exists()
+
+
+# --- Round trips: a group waits for each of them (docs/benchmarks.md, session 5) -----------------------------------
+
+
+def _entry(fn, **kwargs):
+    return (fn, kwargs, Future())
+
+
+def _statements(batch):
+    """Run a batch as the writer thread does (here, in the test's thread) and return the SQL it sent."""
+    with CaptureQueriesContext(connection) as captured:
+        ballot_box._try_commit(batch)
+    return [query["sql"].split()[0].upper() for query in captured.captured_queries]
+
+
+def test_a_group_of_ballots_alone_has_no_savepoint_and_a_mixed_group_one_per_run(voting):
+    session, items = voting
+    voters = [Participant(pk=p.pk, session_id=session.pk)
+              for p in (services.participant_join(code=session.join_code, consent=True) for _ in range(3))]  # fmt: skip
+    ballots_only = [_entry(services.vote_cast, participant=p, item_id=items[0].pk) for p in voters]
+    assert "SAVEPOINT" not in _statements(ballots_only)
+    mixed = [_entry(services.vote_withdraw, participant=voters[0], item_id=items[0].pk),
+             _entry(services.vote_cast, participant=voters[1], item_id=items[1].pk)]  # fmt: skip
+    assert _statements(mixed).count("SAVEPOINT") >= 2  # one per run (vote_withdraw, atomic itself, adds its own)
+    assert sorted(Ballot.objects.values_list("participant_id", "item_id")) == [
+        (voters[1].pk, items[0].pk), (voters[1].pk, items[1].pk), (voters[2].pk, items[0].pk)
+    ]  # fmt: skip
+
+
+def test_a_group_of_one_run_that_fails_after_writing_keeps_nothing_and_answers_every_request(voting, monkeypatch):
+    session, items = voting
+    voters = [Participant(pk=p.pk, session_id=session.pk)
+              for p in (services.participant_join(code=session.join_code, consent=True) for _ in range(2))]  # fmt: skip
+    version = Session.objects.get(pk=session.pk).version
+
+    def writes_then_breaks(requests):
+        services.vote_cast_many(requests)  # ballots, version and tallies written in the group's transaction
+        raise RuntimeError("broken after writing")
+
+    monkeypatch.setitem(box_module.GROUPED, services.vote_cast, writes_then_breaks)
+    batch = [_entry(services.vote_cast, participant=p, item_id=items[0].pk) for p in voters]
+    outcomes = ballot_box._try_commit(batch)
+    assert [(value, str(exc)) for _future, value, exc in outcomes] == [(None, "broken after writing")] * 2
+    assert not Ballot.objects.exists()
+    assert Item.objects.get(pk=items[0].pk).tally == 0
+    assert Session.objects.get(pk=session.pk).version == version
+
+
+def test_the_connection_is_checked_only_after_an_idle_second(voting, monkeypatch):
+    session, items = voting
+    voter = Participant(pk=services.participant_join(code=session.join_code, consent=True).pk, session_id=session.pk)
+    connection.ensure_connection()
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    monkeypatch.setattr(ballot_box, "_last_group", time.monotonic())  # a group just ended: busy
+    ballot_box._try_commit([_entry(services.vote_cast, participant=voter, item_id=items[0].pk)])
+    assert checks == []
+    monkeypatch.setattr(ballot_box, "_last_group", time.monotonic() - box_module.IDLE_CHECK - 0.5)
+    ballot_box._try_commit([_entry(services.vote_cast, participant=voter, item_id=items[1].pk)])
+    assert checks == [1]
