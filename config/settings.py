@@ -307,11 +307,16 @@ LOGGING = {
 }
 
 # --- Majlis ---------------------------------------------------------------------------------------------
-# Shortest time between two pushes of a session's state (consultations/realtime.py). With Redis (several workers)
-# each push costs every worker a read and a write per socket, and on a 2-core machine a room of 2,000 voting at once
-# kept up better with 0.2 s than with 0.1 s (docs/benchmarks.md, session 4: vote-to-screen p95 514 ms against 765,
-# medians of 8 alternating pairs, 0.2 s faster in every pair); the embedded default keeps 0.1 s.
-MAJLIS_REALTIME_TICK = float(os.environ.get("MAJLIS_REALTIME_TICK", "0.2" if REDIS_URL else "0.1"))
+# Shortest time between two pushes of a session's state (consultations/realtime.py), in a small room; longer while
+# reads and socket writes take longer, and in a large room up to MAJLIS_REALTIME_LARGE_TICK, reached when a process
+# holds 500 screens (realtime.LARGE_ROOM). With Redis (several workers) each push costs every worker a read and a write
+# per socket while the same cores commit the ballots: a room of 2,000 on 2 workers kept up better with 0.2 s than
+# with 0.1 s (docs/benchmarks.md, session 4), a room of 1,000 about as well, while a room of 200 gets its states about
+# 100 ms sooner at 0.1 s (session 5). Embedded (one process, no Redis): 0.1 s whatever the room.
+MAJLIS_REALTIME_TICK = float(os.environ.get("MAJLIS_REALTIME_TICK", "0.1"))
+MAJLIS_REALTIME_LARGE_TICK = float(
+    os.environ.get("MAJLIS_REALTIME_LARGE_TICK", "0.2" if REDIS_URL else str(MAJLIS_REALTIME_TICK))
+)
 # Ballots sent over the API are committed in groups by one writer thread per process (consultations/ballot_box.py).
 MAJLIS_BALLOT_GROUP_COMMIT = env_bool("MAJLIS_BALLOT_GROUP_COMMIT", True)
 # Votes are served straight from ASGI, past Django's middleware and DRF (consultations/fastpath.py).

@@ -6,9 +6,10 @@ queue for the single writer. The ballot box takes every ballot that is waiting, 
 ordinary service and commits them in ONE transaction: a run of ballots cast one after the other goes to
 `services.vote_cast_many` (the same rules as `vote_cast`, a handful of queries for the whole run, each refused
 ballot refused alone) and a run of joins to `services.participant_join_many` (a room joining at once locks the
-session's row once per group instead of once per person); anything else (`vote_withdraw`) runs on its own in a
-savepoint. A request is answered only after that commit: an acknowledged ballot is a committed ballot, an
-admitted participant a committed participant.
+session's row once per group instead of once per person); anything else (`vote_withdraw`) runs on its own. In a
+group of several runs each run has its savepoint, so that a run that fails takes nothing of the others with it; a
+group of one run (a room voting: only ballots) needs none. A request is answered only after that commit: an
+acknowledged ballot is a committed ballot, an admitted participant a committed participant.
 
 Turned off with MAJLIS_BALLOT_GROUP_COMMIT=0 (then the service runs in the request's own thread).
 """

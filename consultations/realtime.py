@@ -4,7 +4,8 @@ How a change reaches the screens (docs/realtime.md):
 
 1. A service commits a change and calls `session_changed(session_id)`; after the commit the process's hub
    marks the session dirty. Nothing is sent per write.
-2. Every tick (MAJLIS_REALTIME_TICK, 100 ms by default; longer when reads and socket writes take longer) the hub
+2. Every tick (MAJLIS_REALTIME_TICK, 100 ms by default; longer when reads and socket writes take longer, and with
+   several workers in a large room: Hub.pause) the hub
    announces each dirty session once. With Redis, the announcement is one message to the session's group, whose
    members are worker processes (one channel per process), not sockets. With the in-memory layer there is one process
    and no announcement is needed.
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_STATE = "state"
 FANOUT_BATCH = 200  # sockets written per turn of the event loop (Hub._push)
+LARGE_ROOM = 500  # screens held by a process from which the pause between ticks is MAJLIS_REALTIME_LARGE_TICK
 LAYER_EVENT = "majlis.changed"
 
 
@@ -228,10 +230,20 @@ class Hub:
                 logger.exception("Real-time tick failed; screens will catch up on the next change")
             # Adaptive: the next tick waits at least as long as this one's reads and the sockets' writes of the
             # previous states took, so fanning states out never takes more than about half of the event loop
-            # (which also answers joins and votes); a large room simply gets fewer, fuller states.
+            # (which also answers joins and votes), and, with several workers, longer the more screens this process
+            # holds (MAJLIS_REALTIME_LARGE_TICK): a large room gets fewer, fuller states, a small one a state a tick.
             elapsed = loop.time() - started + self.send_seconds
             self.send_seconds = 0.0
-            await asyncio.sleep(max(settings.MAJLIS_REALTIME_TICK, elapsed))
+            await asyncio.sleep(self.pause(elapsed))
+
+    def pause(self, work: float) -> float:
+        """Seconds between the end of a tick whose reads and writes took `work` seconds and the next one: at least
+        the work's own time, and a tick that grows with the screens this process holds, from MAJLIS_REALTIME_TICK
+        (none) to MAJLIS_REALTIME_LARGE_TICK (LARGE_ROOM screens and more)."""
+        screens = sum(len(screens) for screens in self.screens.values())
+        small = settings.MAJLIS_REALTIME_TICK
+        large = max(small, settings.MAJLIS_REALTIME_LARGE_TICK)
+        return max(work, small + (large - small) * min(1.0, screens / LARGE_ROOM))
 
     async def _tick(self) -> None:
         dirty, self.dirty = self.dirty, set()

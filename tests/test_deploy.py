@@ -35,7 +35,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
 def _setting(name: str, **environ: str) -> str:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **environ}
-    for key in ("REDIS_URL", "MAJLIS_REALTIME_TICK", "MAJLIS_TESTING"):
+    for key in ("REDIS_URL", "MAJLIS_REALTIME_TICK", "MAJLIS_REALTIME_LARGE_TICK", "MAJLIS_TESTING"):
         if key not in environ:
             env.pop(key, None)
     code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
@@ -45,8 +45,11 @@ def _setting(name: str, **environ: str) -> str:
     return result.stdout.strip()
 
 
-def test_the_live_tick_is_longer_with_several_workers_and_can_be_set():
-    assert _setting("MAJLIS_REALTIME_TICK") == "0.1"  # embedded: one process
-    assert _setting("MAJLIS_REALTIME_TICK", REDIS_URL="redis://127.0.0.1:6379/15") == "0.2"
-    chosen = _setting("MAJLIS_REALTIME_TICK", REDIS_URL="redis://127.0.0.1:6379/15", MAJLIS_REALTIME_TICK="0.05")
-    assert chosen == "0.05"
+def test_the_live_tick_grows_with_the_room_with_several_workers_and_both_can_be_set():
+    redis = "redis://127.0.0.1:6379/15"
+    assert _setting("MAJLIS_REALTIME_TICK") == _setting("MAJLIS_REALTIME_TICK", REDIS_URL=redis) == "0.1"
+    assert _setting("MAJLIS_REALTIME_LARGE_TICK") == "0.1"  # embedded: one process, the tick whatever the room
+    assert _setting("MAJLIS_REALTIME_LARGE_TICK", REDIS_URL=redis) == "0.2"
+    assert _setting("MAJLIS_REALTIME_LARGE_TICK", MAJLIS_REALTIME_TICK="0.05") == "0.05"
+    assert _setting("MAJLIS_REALTIME_TICK", REDIS_URL=redis, MAJLIS_REALTIME_TICK="0.05") == "0.05"
+    assert _setting("MAJLIS_REALTIME_LARGE_TICK", REDIS_URL=redis, MAJLIS_REALTIME_LARGE_TICK="0.3") == "0.3"

@@ -1,8 +1,9 @@
 """The hub's tick pacing (consultations/realtime.py, Hub._tick_forever; docs/realtime.md).
 
-After each tick the hub waits max(MAJLIS_REALTIME_TICK, the tick's own time + send_seconds), where send_seconds is
-the time sockets spent writing states since the last tick. So when screens are slow to write, the gap between two
-pushes grows with the write time, and with no write time it stays at the tick.
+After each tick the hub waits max(the tick's own time + send_seconds, a tick from MAJLIS_REALTIME_TICK to
+MAJLIS_REALTIME_LARGE_TICK as the screens it holds go from none to realtime.LARGE_ROOM), where send_seconds is the
+time sockets spent writing states since the last tick. So when screens are slow to write, the gap between two pushes
+grows with the write time, with several workers it grows with the room, and otherwise it stays at the tick.
 
 No wall-clock timing: asyncio.sleep is replaced, for the hub's tick task only, by a recorder that returns at once,
 and the assertions are on the requested durations. The tick is set to 5 s (never actually waited) so that the hub's
@@ -54,6 +55,7 @@ def paced(monkeypatch, settings):
     """A hub with a slow screen on the test's event loop; yields (hub, screen, push) where push() marks the session
     changed and returns the pause the hub requested after pushing it."""
     settings.MAJLIS_REALTIME_TICK = TICK
+    settings.MAJLIS_REALTIME_LARGE_TICK = TICK  # as embedded (with Redis: see the tests of a large room below)
     monkeypatch.setattr(realtime, "get_channel_layer", lambda: None)  # one process, no Redis: nothing to announce
     versions = iter(range(1, 1000))
 
@@ -150,5 +152,37 @@ async def _write_time_below_the_tick_does_not_shorten_or_stretch_it(paced):
     try:
         screen.write_seconds = 1.0
         assert await push() == TICK
+    finally:
+        await hub.stop()
+
+
+class Held:
+    session_id, audience = SESSION, realtime.PUBLIC
+
+
+def test_with_several_workers_the_pause_grows_with_the_screens_held(settings):
+    settings.MAJLIS_REALTIME_TICK, settings.MAJLIS_REALTIME_LARGE_TICK = 0.1, 0.2  # the defaults with REDIS_URL
+    hub = Hub()
+    assert hub.pause(0.01) == 0.1
+    hub.screens[SESSION] = {Held() for _ in range(realtime.LARGE_ROOM // 2)}
+    assert hub.pause(0.01) == pytest.approx(0.15)
+    hub.screens[SESSION + 1] = {Held() for _ in range(realtime.LARGE_ROOM)}  # a second session: screens add up
+    assert hub.pause(0.01) == pytest.approx(0.2)  # and no longer
+    assert hub.pause(0.3) == 0.3  # reads and writes that took longer still pace it
+    settings.MAJLIS_REALTIME_LARGE_TICK = 0.1  # embedded: the tick whatever the room
+    assert hub.pause(0.01) == 0.1
+
+
+def test_a_large_room_paces_the_ticks(paced, settings):
+    settings.MAJLIS_REALTIME_LARGE_TICK = 8.0  # over the 5 s tick
+    _in_own_loop(_a_large_room_paces_the_ticks, paced)
+
+
+async def _a_large_room_paces_the_ticks(paced):
+    hub, screen, push = await paced()
+    try:
+        hub.screens[SESSION + 1] = {Held() for _ in range(realtime.LARGE_ROOM - 1)}  # held here with the slow screen
+        assert [await push() for _ in range(2)] == [8.0, 8.0]
+        assert screen.offered == [1, 2]
     finally:
         await hub.stop()
