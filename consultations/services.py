@@ -80,14 +80,8 @@ def join_code_generate() -> str:
 
 
 def _bump(session: Session) -> None:
-    """Raise the session's version and tell screens once the transaction commits.
-
-    Inside tallies_deferred() (the ballot box's group commit) the version is raised at the end of the block, with
-    the tallies, in the same round trip: once per session per group."""
-    if _deferred.stack:
-        _deferred.stack[-1].sessions.add(session.pk)
-    else:
-        Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
+    """Raise the session's version and tell screens once the transaction commits."""
+    Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
     realtime.session_changed(session.pk)
 
 
@@ -670,17 +664,9 @@ def item_submit_once(
 # after random mixes of every ballot writer, and on PostgreSQL under parallel group commits.
 
 
-class _Writes:
-    """What a tallies_deferred() block has yet to write: tally changes per item, sessions whose version rises."""
-
-    def __init__(self) -> None:
-        self.tallies: Counter = Counter()
-        self.sessions: set[int] = set()
-
-
 class _Deferred(threading.local):
     def __init__(self) -> None:
-        self.stack: list[_Writes] = []
+        self.stack: list[Counter] = []
 
 
 _deferred = _Deferred()
@@ -688,66 +674,48 @@ _deferred = _Deferred()
 
 @contextlib.contextmanager
 def tallies_deferred():
-    """Collect the tally changes and version bumps made inside the block and write them when it ends, all at once:
-    the sessions' versions in session order, then the tallies in item order, in one round trip.
+    """Collect the tally changes made inside the block and write them when it ends, all at once, in item order.
 
     The ballot box wraps each group commit in one (and each run of the group in a nested one, next to its
-    savepoint): the group then locks each session and item it changes once, at the end, in an order every group
-    shares, so two workers committing groups that touch the same items wait for each other instead of
-    deadlocking, and the session's row (which every group of a room updates) is held only from the group's end to
-    its commit. The changes of a block left by an exception are dropped, as the savepoint they go with is rolled
-    back.
+    savepoint): the group then locks each item it changes once, at the end, in an order every group shares, so
+    two workers committing groups that touch the same items wait for each other instead of deadlocking. The
+    changes of a block left by an exception are dropped, as the savepoint they go with is rolled back.
 
     Lock order: a ballot writer locks its participants' rows, then the session's (the version), then the items'
     (tallies); each service outside the ballot box writes its tallies after bumping the session for the same reason.
     """
-    _deferred.stack.append(_Writes())
+    _deferred.stack.append(Counter())
     try:
         yield
     except BaseException:
         _deferred.stack.pop()
         raise
-    writes = _deferred.stack.pop()
+    changes = _deferred.stack.pop()
     if _deferred.stack:
-        _deferred.stack[-1].tallies.update(writes.tallies)
-        _deferred.stack[-1].sessions |= writes.sessions
+        _deferred.stack[-1].update(changes)
     else:
-        _counters_write(writes.sessions, writes.tallies)
+        _tally_write(changes)
 
 
 def tally_add(changes: dict[int, int]) -> None:
     """Add points (negative to remove) to items' tallies, now or at the end of the enclosing tallies_deferred().
     Call it after the ballots are written, inside their transaction."""
     if _deferred.stack:
-        _deferred.stack[-1].tallies.update(changes)
+        _deferred.stack[-1].update(changes)
     else:
-        _counters_write((), changes)
+        _tally_write(changes)
 
 
-def _counters_write(sessions, changes: dict[int, int]) -> None:
-    """Raise the sessions' versions, then add the tally changes: each a statement per row, in id order (each locks
-    its row: the order is what two parallel groups share; a ballot's insert only takes a key-share lock on its item,
-    which this does not wait for). Plain SQL: the ORM would build a CASE over every item of the group on each
-    commit. On PostgreSQL all of it goes in one round trip (psycopg's pipeline)."""
-    bumps = [(session_id,) for session_id in sorted(sessions)]
+def _tally_write(changes: dict[int, int]) -> None:
     rows = [(delta, item_id) for item_id, delta in sorted(changes.items()) if delta]
-    if not bumps and not rows:
+    if not rows:
         return
-    q = connection.ops.quote_name
-    version, tally, pk = q("version"), q("tally"), q("id")
-    bump_sql = f"UPDATE {q(Session._meta.db_table)} SET {version} = {version} + 1 WHERE {pk} = %s"  # noqa: S608
-    tally_sql = f"UPDATE {q(Item._meta.db_table)} SET {tally} = {tally} + %s WHERE {pk} = %s"  # noqa: S608
-    with connection.cursor() as cursor, connection.wrap_database_errors, _pipeline(cursor):
-        if bumps:
-            cursor.executemany(bump_sql, bumps)
-        if rows:
-            cursor.executemany(tally_sql, rows)
-
-
-def _pipeline(cursor):
-    """psycopg's pipeline (statements sent together, errors raised when it ends) where the driver has one."""
-    pipeline = getattr(cursor.connection, "pipeline", None) if connection.vendor == "postgresql" else None
-    return pipeline() if pipeline is not None else contextlib.nullcontext()
+    # One statement per item, in item order (each locks its row: the order is what two parallel groups share; a
+    # ballot's insert only takes a key-share lock on its item, which this does not wait for). Plain SQL: the ORM
+    # would build a CASE over every item of the group on each commit. psycopg sends the rows in one round trip.
+    table, tally, pk = (connection.ops.quote_name(name) for name in (Item._meta.db_table, "tally", "id"))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {tally} = {tally} + %s WHERE {pk} = %s", rows)  # noqa: S608
 
 
 def tallies_recount(items) -> int:

@@ -9,14 +9,14 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DataError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consultations import selectors, services
-from consultations.models import Ballot, Item, Session
+from consultations.models import Ballot, Item
 
 from .conftest import join, to_phase
 
@@ -105,8 +105,7 @@ class TestEveryWriterKeepsTheTally:
 
 @pytest.mark.django_db
 def test_a_deferred_group_writes_its_tallies_once_at_the_end_in_item_order(consultation, facilitator):
-    session, people, items = _session(consultation, facilitator)
-    version = Session.objects.get(pk=session.pk).version
+    _, people, items = _session(consultation, facilitator)
     requests = [{"participant": people[i], "item_id": items[3 - i].pk, "points": i % 3 + 1} for i in range(4)]
     calls = []
 
@@ -121,15 +120,11 @@ def test_a_deferred_group_writes_its_tallies_once_at_the_end_in_item_order(consu
             inside = len(calls)
         after = len(calls)
     writes = [(i, params, many) for i, (sql, params, many) in enumerate(calls) if '"tally" = "tally" +' in sql]
-    bumps = [(i, params) for i, (sql, params, many) in enumerate(calls) if '"version" = "version" +' in sql]
-    # Nothing inside the block; at its end the session's version (once for both runs), then the tallies.
-    assert [i for i, _ in bumps] == [inside] and [i for i, _, _ in writes] == [inside + 1] == [after - 1]
-    assert [tuple(row) for row in bumps[0][1]] == [(session.pk,)]
+    assert [i for i, _, _ in writes] == [inside] == [after - 1]  # nothing inside the block, one write at its end
     ((_, rows, many),) = writes
-    assert many  # one statement per item, sent with the version's in one round trip on PostgreSQL
+    assert many  # one statement per item, in one round trip
     assert [tuple(row) for row in rows] == [(1, items[0].pk), (3, items[1].pk), (2, items[2].pk), (1, items[3].pk)]
     assert [Item.objects.get(pk=i.pk).tally for i in items] == [1, 3, 2, 1]
-    assert Session.objects.get(pk=session.pk).version == version + 1
 
 
 @pytest.mark.django_db
@@ -363,15 +358,3 @@ def test_every_writer_locks_the_session_before_the_items_it_counts(consultation,
                       and '"consultations_item"."id" IN' in text)]  # fmt: skip
     assert item_locks and session_lock < min(item_locks)
     assert mismatches() == []
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_an_error_of_the_pipelined_counter_writes_is_a_django_error_with_its_sqlstate(consultation, facilitator):
-    """On PostgreSQL the versions and tallies go in one pipeline, whose errors come when it ends: they must still
-    reach the ballot box as Django's errors carrying PostgreSQL's code, which its deadlock retry reads."""
-    _, _, items = _session(consultation, facilitator, items=1)
-    with pytest.raises(DataError) as raised, transaction.atomic(), services.tallies_deferred():
-        services.tally_add({items[0].pk: 2**31})  # past a PostgreSQL integer: refused at the pipeline's end
-    assert raised.value.__cause__.sqlstate == "22003"
-    assert Item.objects.get(pk=items[0].pk).tally == 0
