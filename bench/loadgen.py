@@ -49,6 +49,7 @@ class Client:
         self.first_state = asyncio.Event()
         self.version_event = asyncio.Event()
         self.ack: asyncio.Future | None = None
+        self.http: Pool | None = None  # its own keep-alive connection, as a phone has (unless the run shares a pool)
         self.reader: asyncio.Task | None = None
         self.error = ""
 
@@ -105,7 +106,7 @@ class Worker:
             for i in indices
         ]
         self.rng = rng
-        self.http: Pool | None = None
+        self.shared: Pool | None = None
 
     async def join_one(self, client: Client, gate: asyncio.Semaphore) -> None:
         cfg = self.cfg
@@ -113,7 +114,7 @@ class Worker:
             t0 = time.monotonic()
             try:
                 if cfg["mode"] == "app":
-                    r = await self.http.request("POST", f"/api/v1/sessions/{cfg['code']}/join", {"consent": True})
+                    r = await client.http.request("POST", f"/api/v1/sessions/{cfg['code']}/join", {"consent": True})
                     if r.status != 201:
                         raise RuntimeError(f"join answered {r.status}: {r.body[:200]!r}")
                     client.token = r.json()["token"]
@@ -150,7 +151,7 @@ class Worker:
         client.ballots.append(ballot)
         try:
             if self.cfg["mode"] == "app":
-                r = await self.http.request(
+                r = await client.http.request(
                     "POST",
                     f"/api/v1/sessions/{self.cfg['code']}/votes",
                     {"item": item},
@@ -184,7 +185,14 @@ class Worker:
     async def run(self, conn) -> None:
         loop = asyncio.get_running_loop()
         url = urlsplit(self.cfg["http_url"])
-        self.http = Pool(url.hostname, url.port, size=self.cfg.get("http_connections", 64))
+        # Each participant has its own HTTP connection, as each phone has, unless http_connections > 0 shares a
+        # pool of that many among the process's participants (ballots then wait for a free connection, in the
+        # load generator, which counts as the server's ack and vote-to-screen time).
+        shared = self.cfg.get("http_connections", 0)
+        if shared:
+            self.shared = Pool(url.hostname, url.port, size=shared)
+        for c in self.clients:
+            c.http = self.shared or Pool(url.hostname, url.port, size=1)
         try:
             while True:
                 command = await loop.run_in_executor(None, conn.recv)
@@ -210,7 +218,8 @@ class Worker:
                     conn.send(("stopped",))
                     return
         finally:
-            await self.http.close()
+            for pool in {id(c.http): c.http for c in self.clients if c.http is not None}.values():
+                await pool.close()
 
     @staticmethod
     def record(c: Client) -> dict:

@@ -202,6 +202,7 @@ def drive(target: dict, args, meter_pid: int, final_version) -> dict:
     per_client = ballots_per_client(args)
     cfg = dict(
         target, seed=args.seed, not_reading=not_reading, ballots_per_client=per_client,
+        http_connections=args.http_connections,
         sample_every=10 if per_client > 1 else 1,  # a minute of states on every screen would fill the client's memory
     )  # fmt: skip
     procs = max(1, min(args.procs, n))
@@ -338,6 +339,10 @@ def main(argv=None) -> int:
     )  # fmt: skip
     p.add_argument("--settle", type=float, default=15.0, help="seconds screens get to reach the final version")
     p.add_argument("--procs", type=int, default=2, help="client processes")
+    p.add_argument(
+        "--http-connections", type=int, default=0,
+        help="HTTP connections shared by each client process's participants (default 0: one per participant)",
+    )  # fmt: skip
     p.add_argument("--port", type=int, default=18100)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-reference", action="store_true")
@@ -353,7 +358,8 @@ def main(argv=None) -> int:
         args.scenario = scenario
         args.items = max(items, ballots_per_client(args))  # one item per ballot of a participant
         line = {"scenario": scenario, "participants": args.participants, "backend": args.backend,
-                "workers": args.workers, "client_procs": args.procs}  # fmt: skip
+                "workers": args.workers, "client_procs": args.procs,
+                "http_connections": args.http_connections or "per participant"}  # fmt: skip
         app = run_app(args)
         line["app"] = app
         if not args.no_reference:
