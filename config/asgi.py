@@ -3,6 +3,7 @@ through consultations/sockets.py (see docs/realtime.md)."""
 
 import gc
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -10,6 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from consultations.fastpath import VoteFastPath  # noqa: E402
 from consultations.realtime import HubMiddleware  # noqa: E402
@@ -28,3 +30,7 @@ application = HubMiddleware(
 # out of the garbage collector's scans, so that a room voting at once is not paused by full collections walking
 # hundreds of thousands of objects that can never be freed (gc.freeze, as large Django deployments do).
 gc.freeze()
+
+# The server's threads (the event loop, the ballot box's writer, the database threads) hand the interpreter to each
+# other sooner than Python's default (settings.MAJLIS_GIL_SWITCH_INTERVAL says why).
+sys.setswitchinterval(settings.MAJLIS_GIL_SWITCH_INTERVAL)

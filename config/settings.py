@@ -317,6 +317,11 @@ MAJLIS_REALTIME_TICK = float(os.environ.get("MAJLIS_REALTIME_TICK", "0.1"))
 MAJLIS_REALTIME_LARGE_TICK = float(
     os.environ.get("MAJLIS_REALTIME_LARGE_TICK", "0.2" if REDIS_URL else str(MAJLIS_REALTIME_TICK))
 )
+# How long a thread may hold the interpreter before another that waits gets it (sys.setswitchinterval, applied by
+# config/asgi.py in each server process). Python's 5 ms default makes the ballot box's writer thread, back from each
+# of its round trips to the database, wait up to that long for the event loop thread: eight round trips a group.
+# 0.5 ms cut a room of 2,000's acknowledgement p95 by about a third (docs/benchmarks.md, session 6).
+MAJLIS_GIL_SWITCH_INTERVAL = float(os.environ.get("MAJLIS_GIL_SWITCH_INTERVAL", "0.0005"))
 # Ballots sent over the API are committed in groups by one writer thread per process (consultations/ballot_box.py).
 MAJLIS_BALLOT_GROUP_COMMIT = env_bool("MAJLIS_BALLOT_GROUP_COMMIT", True)
 # Votes are served straight from ASGI, past Django's middleware and DRF (consultations/fastpath.py).

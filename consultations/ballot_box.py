@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from . import services
+from . import services, throttles
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +53,16 @@ class BallotBox:
             return fn(**kwargs)
         return self.submit(fn, **kwargs).result(timeout=RESULT_TIMEOUT)
 
-    def submit(self, fn, /, **kwargs) -> Future:
-        """Queue fn(**kwargs) for the next group commit; the future resolves once it is committed."""
+    def submit(self, fn, /, rate_limits=None, **kwargs) -> Future:
+        """Queue fn(**kwargs) for the next group commit; the future resolves once it is committed.
+
+        rate_limits: the request's (limit, ident) counters (throttles.vote_hits, join_hits), counted by the writer
+        for the whole group in one round trip before it writes anything; a request over a limit fails with
+        throttles.RateLimited and is not run. The fast path counts here rather than on the event loop, where each
+        request would wait for turns of a busy loop around its own round trip to Redis.
+        """
         future: Future = Future()
-        self._queue.put((fn, kwargs, future))
+        self._queue.put((fn, kwargs, future, rate_limits))
         self._ensure_writer()
         return future
 
@@ -81,8 +87,8 @@ class BallotBox:
             if first is _STOP:
                 connection.close()
                 return
-            batch = [first]
-            while len(batch) < MAX_BATCH:
+            waiting = [first]
+            while len(waiting) < MAX_BATCH:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
@@ -90,7 +96,16 @@ class BallotBox:
                 if item is _STOP:
                     self._queue.put(_STOP)  # handled after this group
                     break
-                batch.append(item)
+                waiting.append(item)
+            try:
+                batch = _within_limits(waiting)
+            except Exception as exc:  # a broken limit setting, say: answered as a failed group would be
+                logger.exception("Ballot box could not count rate limits")
+                for *_call, future, _limits in waiting:
+                    future.set_exception(exc)
+                continue
+            if not batch:
+                continue
             try:
                 self._commit(batch)
             except Exception:  # never let the writer die; every waiting request was answered in _commit
@@ -159,6 +174,22 @@ class BallotBox:
                     values = [exc] * len(run)
                 outcomes.extend(_outcomes(run, values))
         return outcomes
+
+
+def _within_limits(waiting) -> list:
+    """The (fn, kwargs, future) of the waiting requests that are within their rate limits, in order; the others'
+    futures fail with throttles.RateLimited (every request's limits counted in one round trip)."""
+    counted = [entry for entry in waiting if entry[3]]
+    refusals = dict(zip(map(id, counted), throttles.hit_many([entry[3] for entry in counted]), strict=True))
+    batch = []
+    for entry in waiting:
+        fn, kwargs, future, _limits = entry
+        refusal = refusals.get(id(entry))
+        if refusal is not None:
+            future.set_exception(refusal)
+        else:
+            batch.append((fn, kwargs, future))
+    return batch
 
 
 def _run_values(run) -> list:

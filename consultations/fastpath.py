@@ -89,20 +89,18 @@ class VoteFastPath:
         """POST /join as consultations.api.views.SessionJoin answers it: throttle, validate, join, 201."""
         body = await _read_body(receive)
         client = scope.get("client") or ("-", 0)
-        await throttles.acheck_join(code=code, address=client[0] or "-")  # DRF: JoinThrottle, before the view
+        address = client[0] or "-"
         try:
-            data = json.loads(body or b"{}")
-        except ValueError:
-            raise exceptions.ParseError() from None
-        fields = plain_join_request(data)
-        if fields is None:  # anything unusual: the view's own serializer validates it and words the errors
-            request = JoinRequest(data=data)
-            if not request.is_valid():
-                errors = request.errors
-                first = next(iter(errors.values()))[0]
-                raise _ValidationError({"detail": str(first), "errors": errors})
-            fields = request.validated_data
-        participant = await _in_ballot_box(services.participant_join, code=code, **fields)
+            fields = _join_fields(body)
+        except Exception:
+            await throttles.acheck_join(code=code, address=address)  # DRF: JoinThrottle, before the view
+            raise
+        limits = throttles.join_hits(code=code, address=address)
+        if not ballot_box.enabled:
+            await throttles.acheck_join(code=code, address=address)
+            limits = None
+        # Otherwise counted by the ballot box's writer with its group, before it writes (_vote says why).
+        participant = await _in_ballot_box(services.participant_join, limits, code=code, **fields)
         return 201, join_answer(participant)  # no query: the participant carries its session
 
     async def _vote(self, scope, headers, receive, code, item):
@@ -112,18 +110,34 @@ class VoteFastPath:
         if claims is None:
             raise exceptions.NotAuthenticated()
         participant_id, session_id = claims
-        await throttles.acheck_vote(participant_id=participant_id, session_id=session_id)  # DRF: VoteThrottle
         code_session = await session_for_code(code)
-        if code_session is None:
-            raise SessionNotFound()
-        if code_session != session_id:
-            raise exceptions.PermissionDenied()
+        try:
+            if code_session is None:
+                raise SessionNotFound()
+            if code_session != session_id:
+                raise exceptions.PermissionDenied()
+            vote = None if item is not None else _parse_vote(body)
+        except Exception:
+            # Counted first, as DRF's VoteThrottle counts before the view refuses the request.
+            await throttles.acheck_vote(participant_id=participant_id, session_id=session_id)
+            raise
+        limits = throttles.vote_hits(participant_id=participant_id, session_id=session_id)
+        if not ballot_box.enabled:
+            await throttles.acheck_vote(participant_id=participant_id, session_id=session_id)
+            limits = None
+        # Otherwise the ballot box's writer counts the limits with the rest of its group (ballot_box.submit), before
+        # it writes anything: no round trip to Redis on the event loop, where each request would wait for turns of
+        # a busy loop around it.
         participant = Participant(pk=participant_id, session_id=session_id)
         if item is not None:
-            withdrawn = await _in_ballot_box(services.vote_withdraw, participant=participant, item_id=int(item))
+            withdrawn = await _in_ballot_box(
+                services.vote_withdraw, limits, participant=participant, item_id=int(item)
+            )  # fmt: skip
             return 200, {"item": int(item), "withdrawn": withdrawn}
-        item_id, points = _parse_vote(body)
-        result = await _in_ballot_box(services.vote_cast, participant=participant, item_id=item_id, points=points)
+        item_id, points = vote
+        result = await _in_ballot_box(
+            services.vote_cast, limits, participant=participant, item_id=item_id, points=points
+        )  # fmt: skip
         return (201 if result.created else 200), {
             "item": result.ballot.item_id,
             "points": result.ballot.points,
@@ -148,9 +162,9 @@ def _anonymous_json(scope) -> bool:
     return content_type == b"application/json" and b"cookie" not in names and b"authorization" not in names
 
 
-async def _in_ballot_box(fn, **kwargs):
+async def _in_ballot_box(fn, rate_limits=None, **kwargs):
     if ballot_box.enabled:
-        return await asyncio.wrap_future(ballot_box.submit(fn, **kwargs))
+        return await asyncio.wrap_future(ballot_box.submit(fn, rate_limits, **kwargs))
     return await in_db_thread(fn)(**kwargs)
 
 
@@ -167,6 +181,23 @@ async def _read_body(receive) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)
+
+
+def _join_fields(body: bytes) -> dict:
+    """The join request's fields, validated as the view's serializer validates them."""
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        raise exceptions.ParseError() from None
+    fields = plain_join_request(data)
+    if fields is None:  # anything unusual: the view's own serializer validates it and words the errors
+        request = JoinRequest(data=data)
+        if not request.is_valid():
+            errors = request.errors
+            first = next(iter(errors.values()))[0]
+            raise _ValidationError({"detail": str(first), "errors": errors})
+        fields = request.validated_data
+    return fields
 
 
 def _parse_vote(body: bytes) -> tuple[int, int]:

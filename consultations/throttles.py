@@ -48,8 +48,12 @@ class RateLimited(Exception):
     def __init__(self, *, limit: str, retry_after: int):
         self.limit = limit
         self.retry_after = max(1, int(retry_after))
-        self.message = MESSAGE % {"seconds": self.retry_after}
         super().__init__(f"{limit}: retry after {self.retry_after}s")
+
+    @property
+    def message(self) -> str:
+        """In the language active where it is read (the refusal may be made in the ballot box's writer thread)."""
+        return MESSAGE % {"seconds": self.retry_after}
 
 
 @dataclass(frozen=True)
@@ -135,9 +139,8 @@ def check_join(*, code: str, address: str) -> None:
     """Before a join of the session with code from address. Raises RateLimited."""
     if not limits_enabled():
         return
-    code = (code or "").upper().replace("-", "")
-    hit("join_address", f"{code}:{address or '-'}")
-    hit("join_session", code)
+    for limit, ident in join_hits(code=code, address=address):
+        hit(limit, ident)
 
 
 def check_submission(*, participant_id: int, session_id: int) -> None:
@@ -152,21 +155,20 @@ def check_vote(*, participant_id: int, session_id: int) -> None:
     """Before a participant casts or withdraws a ballot. Raises RateLimited."""
     if not limits_enabled():
         return
-    hit("vote_participant", str(participant_id))
-    hit("vote_session", str(session_id))
+    for limit, ident in vote_hits(participant_id=participant_id, session_id=session_id):
+        hit(limit, ident)
 
 
 async def acheck_vote(*, participant_id: int, session_id: int) -> None:
     """check_vote for ASGI code that bypasses Django's views (a vote fast path). Raises RateLimited."""
     if limits_enabled():
-        await _ahit([("vote_participant", str(participant_id)), ("vote_session", str(session_id))])
+        await _ahit(vote_hits(participant_id=participant_id, session_id=session_id))
 
 
 async def acheck_join(*, code: str, address: str) -> None:
     """check_join for ASGI code that bypasses Django's views (the join fast path). Raises RateLimited."""
     if limits_enabled():
-        code = (code or "").upper().replace("-", "")
-        await _ahit([("join_address", f"{code}:{address or '-'}"), ("join_session", code)])
+        await _ahit(join_hits(code=code, address=address))
 
 
 # Count each key in turn and stop at the first one over its limit, as hit() called in turn does (a request refused
@@ -181,6 +183,41 @@ return {0, 0}
 """
 
 
+def vote_hits(*, participant_id: int, session_id: int) -> list[tuple[str, str]]:
+    """The (limit, ident) counters a ballot (cast or withdrawn) is counted against, in order."""
+    return [("vote_participant", str(participant_id)), ("vote_session", str(session_id))]
+
+
+def join_hits(*, code: str, address: str) -> list[tuple[str, str]]:
+    """The (limit, ident) counters a join is counted against, in order."""
+    code = (code or "").upper().replace("-", "")
+    return [("join_address", f"{code}:{address or '-'}"), ("join_session", code)]
+
+
+def _keys(backend: RedisCache, hits: list[tuple[str, str]], now: float) -> list[tuple[str, Rate, int, str]]:
+    """(limit, rate, window, Redis key) of each counter hits touch now (limits that are not set are left out)."""
+    counted = []
+    for limit, ident in hits:
+        rate = rate_for(limit)
+        if rate is not None:
+            window = int(now // rate.period)
+            key = backend.make_and_validate_key(f"{CACHE_PREFIX}:{limit}:{ident}:{window}")
+            counted.append((limit, rate, window, key))
+    return counted
+
+
+def _script_args(counted) -> list[int]:
+    return [value for _limit, rate, _window, _key in counted for value in (rate.count, rate.period + 1)]
+
+
+def _refusal(counted, over, now: float) -> RateLimited | None:
+    """The counting script's answer (the 1-based index of the counter over its limit, or 0) as a refusal."""
+    if not over:
+        return None
+    limit, rate, window, _key = counted[int(over) - 1]
+    return RateLimited(limit=limit, retry_after=math.ceil((window + 1) * rate.period - now))
+
+
 async def _ahit(hits: list[tuple[str, str]]) -> None:
     """hit() for each (limit, ident) in turn, on the event loop: with Redis one round trip on an asyncio client
     (no worker thread per request); the local-memory cache does no I/O and is counted in place."""
@@ -190,24 +227,52 @@ async def _ahit(hits: list[tuple[str, str]]) -> None:
             hit(limit, ident)
         return
     now = time.time()
-    counted = []  # (limit, rate, window, key)
-    for limit, ident in hits:
-        rate = rate_for(limit)
-        if rate is not None:
-            window = int(now // rate.period)
-            key = backend.make_and_validate_key(f"{CACHE_PREFIX}:{limit}:{ident}:{window}")
-            counted.append((limit, rate, window, key))
+    counted = _keys(backend, hits, now)
     if not counted:
         return
     try:
-        args = [value for _limit, rate, _window, _key in counted for value in (rate.count, rate.period + 1)]
-        over, _count = await _async_counter(backend).count([key for *_rest, key in counted], args)
+        over, _count = await _async_counter(backend).count([key for *_rest, key in counted], _script_args(counted))
     except Exception:  # the cache (Redis) is down: votes and joins go on, uncounted (fault drill, operations.md)
         logger.warning("Rate limits %s not counted: the cache is unavailable", [c[0] for c in counted])
         return
-    if over:
-        limit, rate, window, _key = counted[int(over) - 1]
-        raise RateLimited(limit=limit, retry_after=math.ceil((window + 1) * rate.period - now))
+    refusal = _refusal(counted, over, now)
+    if refusal is not None:
+        raise refusal
+
+
+def hit_many(requests: list[list[tuple[str, str]]]) -> list[RateLimited | None]:
+    """hit() for each request's (limit, ident) pairs in turn, for many requests at once, in their order: the
+    refusal of each (None when allowed). With Redis, ONE round trip for all of them (a pipeline of the counting
+    script), from a thread (the ballot box's writer counts each group's requests before it writes them)."""
+    if not limits_enabled():
+        return [None] * len(requests)
+    backend = _counters_cache()
+    if not isinstance(backend, RedisCache):
+        refusals = []
+        for hits in requests:
+            try:
+                for limit, ident in hits:
+                    hit(limit, ident)
+            except RateLimited as limited:
+                refusals.append(limited)
+            else:
+                refusals.append(None)
+        return refusals
+    now = time.time()
+    counted = [_keys(backend, hits, now) for hits in requests]
+    if not any(counted):
+        return [None] * len(requests)
+    try:
+        client = backend._cache.get_client(write=True)
+        with client.pipeline(transaction=False) as pipe:
+            for keys in counted:
+                if keys:
+                    pipe.eval(_COUNT_SCRIPT, len(keys), *[key for *_rest, key in keys], *_script_args(keys))
+            answers = iter(pipe.execute())
+    except Exception:  # the cache (Redis) is down: votes and joins go on, uncounted (fault drill, operations.md)
+        logger.warning("Rate limits of %d requests not counted: the cache is unavailable", len(requests))
+        return [None] * len(requests)
+    return [_refusal(keys, next(answers)[0], now) if keys else None for keys in counted]
 
 
 class _Counter:

@@ -35,7 +35,8 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
 def _setting(name: str, **environ: str) -> str:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **environ}
-    for key in ("REDIS_URL", "MAJLIS_REALTIME_TICK", "MAJLIS_REALTIME_LARGE_TICK", "MAJLIS_TESTING"):
+    for key in ("REDIS_URL", "MAJLIS_REALTIME_TICK", "MAJLIS_REALTIME_LARGE_TICK", "MAJLIS_TESTING",
+                "MAJLIS_GIL_SWITCH_INTERVAL"):  # fmt: skip
         if key not in environ:
             env.pop(key, None)
     code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
@@ -53,3 +54,14 @@ def test_the_live_tick_grows_with_the_room_with_several_workers_and_both_can_be_
     assert _setting("MAJLIS_REALTIME_LARGE_TICK", MAJLIS_REALTIME_TICK="0.05") == "0.05"
     assert _setting("MAJLIS_REALTIME_TICK", REDIS_URL=redis, MAJLIS_REALTIME_TICK="0.05") == "0.05"
     assert _setting("MAJLIS_REALTIME_LARGE_TICK", REDIS_URL=redis, MAJLIS_REALTIME_LARGE_TICK="0.3") == "0.3"
+
+
+def test_the_server_process_hands_the_interpreter_over_sooner_than_python_does():
+    assert _setting("MAJLIS_GIL_SWITCH_INTERVAL") == "0.0005"
+    assert _setting("MAJLIS_GIL_SWITCH_INTERVAL", MAJLIS_GIL_SWITCH_INTERVAL="0.002") == "0.002"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "MAJLIS_GIL_SWITCH_INTERVAL": "0.00025"}
+    code = "import sys; import config.asgi; print(sys.getswitchinterval())"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout.strip()) == 0.00025

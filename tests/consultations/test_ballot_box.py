@@ -173,3 +173,40 @@ def test_the_connection_is_checked_only_after_an_idle_second(voting, monkeypatch
     monkeypatch.setattr(ballot_box, "_last_group", time.monotonic() - box_module.IDLE_CHECK - 0.5)
     ballot_box._try_commit([_entry(services.vote_cast, participant=voter, item_id=items[1].pk)])
     assert checks == [1]
+
+
+def test_requests_over_their_rate_limits_are_refused_before_anything_is_written(voting, settings):
+    from django.core.cache import cache
+
+    from consultations import throttles
+
+    session, items = voting
+    settings.MAJLIS_RATE_LIMITS_ENABLED = True
+    settings.MAJLIS_RATE_LIMITS = {**settings.MAJLIS_RATE_LIMITS, "vote_session": "3/m", "vote_participant": "9/m"}
+    cache.clear()
+    voters = [Participant(pk=p.pk, session_id=session.pk)
+              for p in (services.participant_join(code=session.join_code, consent=True) for _ in range(5))]  # fmt: skip
+    futures = [
+        ballot_box.submit(services.vote_cast, throttles.vote_hits(participant_id=p.pk, session_id=session.pk),
+                          participant=p, item_id=items[0].pk)
+        for p in voters
+    ]  # fmt: skip
+    outcomes = [future.exception(timeout=30) for future in futures]
+    cache.clear()
+    assert outcomes[:3] == [None] * 3  # counted in the order they arrived, whatever the groups
+    assert [type(o) for o in outcomes[3:]] == [throttles.RateLimited] * 2
+    assert outcomes[3].limit == "vote_session" and outcomes[3].retry_after >= 1
+    assert sorted(Ballot.objects.values_list("participant_id", flat=True)) == [p.pk for p in voters[:3]]
+    assert Item.objects.get(pk=items[0].pk).tally == 3
+
+
+def test_the_writer_counts_a_whole_group_at_once(monkeypatch):
+    calls = []
+    monkeypatch.setattr(box_module.throttles, "hit_many", lambda requests: calls.append(requests) or
+                        [None, RuntimeError("over")][: len(requests)])  # fmt: skip
+    waiting = [(print, {}, Future(), [("vote_participant", "1")]), (print, {}, Future(), None),
+               (print, {}, Future(), [("vote_participant", "2")])]  # fmt: skip
+    batch = box_module._within_limits(waiting)
+    assert calls == [[[("vote_participant", "1")], [("vote_participant", "2")]]]  # one call: both counted requests
+    assert [entry[2] for entry in batch] == [waiting[0][2], waiting[1][2]]  # uncounted requests pass through
+    assert str(waiting[2][2].exception(timeout=0)) == "over" and not waiting[0][2].done()

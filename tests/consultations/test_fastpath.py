@@ -252,3 +252,59 @@ async def test_the_fast_path_applies_the_join_rate_limit(box, settings, city_a, 
         assert (await _asgi("POST", url, None, {"consent": True}))[0] == 201
     status, body, headers = await _asgi_raw("POST", url, b'{"consent": true}', [(b"content-type", b"application/json")])
     assert status == 429 and body["code"] == "rate_limited" and int(headers[b"retry-after"]) >= 1
+
+
+async def test_requests_the_view_would_refuse_are_counted_first_as_the_view_counts_them(box, settings, city_a,
+                                                                                         facilitator):  # fmt: skip
+    """DRF counts a request against the limits before the view refuses it: over the limit, a malformed vote, a vote
+    on another session's code or an invalid join gets 429 from both, not 400, 403 or 404."""
+    settings.MAJLIS_RATE_LIMITS_ENABLED = True
+    settings.MAJLIS_RATE_LIMITS = {**settings.MAJLIS_RATE_LIMITS, "vote_participant": "1/h", "join_address": "1/h"}
+    await database_sync_to_async(cache.clear)()
+    session, item, stranger = await _world(city_a, facilitator)
+    votes = f"/api/v1/sessions/{session.join_code}/votes"
+    fast, slow = f"Participant {await _join(session)}", f"Participant {await _join(session)}"
+    assert (
+        (await _asgi("POST", votes, fast, {"item": item.pk}))[0]
+        == (await _drf("POST", votes, slow, {"item": item.pk}))[0]
+        == 201
+    )
+    elsewhere = f"/api/v1/sessions/{await _other_code(stranger)}/votes"
+    for path, body in [(votes, b"{not json"), (votes, {"item": "x"}), (elsewhere, {"item": item.pk}),
+                       ("/api/v1/sessions/NOSUCH/votes", {"item": item.pk})]:  # fmt: skip
+        assert (await _asgi("POST", path, fast, body))[0] == (await _drf("POST", path, slow, body))[0] == 429, path
+    joins = f"/api/v1/sessions/{session.join_code}/join"
+    assert (await _asgi("POST", joins, None, {"consent": True}))[0] == 201  # the address's one join this hour
+    status, body, _headers = await _asgi_raw(
+        "POST", joins, b'{"consent": false}', [(b"content-type", b"application/json")]
+    )
+    assert status == 429 and body["code"] == "rate_limited"  # not the 400 of a join without consent
+    assert len(await _ballots(item)) == 2
+
+
+@database_sync_to_async
+def _other_code(participant):
+    return participant.session.join_code
+
+
+async def test_with_group_commit_valid_requests_are_counted_by_the_writer_not_the_loop(settings, city_a, facilitator,
+                                                                                    monkeypatch):  # fmt: skip
+    from consultations import throttles
+
+    settings.MAJLIS_BALLOT_GROUP_COMMIT = settings.MAJLIS_VOTE_FAST_PATH = settings.MAJLIS_RATE_LIMITS_ENABLED = True
+    await database_sync_to_async(cache.clear)()
+    session, item, _ = await _world(city_a, facilitator)
+    counted = []
+    hit_many = throttles.hit_many
+    monkeypatch.setattr(throttles, "hit_many", lambda requests: counted.extend(requests) or hit_many(requests))
+
+    async def not_on_the_loop(**kwargs):
+        raise AssertionError(f"counted on the event loop: {kwargs}")
+
+    monkeypatch.setattr(throttles, "acheck_vote", not_on_the_loop)
+    monkeypatch.setattr(throttles, "acheck_join", not_on_the_loop)
+    token = f"Participant {await _join(session)}"
+    assert (await _asgi("POST", f"/api/v1/sessions/{session.join_code}/votes", token, {"item": item.pk}))[0] == 201
+    assert (await _asgi("POST", f"/api/v1/sessions/{session.join_code}/join", None, {"consent": True}))[0] == 201
+    assert [limit for hits in counted for limit, _ident in hits] == ["vote_participant", "vote_session",
+                                                                     "join_address", "join_session"]  # fmt: skip

@@ -111,3 +111,51 @@ def test_a_burst_larger_than_the_connection_pool_is_counted_in_full(monkeypatch)
         cache.clear()
     assert len(refused) == 10 and {r.limit for r in refused} == {"vote_session"}
     assert round_trips == [1]  # requests of one turn of the loop share one pipeline
+
+
+# -- hit_many: the ballot box's writer counts a whole group's requests at once ------------------------------------
+def _votes(*participants, session=3):
+    return [throttles.vote_hits(participant_id=p, session_id=session) for p in participants]
+
+
+@override_settings(MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS=LOW)
+def test_a_group_counted_at_once_follows_the_rules_of_requests_counted_in_turn(counters):
+    # Participant 7 sends 6 ballots (4/m), then 8, 9 and 10 one each, in one group: as one by one, 7's last two are
+    # refused by its own limit and not counted against the session's (6/m), so 8 and 9 pass and 10 is refused.
+    refusals = throttles.hit_many(_votes(7, 7, 7, 7, 7, 7, 8, 9, 10))
+    assert [r and r.limit for r in refusals] == [None] * 4 + ["vote_participant"] * 2 + [None, None, "vote_session"]
+    assert all(1 <= r.retry_after <= 60 for r in refusals if r)
+    # The same counters as the checks on the event loop and in Django's throttles.
+    with pytest.raises(throttles.RateLimited):
+        _run(throttles.acheck_vote, participant_id=11, session_id=3)
+    with pytest.raises(throttles.RateLimited):
+        throttles.check_vote(participant_id=12, session_id=3)
+    assert throttles.hit_many([[], *_votes(13, session=4)]) == [None, None]  # no counters; another session
+
+
+@override_settings(MAJLIS_RATE_LIMITS_ENABLED=False, MAJLIS_RATE_LIMITS=LOW)
+def test_a_group_is_not_counted_when_limits_are_off(counters):
+    assert throttles.hit_many(_votes(*[7] * 10)) == [None] * 10
+    with override_settings(MAJLIS_RATE_LIMITS_ENABLED=True):
+        assert throttles.hit_many(_votes(7)) == [None]  # the first counted ballot
+
+
+@pytest.mark.redis
+@override_settings(MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS=LOW, CACHES=REDIS)
+def test_a_group_is_counted_in_one_round_trip_to_redis(monkeypatch):
+    from redis.client import Pipeline
+
+    cache.clear()
+    executed = []
+    execute = Pipeline.execute
+    monkeypatch.setattr(Pipeline, "execute", lambda self, *a, **k: executed.append(len(self)) or execute(self, *a, **k))
+    refusals = throttles.hit_many(_votes(*range(100, 110)))
+    cache.clear()
+    assert executed == [10]  # one pipeline of one script call per request
+    assert sum(r is not None for r in refusals) == 4  # vote_session: 6/m
+
+
+def test_a_group_goes_through_uncounted_when_redis_is_down(caplog):
+    with override_settings(MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS=LOW, CACHES=dead_redis()):
+        assert throttles.hit_many(_votes(*[1] * 8)) == [None] * 8  # more than either limit allows
+    assert "not counted: the cache is unavailable" in caplog.text
