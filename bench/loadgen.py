@@ -41,7 +41,7 @@ class Client:
         self.ws = None
         self.join_s: float | None = None
         self.connect_s: float | None = None
-        self.ballots: list[list] = []  # [item, t_sent, t_ack or None]
+        self.ballots: list[list] = []  # [item, t_sent, t_ack or None, version acknowledged or None]
         self.status: int | None = None
         self.max_version = 0
         self.states: list[tuple[float, int, dict]] = []  # (t, version, {item: votes}) once recording
@@ -147,7 +147,7 @@ class Worker:
                 return
 
     async def send_ballot(self, client: Client, item: int) -> bool:
-        ballot = [item, time.monotonic(), None]
+        ballot = [item, time.monotonic(), None, None]
         client.ballots.append(ballot)
         try:
             if self.cfg["mode"] == "app":
@@ -161,10 +161,11 @@ class Worker:
                 if r.status not in (200, 201):
                     client.error = f"vote answered {r.status}: {r.body[:200]!r}"
                     return False
+                ballot[3] = r.json().get("version")
             else:
                 client.ack = asyncio.get_running_loop().create_future()
                 await client.ws.send(json.dumps({"type": "vote", "item": item, "client": client.index}))
-                await asyncio.wait_for(client.ack, 60)
+                ballot[3] = (await asyncio.wait_for(client.ack, 60)).get("version")
                 client.status = 201
             ballot[2] = time.monotonic()
             return True
@@ -226,7 +227,7 @@ class Worker:
         return {
             "index": c.index, "reading": c.reading, "sampled": c.sampled, "join_s": c.join_s,
             "connect_s": c.connect_s, "ballots": c.ballots, "status": c.status, "max_version": c.max_version,
-            "states": [(t, {k: v for k, v in tallies.items()}) for t, _, tallies in c.states], "error": c.error,
+            "states": [(t, version, dict(tallies)) for t, version, tallies in c.states], "error": c.error,
         }  # fmt: skip
 
 

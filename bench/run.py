@@ -11,6 +11,12 @@ consistent snapshot, so it holds a prefix of the item's ballots in commit order.
 before c received its acknowledgement, so no ballot sent after that moment precedes it: its position is at most
 P_c = #{ballots on c's item sent before c's acknowledgement}. The first state on c's own screen, received after c
 sent, whose tally of c's item is ≥ P_c certainly contains c's ballot; latency = that receipt time − c's send time.
+This bound waits for every ballot sent before c's acknowledgement, so it also counts, for c, the acknowledgement
+time of ballots sent just before it: it reports ``v2s_*``.
+
+Vote-to-screen by version (``v2s_version_*``, exact): the application's vote answer names the session's version with
+the ballot committed (docs/api.md), as the reference's ack does; every state of that version or later contains the
+ballot, so the first such state on c's screen after c sent is when c's ballot reached it.
 """
 
 import argparse
@@ -174,7 +180,7 @@ def setup_app_session(base: str, seed: dict, items: int) -> dict:
 def vote_to_screen(records: list[dict]) -> list[float]:
     sent_by_item: dict[int, list[float]] = {}
     for r in records:
-        for item, t_sent, t_ack in r["ballots"]:
+        for item, t_sent, t_ack, _version in r["ballots"]:
             if t_ack is not None:
                 sent_by_item.setdefault(item, []).append(t_sent)
     for v in sent_by_item.values():
@@ -183,13 +189,32 @@ def vote_to_screen(records: list[dict]) -> list[float]:
     for r in records:
         if not r["reading"] or not r["sampled"]:
             continue
-        times = [t for t, _tallies in r["states"]]
-        for item, t_sent, t_ack in r["ballots"]:
+        times = [t for t, _version, _tallies in r["states"]]
+        for item, t_sent, t_ack, _version in r["ballots"]:
             if t_ack is None:
                 continue
             need = bisect.bisect_left(sent_by_item[item], t_ack)
-            for t, tallies in r["states"][bisect.bisect_left(times, t_sent) :]:
+            for t, _version, tallies in r["states"][bisect.bisect_left(times, t_sent) :]:
                 if tallies.get(item, 0) >= need:
+                    out.append(t - t_sent)
+                    break
+    return out
+
+
+def vote_to_screen_by_version(records: list[dict]) -> list[float]:
+    """Vote-to-screen from the version the acknowledgement names (the application's vote answer and the reference's
+    ack both carry one): every state of that version or later contains the ballot, so the first such state on the
+    voter's screen is when the ballot reached it, without the bound's margin for ballots still in flight."""
+    out = []
+    for r in records:
+        if not r["reading"] or not r["sampled"]:
+            continue
+        times = [t for t, _version, _tallies in r["states"]]
+        for _item, t_sent, t_ack, version in r["ballots"]:
+            if t_ack is None or version is None:
+                continue
+            for t, state_version, _tallies in r["states"][bisect.bisect_left(times, t_sent) :]:
+                if state_version >= version:
                     out.append(t - t_sent)
                     break
     return out
@@ -242,7 +267,8 @@ def drive(target: dict, args, meter_pid: int, final_version) -> dict:
     for w in workers:
         w.join(10)
     lat = vote_to_screen(records)
-    acks = [t_ack - t_sent for r in records for _item, t_sent, t_ack in r["ballots"] if t_ack is not None]
+    exact = vote_to_screen_by_version(records)
+    acks = [t_ack - t_sent for r in records for _item, t_sent, t_ack, _v in r["ballots"] if t_ack is not None]
     joins = [r["connect_s"] for r in records if r["connect_s"] is not None]
     readers = [r for r in records if r["reading"] and r["connect_s"] is not None]
     errors = [r["error"] for r in records if r["error"]]
@@ -252,6 +278,8 @@ def drive(target: dict, args, meter_pid: int, final_version) -> dict:
         "join_wall_s": round(join_wall, 2), "join_p95_ms": pct(joins, 0.95),
         "ack_p50_ms": pct(acks, 0.5), "ack_p95_ms": pct(acks, 0.95),
         "v2s_p50_ms": pct(lat, 0.5), "v2s_p95_ms": pct(lat, 0.95), "v2s_p99_ms": pct(lat, 0.99), "v2s_n": len(lat),
+        "v2s_version_p50_ms": pct(exact, 0.5), "v2s_version_p95_ms": pct(exact, 0.95),
+        "v2s_version_p99_ms": pct(exact, 0.99), "v2s_version_n": len(exact),
         "ballots_per_client": per_client, "vote_wall_s": round(vote_wall, 2),
         "ballots_per_s": round(acked / vote_wall, 1) if vote_wall > 0 else None,
         "server_cpu_s": round(end["cpu_s"], 2), "server_cpu_vote_s": round(cpu_vote, 2),
@@ -321,7 +349,15 @@ def ballots_per_client(args) -> int:
     return max(1, math.ceil(args.rate * args.duration / args.participants))
 
 
-RATIO_KEYS = ["join_p95_ms", "ack_p95_ms", "v2s_p50_ms", "v2s_p95_ms", "server_cpu_vote_s", "kb_per_conn"]
+RATIO_KEYS = [
+    "join_p95_ms",
+    "ack_p95_ms",
+    "v2s_p50_ms",
+    "v2s_p95_ms",
+    "v2s_version_p95_ms",
+    "server_cpu_vote_s",
+    "kb_per_conn",
+]
 
 
 def main(argv=None) -> int:

@@ -142,6 +142,7 @@ class VoteFastPath:
             "item": result.ballot.item_id,
             "points": result.ballot.points,
             "changed": result.changed,
+            "version": result.version,
         }
 
 

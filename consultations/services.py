@@ -79,10 +79,17 @@ def join_code_generate() -> str:
     raise RuntimeError("Could not find a free join code.")  # 23**6 codes: practically unreachable
 
 
-def _bump(session: Session) -> None:
-    """Raise the session's version and tell screens once the transaction commits."""
-    Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
+def _bump(session: Session) -> int:
+    """Raise the session's version and tell screens once the transaction commits. Returns the new version: once
+    committed, every state of that version or later contains this transaction's writes (session_snapshot reads
+    the version first)."""
+    table, version, pk = (connection.ops.quote_name(name) for name in (Session._meta.db_table, "version", "id"))
+    with connection.cursor() as cursor:  # UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): no second round trip
+        cursor.execute(f"UPDATE {table} SET {version} = {version} + 1 WHERE {pk} = %s RETURNING {version}",  # noqa: S608
+                       [session.pk])  # fmt: skip
+        row = cursor.fetchone()
     realtime.session_changed(session.pk)
+    return row[0] if row else session.version
 
 
 # --- Consultations and sessions (facilitators) -----------------------------------------------------------
@@ -739,6 +746,9 @@ class VoteResult(NamedTuple):
     ballot: Ballot | None
     changed: bool
     created: bool
+    # The session's version with this ballot committed (every state of it or later shows the ballot); None when
+    # nothing was written (changed is False).
+    version: int | None = None
 
 
 def _lock_participant(participant: Participant) -> None:
@@ -826,9 +836,9 @@ def vote_cast(*, participant: Participant, item_id: int, points: int = 1) -> Vot
             before = ballot.points
             ballot.points = points
             ballot.save(update_fields=["points", "updated_at"])
-    _bump(session)
+    version = _bump(session)
     tally_add({item.pk: points - before})  # after the session's row (lock order: see tallies_deferred)
-    return VoteResult(ballot, True, created)
+    return VoteResult(ballot, True, created, version)
 
 
 def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
@@ -923,13 +933,12 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
     tallies: Counter = Counter()
     for p, i in written:
         tallies[i] += held[p][i] - stored.get((p, i), (None, 0))[1]
-    for session_id in sorted(set(written.values())):
-        _bump(sessions[session_id])
+    versions = {session_id: _bump(sessions[session_id]) for session_id in sorted(set(written.values()))}
     tally_add(tallies)  # after the sessions' rows, as everywhere: participants, then sessions, then items
     for index, (p, i), session_id, points, was_changed, was_created in answers:
         # Each answer shows the ballot as this request left it (a later request of the group may change it).
         ballot = Ballot(pk=ids.get((p, i)), session_id=session_id, participant_id=p, item_id=i, points=points)
-        results[index] = VoteResult(ballot, was_changed, was_created)
+        results[index] = VoteResult(ballot, was_changed, was_created, versions[session_id] if was_changed else None)
     return results
 
 

@@ -31,3 +31,22 @@ def test_a_recorded_screen_parses_the_whole_state():
     client.on_message(encode({"type": "state", "version": 5, "items": items}))
     assert client.max_version == 5
     assert [(version, tallies) for _t, version, tallies in client.states] == [(5, {3: 2, 4: 0})]
+
+
+def test_vote_to_screen_by_version_and_the_bound_agree_on_a_lone_ballot_and_differ_when_others_are_in_flight():
+    from bench.run import vote_to_screen, vote_to_screen_by_version
+
+    # Client 0 votes on item 1 at t=10.0, acknowledged at 10.1 with version 7. Client 1 voted on item 1 at 10.05
+    # and is acknowledged at 10.4 with version 8. Client 0's screen: a state of version 7 (item 1 at 1 vote) at
+    # 10.3, then version 8 (2 votes) at 10.6.
+    screen = [(9.0, 3, {1: 0}), (10.3, 7, {1: 1}), (10.6, 8, {1: 2})]
+    records = [
+        {"reading": True, "sampled": True, "ballots": [[1, 10.0, 10.1, 7]], "states": screen},
+        {"reading": True, "sampled": False, "ballots": [[1, 10.05, 10.4, 8]], "states": []},
+    ]
+    # By version: the state of version 7 holds client 0's ballot. The bound cannot know that client 1's ballot (sent
+    # before client 0's ack) was not committed first, so it waits for a tally of 2.
+    assert [round(x, 3) for x in vote_to_screen_by_version(records)] == [0.3]
+    assert [round(x, 3) for x in vote_to_screen(records)] == [0.6]
+    records[0]["ballots"] = [[1, 10.0, 10.1, None]]  # an answer without a version: not measured by version
+    assert vote_to_screen_by_version(records) == []

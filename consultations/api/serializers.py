@@ -103,6 +103,11 @@ class VoteResponse(serializers.Serializer):
     item = serializers.IntegerField()
     points = serializers.IntegerField()
     changed = serializers.BooleanField()
+    version = serializers.IntegerField(
+        allow_null=True,
+        help_text="The session's version with this ballot committed: every live state of this version or later "
+        "includes it. null when nothing changed.",
+    )
 
 
 class WithdrawResponse(serializers.Serializer):

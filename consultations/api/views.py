@@ -201,7 +201,12 @@ class VoteCast(SessionAPIView):
             points=data.validated_data["points"],
         )
         return Response(
-            {"item": result.ballot.item_id, "points": result.ballot.points, "changed": result.changed},
+            {
+                "item": result.ballot.item_id,
+                "points": result.ballot.points,
+                "changed": result.changed,
+                "version": result.version,
+            },
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 

@@ -191,9 +191,9 @@ def _voting_session(live_session, facilitator, n_items=3, method=VotingMethod.AP
 def test_second_ballot_on_same_item_changes_nothing_in_approval(live_session, facilitator):
     items = _voting_session(live_session, facilitator)
     voter = join(live_session)
-    _, changed, _ = services.vote_cast(participant=voter, item_id=items[0].pk)
+    changed = services.vote_cast(participant=voter, item_id=items[0].pk).changed
     version = Session.objects.get(pk=live_session.pk).version
-    _, changed_again, _ = services.vote_cast(participant=voter, item_id=items[0].pk)
+    changed_again = services.vote_cast(participant=voter, item_id=items[0].pk).changed
     assert (changed, changed_again) == (True, False)
     assert Ballot.objects.filter(participant=voter).count() == 1
     assert Session.objects.get(pk=live_session.pk).version == version

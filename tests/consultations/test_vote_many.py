@@ -78,15 +78,27 @@ def test_vote_cast_many_decides_like_vote_cast_one_after_the_other(world, prefix
         _, before_versions = _state(world)
 
         with transaction.atomic():
-            many = [_outcome(v) for v in services.vote_cast_many(as_kwargs(sequence))]
+            results = services.vote_cast_many(as_kwargs(sequence))
+            many = [_outcome(v) for v in results]
             many_ballots, many_versions = _state(world)
+            # A written ballot's answer gives the version its group committed; an unchanged one gives none.
+            for v in results:
+                if isinstance(v, services.VoteResult):
+                    assert v.version == (many_versions[v.ballot.session_id] if v.changed else None)
             transaction.set_rollback(True)
 
-        one_by_one = []
+        one_by_one, last_version = [], {}
         for kwargs in as_kwargs(sequence):
             try:
                 with transaction.atomic():
-                    one_by_one.append(_outcome(services.vote_cast(**kwargs)))
+                    result = services.vote_cast(**kwargs)
+                    one_by_one.append(_outcome(result))
+                    if result.changed:  # each change raises its session's version by one and answers it
+                        session_id = result.ballot.session_id
+                        assert result.version > last_version.get(session_id, before_versions[session_id])
+                        last_version[session_id] = result.version
+                    else:
+                        assert result.version is None
             except services.SessionError as exc:
                 one_by_one.append(_outcome(exc))
         single_ballots, single_versions = _state(world)
@@ -94,6 +106,7 @@ def test_vote_cast_many_decides_like_vote_cast_one_after_the_other(world, prefix
 
     assert many == one_by_one
     assert many_ballots == single_ballots
+    assert all(single_versions[session_id] == version for session_id, version in last_version.items())
     for session_id, version in before_versions.items():
         # The group raises a session's version once, one by one once per change: both move iff something changed.
         assert (many_versions[session_id] > version) == (single_versions[session_id] > version)

@@ -101,8 +101,9 @@ def test_a_resent_ballot_changes_nothing_and_counts_once(room):
     url = f"/api/v1/sessions/{room.join_code}/votes"
     first = client.post(url, {"item": item, "points": 1}, format="json", HTTP_IDEMPOTENCY_KEY="v-1")
     again = client.post(url, {"item": item, "points": 1}, format="json", HTTP_IDEMPOTENCY_KEY="v-1")
-    assert first.status_code == 201 and first.json() == {"item": item, "points": 1, "changed": True}
-    assert again.status_code == 200 and again.json() == {"item": item, "points": 1, "changed": False}
+    version = type(room).objects.get(pk=room.pk).version
+    assert first.status_code == 201 and first.json() == {"item": item, "points": 1, "changed": True, "version": version}
+    assert again.status_code == 200 and again.json() == {"item": item, "points": 1, "changed": False, "version": None}
     assert Ballot.objects.filter(item_id=item).count() == 1
 
 
