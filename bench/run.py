@@ -177,6 +177,18 @@ def setup_app_session(base: str, seed: dict, items: int) -> dict:
     return {"code": code, "id": s["id"], "items": ids, "staff": staff}
 
 
+def _ballots_and_screens(records: list[dict]):
+    """(ballot, the states its voter's screen received from its sending on) for each acknowledged ballot of a
+    screen that recorded its states."""
+    for r in records:
+        if not r["reading"] or not r["sampled"]:
+            continue
+        times = [t for t, _version, _tallies in r["states"]]
+        for ballot in r["ballots"]:
+            if ballot[2] is not None:
+                yield ballot, r["states"][bisect.bisect_left(times, ballot[1]) :]
+
+
 def vote_to_screen(records: list[dict]) -> list[float]:
     sent_by_item: dict[int, list[float]] = {}
     for r in records:
@@ -186,18 +198,9 @@ def vote_to_screen(records: list[dict]) -> list[float]:
     for v in sent_by_item.values():
         v.sort()
     out = []
-    for r in records:
-        if not r["reading"] or not r["sampled"]:
-            continue
-        times = [t for t, _version, _tallies in r["states"]]
-        for item, t_sent, t_ack, _version in r["ballots"]:
-            if t_ack is None:
-                continue
-            need = bisect.bisect_left(sent_by_item[item], t_ack)
-            for t, _version, tallies in r["states"][bisect.bisect_left(times, t_sent) :]:
-                if tallies.get(item, 0) >= need:
-                    out.append(t - t_sent)
-                    break
+    for (item, t_sent, t_ack, _version), states in _ballots_and_screens(records):
+        need = bisect.bisect_left(sent_by_item[item], t_ack)
+        out.extend(next(([t - t_sent] for t, _v, tallies in states if tallies.get(item, 0) >= need), []))
     return out
 
 
@@ -206,17 +209,9 @@ def vote_to_screen_by_version(records: list[dict]) -> list[float]:
     ack both carry one): every state of that version or later contains the ballot, so the first such state on the
     voter's screen is when the ballot reached it, without the bound's margin for ballots still in flight."""
     out = []
-    for r in records:
-        if not r["reading"] or not r["sampled"]:
-            continue
-        times = [t for t, _version, _tallies in r["states"]]
-        for _item, t_sent, t_ack, version in r["ballots"]:
-            if t_ack is None or version is None:
-                continue
-            for t, state_version, _tallies in r["states"][bisect.bisect_left(times, t_sent) :]:
-                if state_version >= version:
-                    out.append(t - t_sent)
-                    break
+    for (_item, t_sent, _t_ack, version), states in _ballots_and_screens(records):
+        if version is not None:
+            out.extend(next(([t - t_sent] for t, state_version, _tallies in states if state_version >= version), []))
     return out
 
 

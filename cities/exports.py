@@ -49,6 +49,17 @@ CONTENT_TYPES = {
 }
 REPORT_TEMPLATE = "frontend/exports/report.html"
 REPORT_CSS = "frontend/exports.css"
+# Headless Chromium as root on a server without a screen or outside network: no sandbox (root), no GPU, and none of
+# its background connections (refused on a closed network, many at a time). The browser tests start it the same way.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PDF_TIMEOUT_SECONDS = 120
 _INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -440,13 +451,7 @@ def html_to_pdf(html: str) -> bytes:
         command = [
             binary,
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_FLAGS,
             "--disable-extensions",
             f"--user-data-dir={Path(tmp) / 'profile'}",
             "--no-pdf-header-footer",

@@ -25,18 +25,11 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from cities.exports import CHROMIUM_FLAGS
 from tests.live_server import LiveServer
 
 CHROMIUM = os.environ.get("MAJLIS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = CHROMIUM_FLAGS
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 860}
 PROJECTOR = {"width": 1920, "height": 1080}

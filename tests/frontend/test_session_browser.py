@@ -19,6 +19,7 @@ import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 
+from cities.exports import CHROMIUM_FLAGS
 from cities.services import api_token_issue
 from consultations import services
 from consultations.models import Ballot, Item, ItemStatus, Participant
@@ -44,8 +45,7 @@ class Chromium:
 
         self.dir = tempfile.mkdtemp(prefix="majlis-chromium-")
         self.proc = subprocess.Popen(  # noqa: S603 - a fixed local binary
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--remote-debugging-port=0", f"--user-data-dir={self.dir}",
+            [CHROMIUM, "--headless", *CHROMIUM_FLAGS, "--remote-debugging-port=0", f"--user-data-dir={self.dir}",
              f"--window-size={width},{height}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
