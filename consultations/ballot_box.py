@@ -9,7 +9,9 @@ ballot refused alone) and a run of joins to `services.participant_join_many` (a 
 session's row once per group instead of once per person); anything else (`vote_withdraw`) runs on its own. In a
 group of several runs each run has its savepoint, so that a run that fails takes nothing of the others with it; a
 group of one run (a room voting: only ballots) needs none. A request is answered only after that commit: an
-acknowledged ballot is a committed ballot, an admitted participant a committed participant.
+acknowledged ballot is a committed ballot, an admitted participant a committed participant. Requests submitted
+with their rate limits (the API's fast path) are counted first, the whole group in one round trip to Redis, and
+those over a limit are refused without running.
 
 Turned off with MAJLIS_BALLOT_GROUP_COMMIT=0 (then the service runs in the request's own thread).
 """
@@ -102,7 +104,8 @@ class BallotBox:
             except Exception as exc:  # a broken limit setting, say: answered as a failed group would be
                 logger.exception("Ballot box could not count rate limits")
                 for *_call, future, _limits in waiting:
-                    future.set_exception(exc)
+                    if not future.done():
+                        future.set_exception(exc)
                 continue
             if not batch:
                 continue
@@ -180,6 +183,8 @@ def _within_limits(waiting) -> list:
     """The (fn, kwargs, future) of the waiting requests that are within their rate limits, in order; the others'
     futures fail with throttles.RateLimited (every request's limits counted in one round trip)."""
     counted = [entry for entry in waiting if entry[3]]
+    if not counted:  # requests from Django's views, counted by their throttles
+        return [(fn, kwargs, future) for fn, kwargs, future, _limits in waiting]
     refusals = dict(zip(map(id, counted), throttles.hit_many([entry[3] for entry in counted]), strict=True))
     batch = []
     for entry in waiting:

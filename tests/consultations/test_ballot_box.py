@@ -210,3 +210,18 @@ def test_the_writer_counts_a_whole_group_at_once(monkeypatch):
     assert calls == [[[("vote_participant", "1")], [("vote_participant", "2")]]]  # one call: both counted requests
     assert [entry[2] for entry in batch] == [waiting[0][2], waiting[1][2]]  # uncounted requests pass through
     assert str(waiting[2][2].exception(timeout=0)) == "over" and not waiting[0][2].done()
+
+
+def test_a_failure_to_count_the_limits_answers_the_group_and_the_writer_goes_on(voting, monkeypatch):
+    session, items = voting
+    voter = Participant(pk=services.participant_join(code=session.join_code, consent=True).pk, session_id=session.pk)
+
+    def broken(requests):
+        raise ValueError("rate 'x/y': expected '<count>/<s|m|h>'")
+
+    monkeypatch.setattr(box_module.throttles, "hit_many", broken)
+    refused = ballot_box.submit(services.vote_cast, [("vote_participant", "1")], participant=voter, item_id=items[0].pk)
+    assert "expected" in str(refused.exception(timeout=30))
+    assert not Ballot.objects.exists()  # nothing of the group was written
+    kept = ballot_box.submit(services.vote_cast, None, participant=voter, item_id=items[0].pk)  # the writer lives on
+    assert kept.result(timeout=30).created
