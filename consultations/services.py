@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from cities.models import City, District, User
 from cities.services import audit_record
 
-from . import realtime
+from . import ballot_rows, realtime
 from .errors import (
     ConsentRequired,
     IdempotencyKeyReused,
@@ -865,28 +865,14 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
     if not wanted:
         return results
     participant_ids = {p.pk for _, p, _, _ in wanted}
-    # The participants' rows, locked, with their sessions in the same query (one round trip fewer per group; only
-    # the participants' rows are locked: the session's is locked by _bump, after them).
-    found, sessions = set(), {}
-    for found_participant in (
-        Participant.objects.select_for_update(of=("self",))
-        .select_related("session")
-        .only("session_id", *(f"session__{f.name}" for f in Session._meta.concrete_fields))
-        .filter(pk__in=participant_ids)
-        .order_by("pk")
-    ):
-        found.add((found_participant.pk, found_participant.session_id))
-        sessions[found_participant.session_id] = found_participant.session
-    items = Item.objects.only("session_id", "kind", "status").in_bulk(
-        {item_id for _, _, item_id, _ in wanted if item_id is not None}
-    )
-    # Every ballot of these participants as plain values (a participant may hold dozens by the end of a session;
-    # no model instance is built for a ballot this group does not write).
+    # Plain SQL (ballot_rows): the ORM's cost is per statement, whatever the group's size. The participants' rows
+    # are locked and their sessions read in one round trip; the session's row is locked by _bump, after them.
+    found, sessions = ballot_rows.voters_for_update(participant_ids)
+    items = ballot_rows.items({item_id for _, _, item_id, _ in wanted if item_id is not None})
+    # Every ballot of these participants as plain values (a participant may hold dozens by the end of a session).
     held: dict[int, dict[int, int]] = {}  # participant -> item -> points, as this group leaves them
     stored: dict[tuple[int, int], tuple[int, int]] = {}  # (participant, item) -> (ballot id, points before)
-    rows = Ballot.objects.filter(participant_id__in=participant_ids).values_list("pk", "participant_id", "item_id",
-                                                                                  "points")  # fmt: skip
-    for ballot_id, participant_id, item_id, points in rows:
+    for ballot_id, participant_id, item_id, points in ballot_rows.ballots_of(participant_ids):
         held.setdefault(participant_id, {})[item_id] = points
         stored[participant_id, item_id] = (ballot_id, points)
     written: dict[tuple[int, int], int] = {}  # (participant, item) -> session, for each ballot this group writes
@@ -921,15 +907,10 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
         written[key] = session.pk
         answers.append((index, key, session.pk, points, True, current is None))
     now = timezone.now()
-    created = [Ballot(session_id=session_id, participant_id=p, item_id=i, points=held[p][i])
-               for (p, i), session_id in written.items() if (p, i) not in stored]  # fmt: skip
-    changed = [Ballot(pk=stored[p, i][0], points=held[p][i], updated_at=now) for p, i in written if (p, i) in stored]
-    if created:
-        Ballot.objects.bulk_create(created)
-    if changed:
-        Ballot.objects.bulk_update(changed, ["points", "updated_at"])
     ids = {key: ballot_id for key, (ballot_id, _points) in stored.items()}
-    ids.update({(b.participant_id, b.item_id): b.pk for b in created})
+    new = [(session_id, p, i, held[p][i]) for (p, i), session_id in written.items() if (p, i) not in stored]
+    ids.update(ballot_rows.ballots_insert(new, now))
+    ballot_rows.ballots_set_points([(stored[p, i][0], held[p][i]) for p, i in written if (p, i) in stored], now)
     tallies: Counter = Counter()
     for p, i in written:
         tallies[i] += held[p][i] - stored.get((p, i), (None, 0))[1]

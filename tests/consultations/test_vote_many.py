@@ -4,6 +4,7 @@ import contextlib
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -81,10 +82,13 @@ def test_vote_cast_many_decides_like_vote_cast_one_after_the_other(world, prefix
             results = services.vote_cast_many(as_kwargs(sequence))
             many = [_outcome(v) for v in results]
             many_ballots, many_versions = _state(world)
-            # A written ballot's answer gives the version its group committed; an unchanged one gives none.
+            # A written ballot's answer gives the version its group committed; an unchanged one gives none. Its
+            # ballot is the stored row (a group never deletes one, so the row is still there).
+            stored_ids = {(p, i): pk for pk, p, i in Ballot.objects.values_list("pk", "participant_id", "item_id")}
             for v in results:
                 if isinstance(v, services.VoteResult):
                     assert v.version == (many_versions[v.ballot.session_id] if v.changed else None)
+                    assert v.ballot.pk == stored_ids[v.ballot.participant_id, v.ballot.item_id]
             transaction.set_rollback(True)
 
         one_by_one, last_version = [], {}
@@ -120,3 +124,22 @@ def test_a_group_goes_through_the_ballot_box_with_few_queries(world, django_asse
         results = services.vote_cast_many(requests)
     assert [r.created for r in results] == [True] * 6
     assert Ballot.objects.count() == 6
+
+
+def test_a_group_stamps_the_ballots_it_creates_and_changes(world):
+    """The group writes its rows in plain SQL (ballot_rows): the times it stores read back as the ORM's own."""
+    person, item = world["people"][0], world["items"][0]
+    before = timezone.now()
+    with transaction.atomic():
+        (created,) = services.vote_cast_many([{"participant": person, "item_id": item, "points": 1}])
+    ballot = Ballot.objects.get(pk=created.ballot.pk)
+    assert ballot.created_at == ballot.updated_at
+    assert before <= ballot.created_at <= timezone.now()
+    assert ballot.created_at.tzinfo is not None
+    with transaction.atomic():
+        (changed,) = services.vote_cast_many([{"participant": person, "item_id": item, "points": 2}])
+    assert changed.changed and changed.ballot.pk == ballot.pk
+    ballot.refresh_from_db()
+    assert ballot.points == 2
+    assert ballot.updated_at > ballot.created_at
+    assert Ballot.objects.filter(participant=person).count() == 1

@@ -1,0 +1,134 @@
+"""The rows a group of ballots reads and writes, in plain SQL (services.vote_cast_many).
+
+A room voting at once sends each worker's ballot box a group of ballots every few tens of milliseconds, and the
+writer thread shares the machine's cores with the sockets. Built by the ORM, the group's five statements cost 6 to
+12 ms of CPU whatever the group's size (compiling each query, building a model instance per row); written here once,
+with the tables' and columns' names taken from the models, they cost a fraction of that (docs/benchmarks.md, session
+7). Only the rows and their values are here; the rules stay in services.vote_cast_many, and
+tests/consultations/test_vote_many.py checks that it decides exactly as vote_cast one request after the other.
+
+Statements run through Django's cursor (PostgreSQL and SQLite: `%s` placeholders, `RETURNING`), inside the caller's
+transaction.
+"""
+
+from datetime import datetime
+
+from django.db import connection
+
+from .models import Ballot, Item, Participant, Session
+
+# What the ballot rules read of a session and an item (services._check_open_for_votes, _check_points); the other
+# fields are left deferred, as .only() leaves them (reading one costs a query, never a wrong value).
+SESSION_FIELDS = ("id", "phase", "challenge_voting_method", "proposal_voting_method", "dot_points",
+                  "dot_max_per_item", "version")  # fmt: skip
+ITEM_FIELDS = ("id", "session_id", "kind", "status")
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _c(model, name: str) -> str:
+    """The quoted column of a model's field."""
+    return _q(model._meta.get_field(name).column)
+
+
+def _fields(model, attnames) -> list:
+    """The model's concrete fields among attnames, in the model's order (the order Model.from_db expects)."""
+    return [field for field in model._meta.concrete_fields if field.attname in attnames]
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def voters_for_update(participant_ids) -> tuple[set[tuple[int, int]], dict[int, Session]]:
+    """Lock the participants' rows (PostgreSQL; SQLite's writer holds the whole database) in id order and read their
+    sessions in the same round trip. Returns the (participant, session) pairs found and the sessions by id.
+
+    Only the participants' rows are locked: the session's is locked after them, when its version is raised."""
+    ids = sorted(participant_ids)
+    if not ids:
+        return set(), {}
+    fields = _fields(Session, SESSION_FIELDS)
+    participant, session = _q(Participant._meta.db_table), _q(Session._meta.db_table)
+    columns = ", ".join(f"{session}.{_q(field.column)}" for field in fields)
+    lock = f" FOR UPDATE OF {participant}" if connection.features.has_select_for_update_of else ""
+    sql = (
+        f"SELECT {participant}.{_c(Participant, 'id')}, {columns} FROM {participant} "  # noqa: S608 (model names)
+        f"INNER JOIN {session} ON {session}.{_c(Session, 'id')} = {participant}.{_c(Participant, 'session')} "
+        f"WHERE {participant}.{_c(Participant, 'id')} IN ({_placeholders(len(ids))}) "
+        f"ORDER BY {participant}.{_c(Participant, 'id')}{lock}"
+    )
+    attnames = [field.attname for field in fields]
+    found, sessions = set(), {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for participant_id, *values in cursor.fetchall():
+            session_id = values[0]
+            found.add((participant_id, session_id))
+            if session_id not in sessions:
+                sessions[session_id] = Session.from_db(connection.alias, attnames, values)
+    return found, sessions
+
+
+def items(item_ids) -> dict[int, Item]:
+    """The items by id (ITEM_FIELDS loaded), for those that exist."""
+    ids = sorted(item_ids)
+    if not ids:
+        return {}
+    fields = _fields(Item, ITEM_FIELDS)
+    columns = ", ".join(_q(field.column) for field in fields)
+    table, pk = _q(Item._meta.db_table), _c(Item, "id")
+    sql = f"SELECT {columns} FROM {table} WHERE {pk} IN ({_placeholders(len(ids))})"  # noqa: S608
+    attnames = [field.attname for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        found = [Item.from_db(connection.alias, attnames, row) for row in cursor.fetchall()]
+    return {item.pk: item for item in found}
+
+
+def ballots_of(participant_ids) -> list[tuple[int, int, int, int]]:
+    """(ballot id, participant, item, points) of every ballot of these participants."""
+    ids = sorted(participant_ids)
+    if not ids:
+        return []
+    sql = (
+        f"SELECT {_c(Ballot, 'id')}, {_c(Ballot, 'participant')}, {_c(Ballot, 'item')}, {_c(Ballot, 'points')} "  # noqa: S608
+        f"FROM {_q(Ballot._meta.db_table)} WHERE {_c(Ballot, 'participant')} IN ({_placeholders(len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return cursor.fetchall()
+
+
+def ballots_insert(rows, now: datetime) -> dict[tuple[int, int], int]:
+    """Insert ballots given as (session, participant, item, points), created and updated now, in one statement.
+    Returns each new ballot's id by (participant, item)."""
+    if not rows:
+        return {}
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    names = ("session", "participant", "item", "points", "created_at", "updated_at")
+    columns = ", ".join(_c(Ballot, name) for name in names)
+    values = ", ".join([f"({_placeholders(6)})"] * len(rows))
+    sql = (
+        f"INSERT INTO {_q(Ballot._meta.db_table)} ({columns}) VALUES {values} "  # noqa: S608
+        f"RETURNING {_c(Ballot, 'id')}, {_c(Ballot, 'participant')}, {_c(Ballot, 'item')}"
+    )
+    params = [value for row in rows for value in (*row, stamp, stamp)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(participant_id, item_id): ballot_id for ballot_id, participant_id, item_id in cursor.fetchall()}
+
+
+def ballots_set_points(rows, now: datetime) -> None:
+    """Set the points of ballots given as (ballot id, points), updated now (one round trip with psycopg)."""
+    if not rows:
+        return
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    sql = (
+        f"UPDATE {_q(Ballot._meta.db_table)} SET {_c(Ballot, 'points')} = %s, {_c(Ballot, 'updated_at')} = %s "  # noqa: S608
+        f"WHERE {_c(Ballot, 'id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(points, stamp, ballot_id) for ballot_id, points in sorted(rows)])
