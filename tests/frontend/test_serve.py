@@ -7,7 +7,7 @@ from frontend.management.commands import serve
 
 
 def _argv(monkeypatch, **env) -> list[str]:
-    for name in ("WORKERS", "WS_DEFLATE", "BACKLOG", "HOST", "PORT"):
+    for name in ("WORKERS", "WS_DEFLATE", "BACKLOG", "HOST", "PORT", "LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -38,6 +38,25 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert _option(argv, "--ws-per-message-deflate") == "true"
     assert _option(argv, "--backlog") == "512"
     assert _option(argv, "--port") == "9001"
+
+
+def test_the_servers_own_logs_follow_log_level(monkeypatch):
+    # uvicorn sets up its own loggers at INFO unless told: LOG_LEVEL=WARNING must silence its line per socket too.
+    assert _option(_argv(monkeypatch), "--log-level") == "info"
+    argv = _argv(monkeypatch, LOG_LEVEL="WARNING")
+    assert _option(argv, "--log-level") == "warning"
+    assert "--no-access-log" in argv
+    argv = _argv(monkeypatch, LOG_LEVEL="debug")
+    assert _option(argv, "--log-level") == "debug"
+    assert "--no-access-log" not in argv  # each request logged when debugging
+
+
+def test_an_unknown_log_level_is_refused_before_starting(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "loud")
+    monkeypatch.setattr(serve.os, "execv", lambda path, argv: pytest.fail("started"))
+    monkeypatch.setattr(serve.os, "execvp", lambda path, argv: pytest.fail("started"))
+    with pytest.raises(CommandError, match="LOG_LEVEL"):
+        call_command("serve")
 
 
 def test_several_workers_need_redis(monkeypatch, settings):

@@ -19,6 +19,18 @@ def _workers() -> int:
     return workers
 
 
+UVICORN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def _log_level() -> str:
+    """LOG_LEVEL (the Django setting's level, docs/operations.md) as uvicorn's --log-level."""
+    raw = (os.environ.get("LOG_LEVEL") or "INFO").strip().lower()
+    level = {"warn": "warning", "fatal": "critical"}.get(raw, raw)
+    if level not in UVICORN_LOG_LEVELS:
+        raise CommandError(f"LOG_LEVEL must be one of {', '.join(UVICORN_LOG_LEVELS).upper()}, not {raw!r}.")
+    return level
+
+
 class Command(BaseCommand):
     help = "Serve the app with uvicorn (HTTP + WebSocket). Honours HOST, PORT, WORKERS, REDIS_URL, DATABASE_URL."
 
@@ -27,6 +39,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, check=False, **options):
         workers = _workers()
+        _log_level()  # a wrong level is refused before anything starts
         if workers > 1 and not settings.REDIS_URL:
             raise CommandError(
                 f"WORKERS={workers} needs REDIS_URL: the in-memory channel layer cannot span processes, so screens "
@@ -51,7 +64,11 @@ class Command(BaseCommand):
             "--ws-per-message-deflate", os.environ.get("WS_DEFLATE", "false"),
             "--proxy-headers", "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]  # fmt: skip
-        if os.environ.get("LOG_LEVEL", "").lower() != "debug":
+        # uvicorn configures its own loggers: without --log-level it logs at INFO whatever LOG_LEVEL says (a line
+        # per WebSocket opened and another per socket closed, 4,000 and more for a room of 2,000).
+        log_level = _log_level()
+        argv += ["--log-level", log_level]
+        if log_level != "debug":
             argv += ["--no-access-log"]
         self.stdout.write(f"Serving Majlis on http://{host}:{port}/ with {workers} worker(s). Ctrl+C stops it.")
         sys.stdout.flush()
