@@ -1,10 +1,10 @@
 """The rows a group of ballots reads and writes, in plain SQL (services.vote_cast_many).
 
 A room voting at once sends each worker's ballot box a group of ballots every few tens of milliseconds, and the
-writer thread shares the machine's cores with the sockets. Built by the ORM, the group's five statements cost 6 to
-12 ms of CPU whatever the group's size (compiling each query, building a model instance per row); written here once,
-with the tables' and columns' names taken from the models, they cost a fraction of that (docs/benchmarks.md, session
-7). Only the rows and their values are here; the rules stay in services.vote_cast_many, and
+writer thread shares the machine's cores with the sockets. Built by the ORM, a group's statements cost 10 ms of CPU
+for 15 ballots (21 ms for 50): compiling each query and building a model instance per row. Written here once, with
+the tables' and columns' names taken from the models, they cost 4 ms (7 ms) (docs/benchmarks.md, session 7).
+Only the rows and their values are here; the rules stay in services.vote_cast_many, and
 tests/consultations/test_vote_many.py checks that it decides exactly as vote_cast one request after the other.
 
 Statements run through Django's cursor (PostgreSQL and SQLite: `%s` placeholders, `RETURNING`), inside the caller's
