@@ -167,6 +167,8 @@ class BallotBox:
                 values = [exc] * len(run)
             return _outcomes(run, values)
         with transaction.atomic(), services.tallies_deferred():
+            # Every row lock the runs will take, taken first in the shared order (see services.group_lock).
+            services.group_lock([kwargs for _fn, kwargs, _future in batch])
             for run in runs:
                 try:
                     with transaction.atomic(), services.tallies_deferred():
@@ -216,10 +218,11 @@ def _outcomes(run, values) -> list:
 def _is_deadlock(exc: BaseException) -> bool:
     """Whether PostgreSQL aborted the transaction to break a deadlock (or a serialization conflict).
 
-    Two workers' groups lock rows of the same sessions, participants and items. Tallies are locked once per group
-    in item order, but a group made of several runs (joins, then ballots, then a withdrawal) takes the session's
-    row and its participants' rows run by run, so two groups can still wait for each other; PostgreSQL then aborts
-    one. Its transaction is rolled back whole, so running the group again is safe.
+    Two workers' groups lock rows of the same sessions, participants and items, each in the order every writer
+    shares (a group of several runs takes its participants' and sessions' locks up front: services.group_lock;
+    tallies are locked once per group, in item order). A writer outside the ballot box that breaks that order (an
+    item merge during voting) can still deadlock with a group; PostgreSQL then aborts one. Its transaction is rolled
+    back whole, so running the group again is safe.
     """
     cause = exc.__cause__ if isinstance(exc, DatabaseError) else None
     return getattr(cause, "sqlstate", None) in DEADLOCK_SQLSTATES

@@ -42,6 +42,21 @@ def _placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
+def lock_in_order(participant_ids, session_ids) -> None:
+    """Lock these participants' rows, then these sessions' rows, each in id order (PostgreSQL; SQLite's writer holds
+    the whole database). Ids with no row lock nothing."""
+    if not connection.features.has_select_for_update:
+        return
+    with connection.cursor() as cursor:
+        for model, ids in ((Participant, sorted(participant_ids)), (Session, sorted(session_ids))):
+            if ids:
+                table, pk = _q(model._meta.db_table), _c(model, "id")
+                cursor.execute(
+                    f"SELECT {pk} FROM {table} WHERE {pk} IN ({_placeholders(len(ids))}) ORDER BY {pk} FOR UPDATE",  # noqa: S608
+                    ids,
+                )
+
+
 def voters_for_update(participant_ids) -> tuple[set[tuple[int, int]], dict[int, Session]]:
     """Lock the participants' rows (PostgreSQL; SQLite's writer holds the whole database) in id order and read their
     sessions in the same round trip. Returns the (participant, session) pairs found and the sessions by id.
