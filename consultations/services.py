@@ -869,6 +869,7 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
     """
     results: list[VoteResult | Exception | None] = [None] * len(requests)
     wanted: list[tuple[int, Participant, int | None, int]] = []
+    id_low, id_high = connection.ops.integer_field_range(Item._meta.pk.get_internal_type())
     for index, request in enumerate(requests):
         try:
             points = int(request.get("points", 1))
@@ -879,12 +880,15 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
             item_id = int(request["item_id"])
         except (TypeError, ValueError):
             item_id = None  # UnknownItem, once the participant and the session are checked
+        if item_id is not None and not id_low <= item_id <= id_high:
+            item_id = None  # no item has it, as vote_cast finds (the database would refuse the whole group's query)
         wanted.append((index, request["participant"], item_id, points))
     if not wanted:
         return results
     participant_ids = {p.pk for _, p, _, _ in wanted}
-    # Plain SQL (ballot_rows): the ORM's cost is per statement, whatever the group's size. The participants' rows
-    # are locked and their sessions read in one round trip; the session's row is locked by _bump, after them.
+    # Plain SQL (ballot_rows): the ORM spent most of a group's CPU compiling these statements and building a model
+    # instance per row. The participants' rows are locked and their sessions read in one round trip; the session's
+    # row is locked by _bump, after them.
     found, sessions = ballot_rows.voters_for_update(participant_ids)
     items = ballot_rows.items({item_id for _, _, item_id, _ in wanted if item_id is not None})
     # Every ballot of these participants as plain values (a participant may hold dozens by the end of a session).
