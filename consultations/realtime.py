@@ -7,8 +7,9 @@ How a change reaches the screens (docs/realtime.md):
 2. Every tick (MAJLIS_REALTIME_TICK, 100 ms by default; longer when reads and socket writes take longer, and with
    several workers in a large room: Hub.pause) the hub
    announces each dirty session once. With Redis, the announcement is one message to the session's group, whose
-   members are worker processes (one channel per process), not sockets. With the in-memory layer there is one process
-   and no announcement is needed.
+   members are worker processes (one channel per process), not sockets; a task of its own sends it
+   (Hub._announce_forever), so that the tick's reads and writes never wait for Redis. With the in-memory layer
+   there is one process and no announcement is needed.
 3. A worker that holds sockets of an announced session reads its state once from the database and writes
    the same JSON text to each of its sockets. Each socket keeps only the newest unsent state, so a slow
    reader never makes memory grow.
@@ -89,6 +90,8 @@ class Hub:
         self.screens: dict[int, set[Screen]] = defaultdict(set)
         self.dirty: set[int] = set()  # changed by a write in this process: announce
         self.stale: set[int] = set()  # announced (by any process): read and push
+        self.unannounced: set[int] = set()  # changed here, pushed here, not yet sent to the other processes
+        self.announcing: asyncio.Event | None = None
         self.layer = None
         self.channel_name: str | None = None
         self.wakeup: asyncio.Event | None = None
@@ -115,11 +118,13 @@ class Hub:
                 task.cancel()
             self.loop = loop
             self.wakeup = asyncio.Event()
+            self.announcing = asyncio.Event()
             self.layer = get_channel_layer()
             tasks = [loop.create_task(self._tick_forever(), name="majlis-hub-tick")]
             if _layer_is_shared(self.layer):
                 self.channel_name = await self.layer.new_channel(prefix="majlis.hub.")
                 tasks.append(loop.create_task(self._receive_forever(), name="majlis-hub-receive"))
+                tasks.append(loop.create_task(self._announce_forever(), name="majlis-hub-announce"))
                 for session_id in self.screens:
                     await self.layer.group_add(group_name(session_id), self.channel_name)
             self.tasks = tasks
@@ -247,13 +252,13 @@ class Hub:
 
     async def _tick(self) -> None:
         dirty, self.dirty = self.dirty, set()
-        if self.channel_name:
-            for session_id in dirty:
-                message = {"type": LAYER_EVENT, "session": session_id, "origin": self.channel_name}
-                try:
-                    await self.layer.group_send(group_name(session_id), message)
-                except Exception:
-                    logger.warning("Channel layer unavailable; pushing session %s locally", session_id)
+        if self.channel_name and dirty:
+            # Announced by a task of its own (_announce_forever), beside this tick's reads and writes rather than
+            # before them: a group_send is several round trips to Redis, each waiting for a turn of the busy event
+            # loop, and in a room voting at once they held every screen of this process back by 30 to 280 ms a
+            # tick (docs/benchmarks.md, session 8).
+            self.unannounced |= dirty
+            self.announcing.set()
         # This process's own changes are pushed in the tick that announces them, and their announcement is not heard
         # again when it comes back (_receive_forever): a change made through this worker reaches its screens a tick
         # sooner, with no second read and fan-out for the echo.
@@ -264,6 +269,24 @@ class Hub:
         sessions = [sid for sid in stale if self.screens.get(sid)]
         if sessions:
             await asyncio.gather(*(self._push(sid) for sid in sessions))
+
+    async def _announce_forever(self) -> None:
+        while True:
+            await self.announcing.wait()
+            self.announcing.clear()
+            await self._announce_pending()
+
+    async def _announce_pending(self) -> None:
+        """Tell the other processes, one message per session, which sessions changed here since the last call."""
+        sessions, self.unannounced = self.unannounced, set()
+        for session_id in sorted(sessions):
+            message = {"type": LAYER_EVENT, "session": session_id, "origin": self.channel_name}
+            try:
+                await self.layer.group_send(group_name(session_id), message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis down: this process's screens have the change; the others catch up later
+                logger.warning("Channel layer unavailable; session %s was pushed locally only", session_id)
 
     async def _receive_forever(self) -> None:
         while True:

@@ -465,6 +465,7 @@ async def test_a_process_that_finds_a_session_deleted_tells_the_other_processes_
         assert all(screen.closed for screen in screens)
         assert layer.left == [realtime.group_name(session.pk)] and local.local_screens(session.pk) == 0
         await local._tick()  # the next tick announces it, so that the other processes' screens read and close
+        await local._announce_pending()  # (the hub's announcer task sends it; run here in the test's own loop)
         assert [(group, m["type"], m["session"]) for group, m in layer.sent] == [
             (realtime.group_name(session.pk), "majlis.changed", session.pk)
         ]
