@@ -37,7 +37,11 @@ from .selectors import PUBLIC, STAFF, StateSnapshot, session_snapshot
 logger = logging.getLogger(__name__)
 
 MESSAGE_STATE = "state"
-FANOUT_BATCH = 200  # sockets written per turn of the event loop (Hub._push)
+# Sockets written per turn of the event loop (Hub._push). A write is one ready-made frame, about 10 µs of CPU, so a
+# worker's share of a room of 2,000 takes 10-15 ms in one go. Until session 8 it was 200: each of the four turns
+# in between let the loop serve whatever had arrived, and under load a worker's fan-out stretched from 30 to up to
+# 370 ms (docs/benchmarks.md), the last screens waiting for it.
+FANOUT_BATCH = 1000
 LARGE_ROOM = 500  # screens held by a process from which the pause between ticks is MAJLIS_REALTIME_LARGE_TICK
 LAYER_EVENT = "majlis.changed"
 
@@ -329,7 +333,8 @@ class Hub:
             screen.offer(snapshot.version, texts[screen.audience])
             if index % FANOUT_BATCH == 0 and index < len(screens):
                 # Let the event loop serve what arrived meanwhile (acknowledgements of ballots, joins) between
-                # batches: a state written to a thousand sockets is a thousand system calls.
+                # batches, in a room larger than a batch: a state written to a thousand sockets is a thousand
+                # system calls.
                 await asyncio.sleep(0)
         if screens and session_id not in self.stale:  # not changed again while this state was read
             self.pushed[session_id] = (snapshot, texts)
