@@ -30,6 +30,9 @@ application = HubMiddleware(
 # out of the garbage collector's scans, so that a room voting at once is not paused by full collections walking
 # hundreds of thousands of objects that can never be freed (gc.freeze, as large Django deployments do).
 gc.freeze()
+# What a room creates from now on (sockets, connections, waiting requests) is collected less often than Python's
+# default would (settings.MAJLIS_GC_THRESHOLDS says why).
+gc.set_threshold(*settings.MAJLIS_GC_THRESHOLDS)
 
 # The server's threads (the event loop, the ballot box's writer, the database threads) hand the interpreter to each
 # other sooner than Python's default (settings.MAJLIS_GIL_SWITCH_INTERVAL says why).

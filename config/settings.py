@@ -322,6 +322,28 @@ MAJLIS_REALTIME_LARGE_TICK = float(
 # of its round trips to the database, wait up to that long for the event loop thread: eight round trips a group.
 # 0.5 ms cut a room of 2,000's acknowledgement p95 by about a third (docs/benchmarks.md, session 6).
 MAJLIS_GIL_SWITCH_INTERVAL = float(os.environ.get("MAJLIS_GIL_SWITCH_INTERVAL", "0.0005"))
+
+
+def _gc_thresholds(raw: str) -> tuple[int, int, int]:
+    """Three whole numbers above 0, separated by commas, as gc.set_threshold takes them."""
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or min(values) < 1:
+        raise ImproperlyConfigured(
+            f"MAJLIS_GC_THRESHOLDS must be three whole numbers above 0, such as 20000,20,10: {raw!r}"
+        )
+    return values
+
+
+# The garbage collector's thresholds in a server process (gc.set_threshold, applied by config/asgi.py after gc.freeze).
+# With Python's (700, 10, 10) the young generation is collected each time 700 more container objects have been made
+# than freed: a worker holding its share of a room of 2,000 (sockets, keep-alive connections, requests waiting for the
+# ballot box) collected some 25 times a second, and fully every few seconds, each full collection pausing the event
+# loop and the ballot box's writer for 60 to 260 ms. With 20,000 the young generation is collected about every three
+# seconds, in 10 to 20 ms, and no full collection came during a room's vote (docs/benchmarks.md, session 8).
+MAJLIS_GC_THRESHOLDS = _gc_thresholds(os.environ.get("MAJLIS_GC_THRESHOLDS") or "20000,20,10")
 # Ballots sent over the API are committed in groups by one writer thread per process (consultations/ballot_box.py).
 MAJLIS_BALLOT_GROUP_COMMIT = env_bool("MAJLIS_BALLOT_GROUP_COMMIT", True)
 # Votes are served straight from ASGI, past Django's middleware and DRF (consultations/fastpath.py).

@@ -65,3 +65,25 @@ def test_the_server_process_hands_the_interpreter_over_sooner_than_python_does()
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert float(result.stdout.strip()) == 0.00025
+
+
+def test_the_server_process_collects_garbage_less_often_than_python_does():
+    default = "(20000, 20, 10)"
+    assert _setting("MAJLIS_GC_THRESHOLDS") == _setting("MAJLIS_GC_THRESHOLDS", MAJLIS_GC_THRESHOLDS="") == default
+    assert _setting("MAJLIS_GC_THRESHOLDS", MAJLIS_GC_THRESHOLDS="5000, 15, 5") == "(5000, 15, 5)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "MAJLIS_GC_THRESHOLDS": "30000,20,10"}
+    code = "import gc; import config.asgi; print(gc.get_threshold(), gc.get_freeze_count() > 0)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["(30000,", "20,", "10)", "True"]
+
+
+def test_a_bad_gc_threshold_setting_is_refused_with_the_reason():
+    for raw in ("20000,20", "a,b,c", "20000,0,10", "20000,20,10,5"):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "MAJLIS_GC_THRESHOLDS": raw}
+        code = "import django; django.setup()"
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert result.returncode != 0
+        assert "MAJLIS_GC_THRESHOLDS must be three whole numbers above 0" in result.stderr
