@@ -36,7 +36,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 def _setting(name: str, **environ: str) -> str:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **environ}
     for key in ("REDIS_URL", "MAJLIS_REALTIME_TICK", "MAJLIS_REALTIME_LARGE_TICK", "MAJLIS_TESTING",
-                "MAJLIS_GIL_SWITCH_INTERVAL"):  # fmt: skip
+                "MAJLIS_GIL_SWITCH_INTERVAL", "MAJLIS_GC_THRESHOLDS"):  # fmt: skip
         if key not in environ:
             env.pop(key, None)
     code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
@@ -59,31 +59,32 @@ def test_the_live_tick_grows_with_the_room_with_several_workers_and_both_can_be_
 def test_the_server_process_hands_the_interpreter_over_sooner_than_python_does():
     assert _setting("MAJLIS_GIL_SWITCH_INTERVAL") == "0.0005"
     assert _setting("MAJLIS_GIL_SWITCH_INTERVAL", MAJLIS_GIL_SWITCH_INTERVAL="0.002") == "0.002"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "MAJLIS_GIL_SWITCH_INTERVAL": "0.00025"}
-    code = "import sys; import config.asgi; print(sys.getswitchinterval())"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = _python(
+        "import sys; import config.asgi; print(sys.getswitchinterval())", MAJLIS_GIL_SWITCH_INTERVAL="0.00025"
+    )
     assert result.returncode == 0, result.stderr
     assert float(result.stdout.strip()) == 0.00025
+
+
+def _python(code: str, **environ: str) -> subprocess.CompletedProcess:
+    """Run code in a fresh interpreter with the production settings module and these variables."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **environ}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
 def test_the_server_process_collects_garbage_less_often_than_python_does():
     default = "(20000, 20, 10)"
     assert _setting("MAJLIS_GC_THRESHOLDS") == _setting("MAJLIS_GC_THRESHOLDS", MAJLIS_GC_THRESHOLDS="") == default
     assert _setting("MAJLIS_GC_THRESHOLDS", MAJLIS_GC_THRESHOLDS="5000, 15, 5") == "(5000, 15, 5)"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "MAJLIS_GC_THRESHOLDS": "30000,20,10"}
     code = "import gc; import config.asgi; print(gc.get_threshold(), gc.get_freeze_count() > 0)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = _python(code, MAJLIS_GC_THRESHOLDS="30000,20,10")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["(30000,", "20,", "10)", "True"]
 
 
 def test_a_bad_gc_threshold_setting_is_refused_with_the_reason():
     for raw in ("20000,20", "a,b,c", "20000,0,10", "20000,20,10,5"):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "MAJLIS_GC_THRESHOLDS": raw}
-        code = "import django; django.setup()"
-        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
-                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        result = _python("import django; django.setup()", MAJLIS_GC_THRESHOLDS=raw)
         assert result.returncode != 0
         assert "MAJLIS_GC_THRESHOLDS must be three whole numbers above 0" in result.stderr
