@@ -131,3 +131,48 @@ def test_the_echo_of_its_own_announcement_is_not_heard_but_the_other_workers_are
         return hub.stale
 
     assert _run(scenario, monkeypatch) == {8, 9}
+
+
+class RunningLayer(SlowLayer):  # what a started hub asks of Redis: its channel, its groups, its inbox
+    async def new_channel(self, prefix):
+        return prefix + "here"
+
+    async def group_add(self, group, channel):
+        pass
+
+    async def group_discard(self, group, channel):
+        pass
+
+
+def test_a_started_hub_pushes_a_change_here_and_its_own_task_announces_it(monkeypatch, settings):
+    """The hub's tasks as the server runs them (ensure_started, notify): the screen here gets the state while the
+    announcement still waits for a slow Redis, and the announcer task sends it once Redis answers."""
+    settings.MAJLIS_REALTIME_TICK = settings.MAJLIS_REALTIME_LARGE_TICK = 0.01
+    layer = RunningLayer()
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
+
+    async def scenario():
+        hub = Hub()
+        screen = Screen(7)
+        try:
+            await hub.ensure_started()
+            assert {task.get_name() for task in hub.tasks} >= {"majlis-hub-tick", "majlis-hub-announce"}
+            await hub.subscribe(screen)
+            hub.notify(7)  # a service committed a change of session 7 in this process
+            for _ in range(200):
+                if screen.offered:
+                    break
+                await asyncio.sleep(0.005)
+            pushed, sent_while_slow = list(screen.offered), list(layer.sent)
+            layer.release.set()
+            for _ in range(200):
+                if layer.sent:
+                    break
+                await asyncio.sleep(0.005)
+            return pushed, sent_while_slow, [(group, m["session"]) for group, m in layer.sent]
+        finally:
+            await hub.stop()
+
+    pushed, sent_while_slow, sent = _run(scenario, monkeypatch)
+    assert pushed == [1] and sent_while_slow == []
+    assert sent == [(realtime.group_name(7), 7)]
