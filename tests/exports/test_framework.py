@@ -14,11 +14,13 @@ from cities.exports import (
     SMALL,
     ExportError,
     bar_chart_svg,
+    csv_text,
     escape_cell,
     exporters_for,
     render,
     suppress_counts,
 )
+from cities.models import District
 
 THRESHOLD = 5
 
@@ -95,6 +97,16 @@ def test_formula_cells_are_neutralised():
         assert escape_cell(bad) == "'" + bad
     assert escape_cell("safe") == "safe"
     assert escape_cell(3) == 3
+
+
+def test_csv_text_is_escape_cell_done_by_the_database(city_a):
+    """The same rule from the same prefixes, on every backend; an empty text comes out as NULL (an empty CSV field
+    whether PostgreSQL or pandas writes it)."""
+    names = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "safe", "a=b", "'=quoted", "%_", "", " =space first"]
+    for name in names:
+        District.objects.create(city=city_a, name=name)
+    computed = dict(District.objects.filter(city=city_a, name__in=names).values_list("name", csv_text("name")))
+    assert computed == {name: escape_cell(name) or None for name in names}
 
 
 def test_csv_and_xlsx_escape_formulas_and_xlsx_is_rtl_in_arabic(city_a, summary_data):
