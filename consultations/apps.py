@@ -7,4 +7,7 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Consultations")
 
     def ready(self) -> None:
-        from consultations import exporters  # noqa: F401  (registers the consultation exporters)
+        from consultations import (
+            exporters,  # noqa: F401  (registers the consultation exporters)
+            signals,  # noqa: F401  (connects the receivers)
+        )

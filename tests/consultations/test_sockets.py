@@ -371,6 +371,29 @@ async def test_open_screens_of_a_deleted_session_are_closed_with_4404_on_the_nex
     assert hub.local_screens(session.pk) == 0
 
 
+async def test_deleting_a_session_closes_its_open_screens_with_4404(facilitator, consultation_obj):
+    """No other change needed: the deletion itself (the admin's, or a consultation's or city's cascading to it) tells
+    the hub once it commits."""
+    from consultations import aio
+
+    session, _ = await _setup(facilitator, consultation_obj)
+    _, token = await _join(session)
+    ws, _, _ = await _connect(session)
+    await ws.send_to(text_data=json.dumps({"type": "hello", "token": token}))
+    await _until(ws, lambda m: m["type"] == "state")
+    await _delete_city(consultation_obj.city_id)
+    assert await _closed_with(ws) == 4404
+    assert session.join_code not in aio._sessions
+    assert hub.local_screens(session.pk) == 0
+
+
+@sync_to_async
+def _delete_city(city_id):
+    from cities.models import City
+
+    City.objects.get(pk=city_id).delete()  # as the admin deletes it, its consultations and sessions with it
+
+
 async def test_a_resync_on_a_deleted_session_is_closed_with_4404(facilitator, consultation_obj):
     session, _ = await _setup(facilitator, consultation_obj)
     _, token = await _join(session)
@@ -460,6 +483,10 @@ async def test_a_process_that_finds_a_session_deleted_tells_the_other_processes_
         for screen in screens:
             await local.subscribe(screen)
         await _delete(session)
+        # The deletion announced itself (consultations/signals.py): no hub runs on the deleting thread's loop here, so
+        # it was sent to the layer directly. What follows is what a process holding screens does with it.
+        assert [(group, m["session"]) for group, m in layer.sent] == [(realtime.group_name(session.pk), session.pk)]
+        layer.sent.clear()
         local.stale.add(session.pk)  # another process announced a change (or a new screen asked for a refresh)
         await local._tick()
         assert all(screen.closed for screen in screens)
