@@ -154,12 +154,14 @@ class BallotBox:
             connection.close()
         runs = list(_runs(batch))
         outcomes = []
-        # Tally changes are written once per group, at its end, in item order (services.tallies_deferred);
-        # a run's changes are kept only if its savepoint is.
+        # A group of one run writes its tallies as its service does, in item order after the session's version, in
+        # the round trip of its other writes (services.vote_cast_many). In a group of several runs they are written
+        # once, at its end, in item order (services.tallies_deferred); a run's changes are kept only if its
+        # savepoint is.
         if len(runs) == 1:
             (run,) = runs
             try:
-                with transaction.atomic(), services.tallies_deferred():
+                with transaction.atomic():
                     values = _run_values(run)
             except DatabaseError:
                 raise  # not a refused ballot but a broken transaction: fail the whole group (_commit)

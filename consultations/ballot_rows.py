@@ -8,9 +8,13 @@ Only the rows and their values are here; the rules stay in services.vote_cast_ma
 tests/consultations/test_vote_many.py checks that it decides exactly as vote_cast one request after the other.
 
 Statements run through Django's cursor (PostgreSQL and SQLite: `%s` placeholders, `RETURNING`), inside the caller's
-transaction.
+transaction. The statements that a group sends together (`round_trip`: its three reads, then its writes) each return
+a function that reads the answer: on PostgreSQL they then cost one round trip between them instead of one each
+(psycopg's pipeline mode), which under load is where a group's time went (docs/benchmarks.md, session 9).
 """
 
+import contextlib
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import connection
@@ -42,6 +46,40 @@ def _placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
+@contextlib.contextmanager
+def round_trip():
+    """Send the statements of the block together and read all their answers when it ends: one round trip to
+    PostgreSQL (psycopg's pipeline mode) instead of one per statement; elsewhere each runs as it is sent.
+
+    Only what a statement answers may be read after the block (the functions the statements below return): reading
+    one inside it would end the round trip there. An error of any statement is raised as the block ends, as Django's
+    DatabaseError, and the transaction is then broken, as after any failed statement."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
+
+
+def sent(sql: str, params) -> Callable[[], list]:
+    """Send a statement; returns a function that reads its rows once (at once, or after round_trip's block)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params)
+    except BaseException:
+        cursor.close()
+        raise
+
+    def rows() -> list:
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    return rows
+
+
 def lock_in_order(participant_ids, session_ids) -> None:
     """Lock these participants' rows, then these sessions' rows, each in id order (PostgreSQL; SQLite's writer holds
     the whole database). Ids with no row lock nothing."""
@@ -57,14 +95,14 @@ def lock_in_order(participant_ids, session_ids) -> None:
                 )
 
 
-def voters_for_update(participant_ids) -> tuple[set[tuple[int, int]], dict[int, Session]]:
+def voters_for_update(participant_ids) -> Callable[[], tuple[set[tuple[int, int]], dict[int, Session]]]:
     """Lock the participants' rows (PostgreSQL; SQLite's writer holds the whole database) in id order and read their
-    sessions in the same round trip. Returns the (participant, session) pairs found and the sessions by id.
+    sessions in the same statement. Its answer: the (participant, session) pairs found and the sessions by id.
 
     Only the participants' rows are locked: the session's is locked after them, when its version is raised."""
     ids = sorted(participant_ids)
     if not ids:
-        return set(), {}
+        return lambda: (set(), {})
     fields = _fields(Session, SESSION_FIELDS)
     participant, session = _q(Participant._meta.db_table), _q(Session._meta.db_table)
     columns = ", ".join(f"{session}.{_q(field.column)}" for field in fields)
@@ -76,52 +114,51 @@ def voters_for_update(participant_ids) -> tuple[set[tuple[int, int]], dict[int, 
         f"ORDER BY {participant}.{_c(Participant, 'id')}{lock}"
     )
     attnames = [field.attname for field in fields]
-    found, sessions = set(), {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        for participant_id, *values in cursor.fetchall():
+    rows = sent(sql, ids)
+
+    def answer():
+        found, sessions = set(), {}
+        for participant_id, *values in rows():
             session_id = values[0]
             found.add((participant_id, session_id))
             if session_id not in sessions:
                 sessions[session_id] = Session.from_db(connection.alias, attnames, values)
-    return found, sessions
+        return found, sessions
+
+    return answer
 
 
-def items(item_ids) -> dict[int, Item]:
+def items(item_ids) -> Callable[[], dict[int, Item]]:
     """The items by id (ITEM_FIELDS loaded), for those that exist."""
     ids = sorted(item_ids)
     if not ids:
-        return {}
+        return dict
     fields = _fields(Item, ITEM_FIELDS)
     columns = ", ".join(_q(field.column) for field in fields)
     table, pk = _q(Item._meta.db_table), _c(Item, "id")
     sql = f"SELECT {columns} FROM {table} WHERE {pk} IN ({_placeholders(len(ids))})"  # noqa: S608
     attnames = [field.attname for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        found = [Item.from_db(connection.alias, attnames, row) for row in cursor.fetchall()]
-    return {item.pk: item for item in found}
+    rows = sent(sql, ids)
+    return lambda: {item.pk: item for item in (Item.from_db(connection.alias, attnames, row) for row in rows())}
 
 
-def ballots_of(participant_ids) -> list[tuple[int, int, int, int]]:
+def ballots_of(participant_ids) -> Callable[[], list[tuple[int, int, int, int]]]:
     """(ballot id, participant, item, points) of every ballot of these participants."""
     ids = sorted(participant_ids)
     if not ids:
-        return []
+        return list
     sql = (
         f"SELECT {_c(Ballot, 'id')}, {_c(Ballot, 'participant')}, {_c(Ballot, 'item')}, {_c(Ballot, 'points')} "  # noqa: S608
         f"FROM {_q(Ballot._meta.db_table)} WHERE {_c(Ballot, 'participant')} IN ({_placeholders(len(ids))})"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        return cursor.fetchall()
+    return sent(sql, ids)
 
 
-def ballots_insert(rows, now: datetime) -> dict[tuple[int, int], int]:
+def ballots_insert(rows, now: datetime) -> Callable[[], dict[tuple[int, int], int]]:
     """Insert ballots given as (session, participant, item, points), created and updated now, in one statement.
-    Returns each new ballot's id by (participant, item)."""
+    Its answer: each new ballot's id by (participant, item)."""
     if not rows:
-        return {}
+        return dict
     stamp = connection.ops.adapt_datetimefield_value(now)
     names = ("session", "participant", "item", "points", "created_at", "updated_at")
     columns = ", ".join(_c(Ballot, name) for name in names)
@@ -131,13 +168,13 @@ def ballots_insert(rows, now: datetime) -> dict[tuple[int, int], int]:
         f"RETURNING {_c(Ballot, 'id')}, {_c(Ballot, 'participant')}, {_c(Ballot, 'item')}"
     )
     params = [value for row in rows for value in (*row, stamp, stamp)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {(participant_id, item_id): ballot_id for ballot_id, participant_id, item_id in cursor.fetchall()}
+    inserted = sent(sql, params)
+    return lambda: {(participant_id, item_id): ballot_id for ballot_id, participant_id, item_id in inserted()}
 
 
 def ballots_set_points(rows, now: datetime) -> None:
-    """Set the points of ballots given as (ballot id, points), updated now (one round trip with psycopg)."""
+    """Set the points of ballots given as (ballot id, points), updated now (one round trip with psycopg, none of its
+    own in a round_trip block)."""
     if not rows:
         return
     stamp = connection.ops.adapt_datetimefield_value(now)

@@ -83,13 +83,22 @@ def _bump(session: Session) -> int:
     """Raise the session's version and tell screens once the transaction commits. Returns the new version: once
     committed, every state of that version or later contains this transaction's writes (session_snapshot reads
     the version first)."""
+    return _bump_sent(session)()
+
+
+def _bump_sent(session: Session):
+    """_bump as a statement sent (ballot_rows.round_trip): returns a function that reads the new version."""
     table, version, pk = (connection.ops.quote_name(name) for name in (Session._meta.db_table, "version", "id"))
-    with connection.cursor() as cursor:  # UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): no second round trip
-        cursor.execute(f"UPDATE {table} SET {version} = {version} + 1 WHERE {pk} = %s RETURNING {version}",  # noqa: S608
-                       [session.pk])  # fmt: skip
-        row = cursor.fetchone()
+    # UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): no second round trip
+    rows = ballot_rows.sent(f"UPDATE {table} SET {version} = {version} + 1 WHERE {pk} = %s RETURNING {version}",  # noqa: S608
+                            [session.pk])  # fmt: skip
     realtime.session_changed(session.pk)
-    return row[0] if row else session.version
+
+    def new_version() -> int:
+        found = rows()
+        return found[0][0] if found else session.version
+
+    return new_version
 
 
 # --- Consultations and sessions (facilitators) -----------------------------------------------------------
@@ -683,10 +692,11 @@ _deferred = _Deferred()
 def tallies_deferred():
     """Collect the tally changes made inside the block and write them when it ends, all at once, in item order.
 
-    The ballot box wraps each group commit in one (and each run of the group in a nested one, next to its
+    The ballot box wraps each group commit of several runs in one (and each run in a nested one, next to its
     savepoint): the group then locks each item it changes once, at the end, in an order every group shares, so
     two workers committing groups that touch the same items wait for each other instead of deadlocking. The
-    changes of a block left by an exception are dropped, as the savepoint they go with is rolled back.
+    changes of a block left by an exception are dropped, as the savepoint they go with is rolled back. A group of
+    one run needs none: its service writes all its tallies at once, in item order, after the session's row.
 
     Lock order: a ballot writer locks its participants' rows, then the session's (the version), then the items'
     (tallies); each service outside the ballot box writes its tallies after bumping the session for the same reason.
@@ -887,14 +897,19 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
         return results
     participant_ids = {p.pk for _, p, _, _ in wanted}
     # Plain SQL (ballot_rows): the ORM spent most of a group's CPU compiling these statements and building a model
-    # instance per row. The participants' rows are locked and their sessions read in one round trip; the session's
-    # row is locked by _bump, after them.
-    found, sessions = ballot_rows.voters_for_update(participant_ids)
-    items = ballot_rows.items({item_id for _, _, item_id, _ in wanted if item_id is not None})
+    # instance per row. The participants' rows are locked and their sessions read by one statement; the session's
+    # row is locked by _bump, after them. The three reads go in one round trip, in this order: the ballots are read
+    # once their participants are locked.
+    with ballot_rows.round_trip():
+        voters = ballot_rows.voters_for_update(participant_ids)
+        items_found = ballot_rows.items({item_id for _, _, item_id, _ in wanted if item_id is not None})
+        ballots_held = ballot_rows.ballots_of(participant_ids)
+    found, sessions = voters()
+    items = items_found()
     # Every ballot of these participants as plain values (a participant may hold dozens by the end of a session).
     held: dict[int, dict[int, int]] = {}  # participant -> item -> points, as this group leaves them
     stored: dict[tuple[int, int], tuple[int, int]] = {}  # (participant, item) -> (ballot id, points before)
-    for ballot_id, participant_id, item_id, points in ballot_rows.ballots_of(participant_ids):
+    for ballot_id, participant_id, item_id, points in ballots_held():
         held.setdefault(participant_id, {})[item_id] = points
         stored[participant_id, item_id] = (ballot_id, points)
     written: dict[tuple[int, int], int] = {}  # (participant, item) -> session, for each ballot this group writes
@@ -931,13 +946,16 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
     now = timezone.now()
     ids = {key: ballot_id for key, (ballot_id, _points) in stored.items()}
     new = [(session_id, p, i, held[p][i]) for (p, i), session_id in written.items() if (p, i) not in stored]
-    ids.update(ballot_rows.ballots_insert(new, now))
-    ballot_rows.ballots_set_points([(stored[p, i][0], held[p][i]) for p, i in written if (p, i) in stored], now)
     tallies: Counter = Counter()
     for p, i in written:
         tallies[i] += held[p][i] - stored.get((p, i), (None, 0))[1]
-    versions = {session_id: _bump(sessions[session_id]) for session_id in sorted(set(written.values()))}
-    tally_add(tallies)  # after the sessions' rows, as everywhere: participants, then sessions, then items
+    with ballot_rows.round_trip():  # the writes, one round trip (with the tallies, unless the caller defers them)
+        inserted = ballot_rows.ballots_insert(new, now)
+        ballot_rows.ballots_set_points([(stored[p, i][0], held[p][i]) for p, i in written if (p, i) in stored], now)
+        bumped = {session_id: _bump_sent(sessions[session_id]) for session_id in sorted(set(written.values()))}
+        tally_add(tallies)  # after the sessions' rows, as everywhere: participants, then sessions, then items
+    ids.update(inserted())
+    versions = {session_id: new_version() for session_id, new_version in bumped.items()}
     for index, (p, i), session_id, points, was_changed, was_created in answers:
         # Each answer shows the ballot as this request left it (a later request of the group may change it).
         ballot = Ballot(pk=ids.get((p, i)), session_id=session_id, participant_id=p, item_id=i, points=points)

@@ -161,6 +161,50 @@ def test_a_group_of_one_run_that_fails_after_writing_keeps_nothing_and_answers_e
     assert Session.objects.get(pk=session.pk).version == version
 
 
+def _round_trips(tmp_path, batch) -> tuple[int, list]:
+    """Run a batch as the writer thread does (here, in the test's thread); returns its round trips to PostgreSQL (the
+    server's ReadyForQuery messages in libpq's trace: one per simple query, one per pipeline's Sync) and its outcomes
+    (future, value, error) per request."""
+    from psycopg.pq import Trace
+
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    path = tmp_path / "libpq.trace"
+    with open(path, "w") as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            outcomes = ballot_box._try_commit(batch)
+        finally:
+            pgconn.untrace()
+    return sum("ReadyForQuery" in line for line in path.read_text().splitlines()), outcomes
+
+
+@pytest.mark.postgres
+def test_a_group_of_ballots_costs_four_round_trips_whatever_its_size(voting, monkeypatch, tmp_path):
+    """BEGIN (psycopg sends it alone), the group's reads, its writes with the tallies, its COMMIT: under load every
+    round trip waits for the writer thread's turn on a core while the participants' rows stay locked (until session
+    9: one per statement, eight, and one more for changed points)."""
+    session, items = voting
+    monkeypatch.setattr(ballot_box, "_last_group", time.monotonic())  # busy: no check of the connection first
+    joined = [services.participant_join(code=session.join_code, consent=True) for _ in range(20)]
+    voters = [Participant(pk=p.pk, session_id=session.pk) for p in joined]
+    first = [_entry(services.vote_cast, participant=p, item_id=items[0].pk) for p in voters]
+    round_trips, outcomes = _round_trips(tmp_path, first)
+    assert round_trips == 4
+    assert [(value.created, error) for _future, value, error in outcomes] == [(True, None)] * 20
+    # New ballots, changed points (dot voting's update) and unchanged ones in one group: still four.
+    Session.objects.filter(pk=session.pk).update(challenge_voting_method="dots", dot_points=5, dot_max_per_item=5)
+    mixed = [_entry(services.vote_cast, participant=p, item_id=items[n % 2].pk, points=1 + n % 3)
+             for n, p in enumerate(voters)]  # fmt: skip
+    round_trips, outcomes = _round_trips(tmp_path, mixed)
+    assert round_trips == 4
+    assert [error for _future, _value, error in outcomes] == [None] * 20
+    even, odd = range(0, 20, 2), range(1, 20, 2)  # even voters change their points, odd ones add a second ballot
+    assert Item.objects.get(pk=items[0].pk).tally == sum(1 + n % 3 for n in even) + len(odd)
+    assert Item.objects.get(pk=items[1].pk).tally == sum(1 + n % 3 for n in odd)
+
+
 def test_the_connection_is_checked_only_after_an_idle_second(voting, monkeypatch):
     session, items = voting
     voter = Participant(pk=services.participant_join(code=session.join_code, consent=True).pk, session_id=session.pk)
