@@ -123,6 +123,7 @@ def _live_labels() -> dict:
         "kinds": {k: str(v) for k, v in KIND_PLURAL.items()},
         "statuses": {s.value: str(s.label) for s in ItemStatus},
         "reconnecting": _("Connection lost. Reconnecting…"),
+        "gone": _("This session no longer exists."),
         "connected": _("Live"),
         "vote": _("Support"),
         "voted": _("Supported ✓ (tap to withdraw)"),

@@ -113,3 +113,37 @@ def test_a_queued_vote_refused_once_back_online_is_reported_as_not_sent(server, 
     expect(status).to_contain_text(t("fr", "Your vote was NOT sent:"))
     assert "is-error" in status.get_attribute("class")
     assert _votes(server, code, token) == 0
+
+
+def test_a_city_deleted_in_the_admin_tells_its_open_phones_that_the_session_is_gone(server, world, contexts):
+    """An administrator deletes a city in the Django admin while a phone (Arabic) is on one of its sessions: the page
+    is told at once (4404) and says, in the person's language, that the session no longer exists, instead of
+    "Reconnecting…" forever. A city of its own, so that the other tests keep the demo cities."""
+    made = _manage(world.env, "shell", "-c",
+                   "from cities.models import City, User\n"
+                   "from consultations import services\n"
+                   "city = City.objects.create(name_en='Gone city', country='MA', slug='gone-city')\n"
+                   "c = services.consultation_create(city=city, title='Gone', created_by=None,"
+                   " participants_may_be_minors=False)\n"
+                   "s = services.session_create(consultation=c, title='Gone', created_by=None)\n"
+                   "User.objects.create_superuser('root@gone.majlis.test', 'a long admin password 1')\n"
+                   "print(city.pk, s.join_code)")  # fmt: skip
+    city_id, code = made.split()[-2:]
+    phone = contexts(server, language="ar", size=PHONE).new_page()
+    _join(phone, code, "ar")
+    assert phone.locator("html").get_attribute("dir") == "rtl"
+
+    admin = contexts(server, language="en").new_page()
+    admin.goto("/admin/login/")
+    admin.locator("#id_username").fill("root@gone.majlis.test")
+    admin.locator("#id_password").fill("a long admin password 1")
+    admin.locator("input[type=submit]").click()
+    admin.goto(f"/admin/cities/city/{city_id}/delete/")
+    admin.locator("input[type=submit]").click()
+    expect(admin.locator(".messagelist")).to_contain_text("deleted")
+
+    gone = t("ar", "This session no longer exists.")
+    expect(phone.locator("#connection")).to_have_text(gone, timeout=15_000)
+    expect(phone.locator("#connection-note")).to_have_text(gone)
+    phone.wait_for_timeout(2500)  # a reconnection would have started within about a second
+    expect(phone.locator("#connection")).to_have_text(gone)

@@ -120,6 +120,19 @@
     if (!up && !wasDown) note("down");
     else if (up && wasDown) note("back", true);
   }
+  function showGone() {
+    var text = L.gone || "This session no longer exists.";
+    if (connEl) {
+      connEl.hidden = false;
+      connEl.textContent = text;
+      connEl.classList.add("is-down");
+    }
+    if (noteEl) {
+      clearTimeout(noteTimer);
+      noteEl.textContent = text;
+      noteEl.classList.remove("is-back");
+    }
+  }
   function retry() {
     attempts += 1;
     var delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts - 1, 5)));
@@ -166,8 +179,11 @@
     socket.onclose = function (event) {
       clearInterval(heartbeat);
       socket = null;
+      if (event.code === 4404) { // the session no longer exists (deleted): say so, and do not reconnect
+        showGone();
+        return;
+      }
       showConnection(false);
-      if (event.code === 4404) return; // the session no longer exists
       retry();
     };
   }
