@@ -54,12 +54,20 @@ def round_trip():
     Only what a statement answers may be read after the block (the functions the statements below return): reading
     one inside it would end the round trip there. An error of any statement is raised as the block ends, as Django's
     DatabaseError, and the transaction is then broken, as after any failed statement."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _pipeline_supported():
         yield
         return
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.pipeline():
         yield
+
+
+def _pipeline_supported() -> bool:
+    """psycopg's pipeline mode needs libpq 14 or later (psycopg[binary] ships one); with an older system libpq the
+    statements simply go one round trip each."""
+    import psycopg
+
+    return psycopg.Pipeline.is_supported()
 
 
 def sent(sql: str, params) -> Callable[[], list]:

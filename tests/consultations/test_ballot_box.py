@@ -269,3 +269,21 @@ def test_a_failure_to_count_the_limits_answers_the_group_and_the_writer_goes_on(
     assert not Ballot.objects.exists()  # nothing of the group was written
     kept = ballot_box.submit(services.vote_cast, None, participant=voter, item_id=items[0].pk)  # the writer lives on
     assert kept.result(timeout=30).created
+
+
+@pytest.mark.postgres
+def test_without_pipeline_mode_a_group_goes_statement_by_statement_and_decides_the_same(voting, monkeypatch, tmp_path):
+    """A psycopg built on a libpq older than 14 has no pipeline mode: ballot_rows.round_trip then sends each statement
+    on its own, and the group's answers and tallies are the same."""
+    from consultations import ballot_rows
+
+    monkeypatch.setattr(ballot_rows, "_pipeline_supported", lambda: False)
+    session, items = voting
+    monkeypatch.setattr(ballot_box, "_last_group", time.monotonic())
+    joined = [services.participant_join(code=session.join_code, consent=True) for _ in range(5)]
+    batch = [_entry(services.vote_cast, participant=Participant(pk=p.pk, session_id=session.pk), item_id=items[0].pk)
+             for p in joined]  # fmt: skip
+    round_trips, outcomes = _round_trips(tmp_path, batch)
+    assert round_trips == 8  # BEGIN, three reads, the insert, the version, the tallies, COMMIT
+    assert [(value.created, error) for _future, value, error in outcomes] == [(True, None)] * 5
+    assert Item.objects.get(pk=items[0].pk).tally == 5
