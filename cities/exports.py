@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -30,14 +31,15 @@ from pathlib import Path
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models import Case, F, TextField, Value, When
 from django.db.models.functions import Concat, NullIf
-from django.db.models.lookups import StartsWith
+from django.db.models.lookups import Regex
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 SMALL_CELL = 5
 SMALL = f"<{SMALL_CELL}"  # a count under SMALL_CELL (zero included)
@@ -67,7 +69,35 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 PDF_TIMEOUT_SECONDS = 120
-_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# The one escaping rule of every CSV and Excel file the application writes (docs/security.md, "Spreadsheet formulas").
+# A spreadsheet program may read a cell as a formula when its first visible character is a formula sign, and it may
+# pass over spaces, line breaks and invisible marks (Arabic and bidi marks, zero-width characters) before it, or read
+# a fullwidth or small sign as the sign itself. So: a text cell starting with a tab or a carriage return, or whose
+# first character after any run of _LEADING characters (every Unicode space, control and format character) is one of
+# _FORMULA_SIGNS (=, +, -, @ and every character that NFKC normalises to one of them), is written with a ' in front.
+# The pattern is written with \u escapes only, so that Python's re and PostgreSQL's regular expressions (csv_text)
+# read the same pattern; tests/exports/test_framework.py checks both sets against unicodedata.
+_LEADING = (
+    (0x0001, 0x0020), (0x007F, 0x00A0), (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
+    (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x1680, 0x1680), (0x180E, 0x180E), (0x2000, 0x200F),
+    (0x2028, 0x202F), (0x205F, 0x2064), (0x2066, 0x206F), (0x3000, 0x3000), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)  # fmt: skip
+_FORMULA_SIGNS = "=+-@\u207a\u207c\u208a\u208c\u2a75\u2a76\ufb29\ufe62\ufe63\ufe66\ufe6b\uff0b\uff0d\uff1d\uff20"
+
+
+def _escaped(code: int) -> str:
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _class(ranges) -> str:
+    return "".join(_escaped(a) if a == b else f"{_escaped(a)}-{_escaped(b)}" for a, b in ranges)
+
+
+FORMULA_PATTERN = f"^(?:[\\u0009\\u000d]|[{_class(_LEADING)}]*[{''.join(_escaped(ord(c)) for c in _FORMULA_SIGNS)}])"
+_FORMULA_START = re.compile(FORMULA_PATTERN)
 
 REGISTRY: dict[str, type[BaseExporter]] = {}
 
@@ -199,38 +229,69 @@ def option_object(queryset, options: dict, name: str):
 # --- privacy --------------------------------------------------------------------------------------------------
 
 
+def formula_risk(value) -> bool:
+    """True if a spreadsheet program might read ``value`` as a formula (the rule above _FORMULA_START)."""
+    return isinstance(value, str) and _FORMULA_START.match(value) is not None
+
+
 def escape_cell(value):
-    """Neutralise spreadsheet formula injection: prefix risky strings with a single quote."""
-    if isinstance(value, str) and value.startswith(_INJECTION_PREFIXES):
-        return "'" + value
+    """The one escaping rule of CSV and Excel cells: a text a spreadsheet might read as a formula (formula_risk) gets a
+    single quote in front, so that it is shown as text; anything else is returned unchanged."""
+    return "'" + value if formula_risk(value) else value
+
+
+def unescape_cell(value):
+    """The inverse of escape_cell, for files we read back (the roster import): a text that escape_cell wrote."""
+    if isinstance(value, str) and value.startswith("'") and formula_risk(value[1:]):
+        return value[1:]
     return value
 
 
-def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """escape_cell on a whole table: only text can hold a formula, and a column's distinct values are few (kinds,
-    genders, districts), so each is checked once and the risky ones replaced in one vectorised pass."""
-    escaped = None
+def _map_text(frame: pd.DataFrame, change: Callable[[str], str]) -> pd.DataFrame:
+    """``frame`` with ``change`` applied to its text cells, or ``frame`` itself when nothing changes. A column's
+    distinct values are few (kinds, genders, districts), so each is tried once and the changed ones replaced in one
+    vectorised pass; numbers, dates and booleans are left alone."""
+    changed = None
     for name in frame.columns:
         column = frame[name]
         if column.dtype != object and not pd.api.types.is_string_dtype(column.dtype):
-            continue  # numbers, dates, booleans
-        _codes, distinct = pd.factorize(column)
-        risky_values = [v for v in distinct if isinstance(v, str) and v.startswith(_INJECTION_PREFIXES)]
-        if not risky_values:
             continue
-        risky = column.isin(risky_values)
-        escaped = frame.copy() if escaped is None else escaped
-        escaped[name] = column.where(~risky, "'" + column[risky].astype(str))
-    return frame if escaped is None else escaped
+        _codes, distinct = pd.factorize(column)
+        replacements = {v: change(v) for v in distinct if isinstance(v, str) and change(v) != v}
+        if not replacements:
+            continue
+        hit = column.isin(list(replacements))
+        changed = frame.copy() if changed is None else changed
+        changed[name] = column.where(~hit, column[hit].map(replacements))
+    return frame if changed is None else changed
+
+
+def _any_text(frame: pd.DataFrame, test: Callable[[str], bool]) -> bool:
+    """True if ``test`` holds for some text cell of ``frame`` (each distinct value of a column tried once)."""
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object and not pd.api.types.is_string_dtype(column.dtype):
+            continue
+        if any(isinstance(v, str) and test(v) for v in pd.unique(column)):
+            return True
+    return False
+
+
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """escape_cell on a whole table, its column headers included."""
+    escaped = _map_text(frame, escape_cell)
+    if any(formula_risk(name) for name in escaped.columns):
+        escaped = escaped.rename(columns=escape_cell)
+    return escaped
 
 
 def csv_text(column) -> NullIf:
     """The text ``column`` (a field path or an expression) as ``render`` writes it in a CSV cell, computed by the
-    database for rows written with ``COPY … (FORMAT csv)`` (``CsvTable``): escape_cell's rule, a ``startswith`` per
-    prefix of the same ``_INJECTION_PREFIXES``, and an empty text as NULL, because PostgreSQL quotes an empty string
-    (to tell it from NULL) where pandas writes an empty field for both."""
+    database for rows written with ``COPY … (FORMAT csv)`` (``CsvTable``): escape_cell's rule, the same
+    FORMULA_PATTERN matched by the database's regular expressions, and an empty text as NULL, because PostgreSQL
+    quotes an empty string (to tell it from NULL) where pandas writes an empty field for both."""
     text = F(column) if isinstance(column, str) else column
-    risky = Q(*(StartsWith(text, prefix) for prefix in _INJECTION_PREFIXES), _connector=Q.OR)
+    risky = Regex(text, Value(FORMULA_PATTERN, output_field=TextField()))
     quoted = Concat(Value("'"), text, output_field=TextField())
     escaped = Case(When(risky, then=quoted), default=text, output_field=TextField())
     return NullIf(escaped, Value("", output_field=TextField()))
@@ -316,24 +377,69 @@ def render(exporter: BaseExporter, target, options: dict, fmt: str, *, language:
         return html_to_pdf(html), CONTENT_TYPES[fmt]
 
 
+# The shared writer: every CSV and Excel file the application makes is written by the functions below (render's
+# tables, and table_file for a file of one table such as the council roster), so every cell goes through escape_cell.
+
+
+def _csv_table(out: io.StringIO, frame: pd.DataFrame) -> None:
+    frame = escape_frame(frame)
+    if not _any_text(frame, lambda text: "\r" in text):
+        frame.to_csv(out, index=False)
+        return
+    # The csv module under pandas (before CPython gh-67044, e.g. 3.11.7) leaves a text holding a carriage return but
+    # no line feed unquoted, and a spreadsheet program starts a new row at that carriage return, where "=1+1" would
+    # then start a cell. Written with "\r\n" line ends the module quotes it (as PostgreSQL's COPY does); the line ends
+    # outside quotes (the ends of rows) are then turned back into "\n".
+    written = frame.to_csv(index=False, lineterminator="\r\n")
+    parts = written.split('"')
+    out.write('"'.join(part.replace("\r\n", "\n") if i % 2 == 0 else part for i, part in enumerate(parts)))
+
+
+def _xlsx_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, language: str) -> None:
+    frame = frame if len(frame.columns) else pd.DataFrame({"": []})
+    # Control characters that XML cannot hold (openpyxl refuses them) are dropped rather than failing the export.
+    _map_text(escape_frame(frame), lambda text: ILLEGAL_CHARACTERS_RE.sub("", text)).to_excel(
+        writer, sheet_name=name, index=False
+    )
+    if language == "ar":
+        writer.sheets[name].sheet_view.rightToLeft = True
+
+
+def table_file(rows, fmt: str, *, columns: list[str] | None = None, sheet_name: str = "Sheet1", language: str = "en"):
+    """One table (a DataFrame, or dicts with ``columns`` as keys) as a file without a title row: CSV (UTF-8 with a
+    BOM, for spreadsheet programs) or an .xlsx workbook of one sheet, written by the shared writer (escape_cell on
+    every cell). For files that other programs read back, such as the roster in the import's format."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=columns)
+    if fmt == "csv":
+        out = io.StringIO()
+        _csv_table(out, frame)
+        return out.getvalue().encode("utf-8-sig")
+    if fmt == "xlsx":
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+            _xlsx_sheet(writer, sheet_name, frame, language)
+        return buf.getvalue()
+    raise ExportError(_("This export is not offered as %(format)s.") % {"format": fmt})
+
+
 def _csv(tables: list[Table]) -> bytes:
     out = io.StringIO()
     for t in tables:
         out.write(str(escape_cell(t.title)) + "\n")
-        escape_frame(t.frame).to_csv(out, index=False)
+        _csv_table(out, t.frame)
         out.write("\n")
     return out.getvalue().encode("utf-8-sig")
 
 
 def _csv_written(tables: list[CsvTable]) -> bytes:
-    """The file _csv makes, from tables whose rows are already CSV: title row, header (written by the csv module, as
-    pandas writes it), the rows as they come, a blank line; UTF-8 with a BOM."""
+    """The file _csv makes, from tables whose rows are already CSV (escaped by csv_text): title row, header (written
+    by the csv module, as pandas writes it), the rows as they come, a blank line; UTF-8 with a BOM."""
     out = io.BytesIO()
     out.write(codecs.BOM_UTF8)
     for t in tables:
         head = io.StringIO()
         head.write(str(escape_cell(t.title)) + "\n")
-        csv.writer(head, lineterminator="\n").writerow(t.columns)
+        csv.writer(head, lineterminator="\n").writerow([escape_cell(c) for c in t.columns])
         out.write(head.getvalue().encode())
         for block in t.rows:
             out.write(block)
@@ -353,10 +459,7 @@ def _xlsx(tables: list[Table], language: str) -> bytes:
             if name.lower() in used:
                 name = f"{name[:26]} {i}"
             used.add(name.lower())
-            frame = t.frame if len(t.frame.columns) else pd.DataFrame({"": []})
-            escape_frame(frame).to_excel(writer, sheet_name=name, index=False)
-            if language == "ar":
-                writer.sheets[name].sheet_view.rightToLeft = True
+            _xlsx_sheet(writer, name, t.frame, language)
     return buf.getvalue()
 
 

@@ -1,7 +1,10 @@
 """The roster file format (CSV and Excel) shared by the import and the export.
 
 One row per membership. Headers are stable English keys so a file exported in one language imports in another;
-choice cells accept the stored value (``female``) or its label in Arabic, French or English.
+choice cells accept the stored value (``female``) or its label in Arabic, French or English. The file is written by
+the export framework's shared writer (``cities.exports.table_file``), so a cell that a spreadsheet could read as a
+formula (a name such as ``=HYPERLINK(…)``, a phone number ``+212…``) is written with a ``'`` in front; the import
+takes that ``'`` off again (``unescape_cell``), so an exported roster imports unchanged.
 """
 
 import io
@@ -11,6 +14,7 @@ import pandas as pd
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from cities.exports import table_file, unescape_cell
 from cities.models import City
 from consultations.models import AgeBand, Gender
 
@@ -60,8 +64,8 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
         raise
     except Exception:  # pandas raises many kinds for a broken file; all mean the same to the user
         raise FileProblem(_("This file cannot be read as a table. Save it as CSV (UTF-8) or Excel (.xlsx).")) from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    return frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    frame.columns = [str(unescape_cell(str(c))).strip().lower() for c in frame.columns]
+    return frame.fillna("").astype(str).apply(lambda col: col.map(unescape_cell).str.strip())
 
 
 def choice_lookup(choices) -> dict[str, str]:
@@ -124,13 +128,8 @@ def district_lookup(city: City) -> dict[str, int]:
 
 
 def to_bytes(rows: list[dict], fmt: str) -> bytes:
-    """Rows with COLUMNS as keys, as a CSV (UTF-8 with BOM, for spreadsheet programs) or .xlsx file."""
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    if fmt == "csv":
-        return frame.to_csv(index=False).encode("utf-8-sig")
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            frame.to_excel(writer, index=False, sheet_name="roster")
-        return buffer.getvalue()
-    raise ValueError(f"unknown format {fmt}")
+    """Rows with COLUMNS as keys, as a CSV (UTF-8 with BOM, for spreadsheet programs) or .xlsx file, written by the
+    export framework's shared writer (one escaping rule for every spreadsheet cell)."""
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f"unknown format {fmt}")
+    return table_file(rows, fmt, columns=COLUMNS, sheet_name="roster")
