@@ -697,12 +697,36 @@ FORMAT_NAMES = {
 
 EXPORT_LINK_SECONDS = 600
 _LINK_KEY = "majlis:export-link:{}"
+_LINK_GENERATION_KEY = "majlis:export-links-of-city:{}"
 
 
-def export_link_store(*, content: bytes, content_type: str, filename: str, user) -> str:
+def export_links_generation(city) -> str:
+    """The current generation of ``city``'s download links: a random value, replaced by ``export_links_revoke``.
+    Read it before running an export and give it to ``export_link_store``."""
+    from django.core.cache import cache
+
+    key = _LINK_GENERATION_KEY.format(city.pk)
+    cache.add(key, secrets.token_hex(8), timeout=None)
+    return cache.get(key) or ""
+
+
+def export_links_revoke(*, city_id: int) -> None:
+    """Every download link of the city's exports made so far stops serving its file (``export_link_fetch`` answers
+    None): called when a person's data is erased (councils.services.person_erase), since a file made before the
+    erasure may hold them. A generation missing from the cache (evicted, flushed) also refuses every link."""
+    from django.core.cache import cache
+
+    cache.set(_LINK_GENERATION_KEY.format(city_id), secrets.token_hex(8), timeout=None)
+
+
+def export_link_store(
+    *, content: bytes, content_type: str, filename: str, user, city=None, generation: str | None = None
+) -> str:
     """Keep a finished export for its owner and return the token of its download link. The file lives in the
     cache (Redis when configured) for EXPORT_LINK_SECONDS, then is gone; only ``user``'s signed-in session may
-    fetch it (``export_link_fetch``). The token is random, not derived from anything."""
+    fetch it (``export_link_fetch``). The token is random, not derived from anything. A city's export carries the
+    city's link generation read *before* the export ran (``generation``, else read now), so that an erasure
+    committed while it ran also revokes it."""
     from django.core.cache import cache
 
     token = secrets.token_urlsafe(24)
@@ -712,13 +736,16 @@ def export_link_store(*, content: bytes, content_type: str, filename: str, user)
         "content_type": content_type,
         "filename": filename,
         "expires": time.time() + EXPORT_LINK_SECONDS,
+        "city": city.pk if city is not None else None,
+        "generation": (generation if generation is not None else export_links_generation(city)) if city else None,
     }
     cache.set(_LINK_KEY.format(token), record, timeout=EXPORT_LINK_SECONDS)
     return token
 
 
 def export_link_fetch(token: str, user) -> dict | None:
-    """The stored export of token if it belongs to ``user`` and has not expired; None otherwise."""
+    """The stored export of token if it belongs to ``user``, has not expired and, for a city's export, was made after
+    the city's last erasure (``export_links_revoke``); None otherwise."""
     from django.core.cache import cache
 
     if not token or len(token) > 64 or not getattr(user, "is_authenticated", False):
@@ -726,6 +753,11 @@ def export_link_fetch(token: str, user) -> dict | None:
     record = cache.get(_LINK_KEY.format(token))
     if not record or record.get("user") != user.pk or record.get("expires", 0) < time.time():
         return None
+    if record.get("city") is not None:
+        current = cache.get(_LINK_GENERATION_KEY.format(record["city"]))
+        if not current or current != record.get("generation"):
+            cache.delete(_LINK_KEY.format(token))
+            return None
     return record
 
 

@@ -14,11 +14,13 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cities import erasures
-from cities.models import City, District, User
+from cities.exports import export_links_revoke
+from cities.models import AuditEntry, City, District, User
 from cities.services import audit_record
 from consultations.models import AgeBand, Gender, Participant
 
@@ -911,17 +913,79 @@ def election_close(*, election: Election, actor: User | None) -> Election:
 # --- Personal data: erasure -----------------------------------------------------------------------------------
 
 
+_SEPARATORS = r"[\s.\-/()]*"
+
+
+def _name_pattern(words: list[str]) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _phone_pattern(phone: str) -> re.Pattern | None:
+    """The phone number however it is written in a text: its last nine digits with any separators, after an
+    optional +212 / 00212 / 0 prefix."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 6:
+        return None
+    core = _SEPARATORS.join(digits[-9:])
+    return re.compile(rf"(?<!\d)(?:(?:\+|00)\d{{1,3}}{_SEPARATORS}|0{_SEPARATORS})?{core}(?!\d)")
+
+
+def _erasure_patterns(person: Person) -> tuple[list[re.Pattern], list[re.Pattern]]:
+    """What erasing ``person`` removes from free texts: (in any text of their council and city: the full name, the
+    phone number, the e-mail address; in texts about the person themselves: also each word of their name of three
+    letters or more, e.g. "Salma left the council")."""
+    shared = []
+    words = (person.full_name or "").split()
+    if words:
+        shared.append(_name_pattern(words))
+    phone = _phone_pattern(person.phone)
+    if phone is not None:
+        shared.append(phone)
+    if person.email:
+        shared.append(re.compile(re.escape(person.email), re.IGNORECASE))
+    own = shared + [_name_pattern([w]) for w in words if len(w) >= 3 and len(words) > 1]
+    return shared, own
+
+
+def _scrub(value, patterns: list[re.Pattern], erased: str):
+    """value with every match of patterns replaced by erased, in a text or in every text of a JSON value."""
+    if isinstance(value, str):
+        for pattern in patterns:
+            value = pattern.sub(erased, value)
+        return value
+    if isinstance(value, list):
+        return [_scrub(v, patterns, erased) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, patterns, erased) for k, v in value.items()}
+    return value
+
+
+def _scrub_rows(queryset, fields: list[str], patterns: list[re.Pattern], erased: str) -> None:
+    for row in queryset.only("pk", *fields).iterator():
+        scrubbed = {f: _scrub(getattr(row, f), patterns, erased) for f in fields}
+        changed = [f for f in fields if scrubbed[f] != getattr(row, f)]
+        if changed:
+            for f in changed:
+                setattr(row, f, scrubbed[f])
+            row.save(update_fields=changed)
+
+
 @transaction.atomic
 def person_erase(*, person: Person, actor: User | None, reason: str) -> Person:
     """Erase a person's personal data on request. Keeps gender, age band and district (anonymous composition
-    history), the seats and their dates; scrubs names and contacts from the history and from candidacies, and
-    records the erasure in the audit log. Raises CouncilError."""
+    history), the seats and their dates; scrubs names and contacts from the history and from candidacies, replaces
+    the person's name, phone number and e-mail address with "[erased]" in the free texts of their council and city
+    (reasons, history, meeting minutes, audit entries, the erasure's own reason), records the erasure in the audit
+    log, and revokes the download links of the city's exports made before (cities.exports.export_links_revoke).
+    Raises CouncilError."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     if person.erased_at is not None:
         raise CouncilError(_("This person's data has already been erased."), code="erased")
     reason = (reason or "").strip()
     if not reason:
         raise CouncilError(_("Give the reason for the erasure (for example the request's date)."), code="reason")
+    erased = str(_("[erased]"))
+    shared, own = _erasure_patterns(person)
     person.age_band = person.current_age_band
     person.full_name = ""
     person.phone = ""
@@ -930,7 +994,6 @@ def person_erase(*, person: Person, actor: User | None, reason: str) -> Person:
     person.organisation = ""
     person.erased_at = timezone.now()
     person.save()
-    erased = str(_("[erased]"))
     for change in MembershipChange.objects.filter(membership__person=person):
         scrubbed = {
             key: (
@@ -942,6 +1005,25 @@ def person_erase(*, person: Person, actor: User | None, reason: str) -> Person:
             change.changes = scrubbed
             change.save(update_fields=["changes"])
     Candidate.objects.filter(membership__person=person).update(name=erased, phone="", email="", age=None)
+    if shared:
+        # Texts about the person: their seats' history and end reasons, audit entries of their seats and of them.
+        _scrub_rows(MembershipChange.objects.filter(membership__person=person), ["reason", "changes"], own, erased)
+        _scrub_rows(Membership.objects.filter(person=person), ["end_reason"], own, erased)
+        seats = [str(pk) for pk in person.memberships.values_list("pk", flat=True)]
+        about = Q(target_type="councils.person", target_id=str(person.pk)) | Q(
+            target_type="councils.membership", target_id__in=seats
+        )
+        _scrub_rows(AuditEntry.objects.filter(about, city_id=person.city_id), ["data"], own, erased)
+        # Texts of their council and city that may name them: other seats' history, meetings, the audit log.
+        councils = Council.objects.filter(terms__memberships__person=person).distinct()
+        others = MembershipChange.objects.filter(membership__term__council__in=councils)
+        _scrub_rows(others.exclude(membership__person=person), ["reason", "changes"], shared, erased)
+        seated = Membership.objects.filter(term__council__in=councils).exclude(person=person)
+        _scrub_rows(seated, ["end_reason"], shared, erased)
+        meetings = Meeting.objects.filter(council__in=councils)
+        _scrub_rows(meetings, ["title", "place", "agenda", "minutes"], shared, erased)
+        _scrub_rows(AuditEntry.objects.filter(city_id=person.city_id).exclude(about), ["data"], shared, erased)
+        reason = _scrub(reason, own, erased)
     for membership in person.memberships.all():
         MembershipChange.objects.create(
             membership=membership,
@@ -951,6 +1033,11 @@ def person_erase(*, person: Person, actor: User | None, reason: str) -> Person:
         )
     audit_record(actor=actor, action="person.erase", target=person, city=person.city, data={"reason": reason})
     erasures.journal_record(kind="councils.person", pk=person.pk)  # so that a restore cannot bring them back
+    # Files made before the erasure may hold the person: their download links stop serving now (this transaction's
+    # own reads) and again once it commits (an export that read the person while it ran).
+    export_links_revoke(city_id=person.city_id)
+    city_id = person.city_id
+    transaction.on_commit(lambda: export_links_revoke(city_id=city_id))
     return person
 
 

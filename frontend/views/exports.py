@@ -25,6 +25,7 @@ from cities.exports import (
     export_filename,
     export_link_fetch,
     export_link_store,
+    export_links_generation,
     exporters_for,
     report_html,
     run_export,
@@ -114,6 +115,8 @@ def _run_page(request, *, target, scope: str, city=None, network=None, template_
         options = _options_from(request.POST, cls)
         if network is not None:
             options["network"] = network.slug
+        # Read before the export runs, so that an erasure committed meanwhile revokes the link (export_link_fetch).
+        generation = export_links_generation(city) if city is not None else None
         try:
             content, content_type = run_export(
                 identifier=identifier,
@@ -137,6 +140,8 @@ def _run_page(request, *, target, scope: str, city=None, network=None, template_
                 content_type=content_type,
                 filename=export_filename(identifier, fmt, target),
                 user=request.user,
+                city=city,
+                generation=generation,
             )
             return redirect(f"{request.path}?ready={token}")
     ready = None
@@ -248,7 +253,8 @@ def network_report_page(request, network_slug, identifier):
 @require_GET
 @login_required
 def download(request, token):
-    """The file of a finished export: for the user who ran it, until the link expires; 404 otherwise."""
+    """The file of a finished export: for the user who ran it, until the link expires or a person's data is erased
+    in its city (cities.exports.export_links_revoke); 404 otherwise."""
     record = export_link_fetch(token, request.user)
     if record is None:
         raise Http404
