@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
 
 from cities.models import City
+from consultations.models import Item, ItemStatus
 
 from .models import (
     ZERO,
@@ -117,13 +118,18 @@ def ledger_total(project: Project) -> Decimal:
 
 def public_projects_for_city(city: City) -> list[Project]:
     """Funded projects of a city for the accountability page, with their provenance (live-session proposal, its
-    session and the challenges it answered) and milestones prefetched. Carries no personal data."""
+    session and the approved challenges it answered: never a hidden or unmoderated one) and milestones prefetched.
+    Carries no personal data."""
     projects = (
         projects_with_progress(Project.objects.filter(city=city).exclude(status="cancelled"))
         .select_related("proposal__source_item__session__consultation")
         .prefetch_related(
             "milestones",
-            Prefetch("proposal__source_item__answers", to_attr="answered_challenges"),
+            Prefetch(
+                "proposal__source_item__answers",
+                queryset=Item.objects.filter(status=ItemStatus.APPROVED),
+                to_attr="answered_challenges",
+            ),
         )
         .annotate(report_count=Count("reports", distinct=True))
         .order_by("-call__submission_deadline", "id")

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from consultations.models import ItemStatus
+
 from .. import selectors
 from ..models import CallPhase, FundingCall, LedgerEntry, MilestoneStatus, Project, ProjectProposal, Tranche
 
@@ -71,19 +73,28 @@ class FundingPhaseRequest(serializers.Serializer):
 
 
 class ProvenanceMixin(serializers.Serializer):
+    """``source``: the live-session proposal a proposal came from and the challenges it answers. Only approved
+    challenges are listed (a challenge hidden or still waiting for moderation never reaches the public), except for
+    the staff of the proposal's city: given ``context={"city_staff": True}``, they get every challenge with its
+    moderation status."""
+
     source = serializers.SerializerMethodField()
 
     def get_source(self, proposal) -> dict | None:
         item = proposal.source_item
         if item is None:
             return None
+        if self.context.get("city_staff"):
+            challenges = [{"id": c.pk, "text": c.text, "status": c.status} for c in item.answers.all()]
+        else:
+            challenges = [{"id": c.pk, "text": c.text} for c in item.answers.all() if c.status == ItemStatus.APPROVED]
         return {
             "item": item.pk,
             "text": item.text,
             "session": item.session_id,
             "session_title": item.session.title,
             "consultation": item.session.consultation_id,
-            "challenges": [{"id": c.pk, "text": c.text} for c in item.answers.all()],
+            "challenges": challenges,
         }
 
 

@@ -45,6 +45,8 @@ class FundingAPIView(APIView):
 
 
 CITY_PARAM = OpenApiParameter("city", str, description="Only this city (slug).")
+# Serializer context for the staff of the proposal's city: every challenge of source.challenges, with its status.
+STAFF = {"city_staff": True}
 
 
 def _proposals():
@@ -132,7 +134,7 @@ class FundingCallProposals(FundingAPIView):
         call = get_object_or_404(FundingCall.objects.select_related("city"), pk=pk)
         proposals = _proposals().filter(call=call)
         if can_view_funding(request.user, call.city):
-            return Response(s.ProposalStaffSerializer(proposals, many=True).data)
+            return Response(s.ProposalStaffSerializer(proposals, many=True, context=STAFF).data)
         if call.phase not in PUBLIC_FROM_PHASE:
             return Response([])
         proposals = proposals.filter(status__in=PUBLIC_PROPOSAL_STATUSES)
@@ -162,7 +164,8 @@ class ProposalDetail(FundingAPIView):
     def get(self, request, pk):
         proposal = get_object_or_404(_proposals(), pk=pk)
         if can_see_proposal(request.user, proposal):
-            return Response(s.ProposalStaffSerializer(proposal).data)
+            context = STAFF if can_view_funding(request.user, proposal.call.city) else {}
+            return Response(s.ProposalStaffSerializer(proposal, context=context).data)
         if proposal_is_public(proposal):
             return Response(s.ProposalPublicSerializer(proposal).data)
         raise Http404
@@ -175,7 +178,8 @@ class ProposalDetail(FundingAPIView):
         data = s.ProposalUpdate(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         proposal = services.proposal_update(proposal=proposal, user=request.user, **data.validated_data)
-        return Response(s.ProposalStaffSerializer(_proposals().get(pk=proposal.pk)).data)
+        context = STAFF if can_view_funding(request.user, proposal.call.city) else {}
+        return Response(s.ProposalStaffSerializer(_proposals().get(pk=proposal.pk), context=context).data)
 
 
 class ProposalEligibility(FundingAPIView):
@@ -187,7 +191,7 @@ class ProposalEligibility(FundingAPIView):
         data = s.EligibilityRequest(data=request.data)
         data.is_valid(raise_exception=True)
         services.proposal_set_eligibility(proposal=proposal, actor=request.user, **data.validated_data)
-        return Response(s.ProposalStaffSerializer(_proposals().get(pk=pk)).data)
+        return Response(s.ProposalStaffSerializer(_proposals().get(pk=pk), context=STAFF).data)
 
 
 class ProposalOverride(FundingAPIView):
