@@ -422,10 +422,19 @@ def table_file(rows, fmt: str, *, columns: list[str] | None = None, sheet_name: 
     raise ExportError(_("This export is not offered as %(format)s.") % {"format": fmt})
 
 
+def _csv_title(title) -> str:
+    """The title row of a table in a CSV file: one cell, escaped, quoted when it holds a comma, a quote or a line
+    break (a title that names an object could hold any text)."""
+    text = str(escape_cell(str(title)))
+    if any(c in text for c in ',"\r\n'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text + "\n"
+
+
 def _csv(tables: list[Table]) -> bytes:
     out = io.StringIO()
     for t in tables:
-        out.write(str(escape_cell(t.title)) + "\n")
+        out.write(_csv_title(t.title))
         _csv_table(out, t.frame)
         out.write("\n")
     return out.getvalue().encode("utf-8-sig")
@@ -438,7 +447,7 @@ def _csv_written(tables: list[CsvTable]) -> bytes:
     out.write(codecs.BOM_UTF8)
     for t in tables:
         head = io.StringIO()
-        head.write(str(escape_cell(t.title)) + "\n")
+        head.write(_csv_title(t.title))
         csv.writer(head, lineterminator="\n").writerow([escape_cell(c) for c in t.columns])
         out.write(head.getvalue().encode())
         for block in t.rows:

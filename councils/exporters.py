@@ -35,7 +35,9 @@ ROSTER_FORMATS = {
 
 
 class RosterExporter:
-    """The roster of one term; personal data, so for the secretariat and administrators of the city only."""
+    """The roster of one term in the import's format (no title row), for the council page's download; personal data,
+    so for the secretariat and administrators of the city only. The file is written by the export framework's shared
+    writer (rosters.to_bytes -> cities.exports.table_file), under the one escaping rule of every spreadsheet cell."""
 
     identifier = "council_roster"
     verbose_name = _("Council roster")

@@ -143,3 +143,18 @@ def _cells(data: bytes, fmt: str) -> list:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
                 cells.append(cell.value)
     return cells
+
+
+def test_a_table_title_holding_any_text_stays_one_escaped_cell(city_a):
+    from cities.exports import BaseExporter, render
+
+    class Titled(BaseExporter):
+        formats = ("csv",)
+
+        def tables(self, target, options):
+            yield "x\r=1+1, and more", [{"a": 1}]
+
+    data = render(Titled(), city_a, {}, "csv")[0]
+    cells = _cells(data, "csv")
+    assert cells[0] == "x\r=1+1, and more"
+    assert not any(starts_formula(c) for c in cells if isinstance(c, str))

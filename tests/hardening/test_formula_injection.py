@@ -110,7 +110,7 @@ def cells_of(data: bytes, fmt: str) -> list:
             io.BytesIO(data), dtype=str, keep_default_na=False, header=None, encoding="utf-8-sig",
             skip_blank_lines=True, engine="python", on_bad_lines="skip", names=range(200),
         )  # fmt: skip
-        return [cell for row in frame.itertuples(index=False) for cell in row if cell != ""]
+        return [cell for row in frame.itertuples(index=False) for cell in row if isinstance(cell, str) and cell]
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     cells = []
     for sheet in workbook.worksheets:
