@@ -18,6 +18,7 @@ import codecs
 import csv
 import io
 import json
+import logging
 import os
 import re
 import secrets
@@ -40,6 +41,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+logger = logging.getLogger(__name__)
 
 SMALL_CELL = 5
 SMALL = f"<{SMALL_CELL}"  # a count under SMALL_CELL (zero included)
@@ -726,6 +729,21 @@ def export_links_revoke(*, city_id: int) -> None:
     from django.core.cache import cache
 
     cache.set(_LINK_GENERATION_KEY.format(city_id), secrets.token_hex(8), timeout=None)
+
+
+def export_links_revoke_on_commit(*, city_id: int) -> None:
+    """export_links_revoke once the current transaction commits. The erasure has revoked the links inside its
+    transaction already; if the cache is unreachable at this second revocation, a warning is logged and the erasure
+    stands (a link can only be served from that same cache, which refuses it once its generation is gone)."""
+    from django.db import transaction
+
+    def revoke() -> None:
+        try:
+            export_links_revoke(city_id=city_id)
+        except Exception:  # the cache backend's own errors (Redis down): nothing more can be done from here
+            logger.warning("could not revoke the download links of city %s after an erasure", city_id, exc_info=True)
+
+    transaction.on_commit(revoke)
 
 
 def export_link_store(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cities import erasures
-from cities.exports import export_links_revoke
+from cities.exports import export_links_revoke, export_links_revoke_on_commit
 from cities.models import AuditEntry, City, District, User
 from cities.services import audit_record
 from consultations.models import AgeBand, Gender, Participant
@@ -1034,10 +1034,16 @@ def person_erase(*, person: Person, actor: User | None, reason: str) -> Person:
     audit_record(actor=actor, action="person.erase", target=person, city=person.city, data={"reason": reason})
     erasures.journal_record(kind="councils.person", pk=person.pk)  # so that a restore cannot bring them back
     # Files made before the erasure may hold the person: their download links stop serving now (this transaction's
-    # own reads) and again once it commits (an export that read the person while it ran).
-    export_links_revoke(city_id=person.city_id)
-    city_id = person.city_id
-    transaction.on_commit(lambda: export_links_revoke(city_id=city_id))
+    # own reads) and again once it commits (an export that read the person while it ran). Without the cache, no
+    # erasure: a link made before could be served again once the cache is back.
+    try:
+        export_links_revoke(city_id=person.city_id)
+    except Exception as exc:  # the cache backend's own errors (Redis down)
+        raise CouncilError(
+            _("The erasure could not withdraw the download links of earlier exports. Nothing was erased; try again."),
+            code="cache",
+        ) from exc
+    export_links_revoke_on_commit(city_id=person.city_id)
     return person
 
 

@@ -92,3 +92,44 @@ def test_the_link_is_revoked_again_when_the_erasure_commits(
     for callback in callbacks:
         callback()
     assert exports.export_link_fetch(token, secretariat) is None
+
+
+def test_without_the_cache_nothing_is_erased_and_the_reason_is_clear(city_a, secretariat, council_data, monkeypatch):
+    """Erasing while the cache (Redis) is unreachable would leave earlier links to be served once it is back: the
+    erasure refuses, rolls back and says so, in the user's language."""
+    from django.core.cache import cache
+    from django.db import transaction
+    from django.utils import translation
+
+    from councils.errors import CouncilError
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    person = council_data["members"][3].person
+    monkeypatch.setattr(cache, "set", unreachable)
+    with translation.override("fr"):
+        with pytest.raises(CouncilError) as info, transaction.atomic():
+            council_services.person_erase(person=person, actor=secretariat, reason="Request")
+        assert "Rien n'a été effacé" in info.value.detail
+    person.refresh_from_db()
+    assert person.erased_at is None and person.full_name
+
+
+def test_a_cache_failure_after_the_commit_leaves_the_erasure_standing(
+    city_a, secretariat, council_data, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    from django.core.cache import cache
+
+    person = council_data["members"][3].person
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        council_services.person_erase(person=person, actor=secretariat, reason="Request")
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "set", unreachable)
+    for callback in callbacks:
+        callback()
+    assert "could not revoke the download links" in caplog.text
+    assert Person.objects.get(pk=person.pk).erased_at is not None
