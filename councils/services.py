@@ -1014,7 +1014,8 @@ def person_erase(*, person: Person, actor: User | None, reason: str) -> Person:
             target_type="councils.membership", target_id__in=seats
         )
         _scrub_rows(AuditEntry.objects.filter(about, city_id=person.city_id), ["data"], own, erased)
-        # Texts of their council and city that may name them: other seats' history, meetings, the audit log.
+        # Texts of their council and city that may name them: other seats' history, meetings, committees' descriptions,
+        # elections' titles, the audit log.
         councils = Council.objects.filter(terms__memberships__person=person).distinct()
         others = MembershipChange.objects.filter(membership__term__council__in=councils)
         _scrub_rows(others.exclude(membership__person=person), ["reason", "changes"], shared, erased)
@@ -1022,6 +1023,8 @@ def person_erase(*, person: Person, actor: User | None, reason: str) -> Person:
         _scrub_rows(seated, ["end_reason"], shared, erased)
         meetings = Meeting.objects.filter(council__in=councils)
         _scrub_rows(meetings, ["title", "place", "agenda", "minutes"], shared, erased)
+        _scrub_rows(Committee.objects.filter(council__in=councils), ["description"], shared, erased)
+        _scrub_rows(Election.objects.filter(council__in=councils), ["title"], shared, erased)
         _scrub_rows(AuditEntry.objects.filter(city_id=person.city_id).exclude(about), ["data"], shared, erased)
         reason = _scrub(reason, own, erased)
     for membership in person.memberships.all():

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cities.models import AuditEntry
 from councils import services
-from councils.models import Meeting, Membership, MembershipChange
+from councils.models import Committee, Election, Meeting, Membership, MembershipChange
 
 from .factories import add_member
 
@@ -33,6 +33,8 @@ def _everything_stored() -> str:
     ]
     for meeting in Meeting.objects.all():
         texts += [meeting.title, meeting.place, meeting.agenda, meeting.minutes]
+    texts += Committee.objects.values_list("description", flat=True)
+    texts += Election.objects.values_list("title", flat=True)
     return "\n".join(texts)
 
 
@@ -49,6 +51,11 @@ def test_a_name_embedded_in_a_reason_is_erased(salma, members, council, secretar
     services.meeting_update(
         meeting=meeting, actor=secretariat, minutes=f"{NAME} ({PHONE}) presented the budget. Salma Benali agreed."
     )
+    services.committee_create(council=council, name="Culture", actor=secretariat, description=f"Chaired by {NAME}")
+    services.election_create(
+        council=council, term=salma.term, title=f"Successor of {NAME}", role="president", candidates=members[2:4],
+        actor=secretariat,
+    )  # fmt: skip
     assert NAME in _everything_stored()
 
     services.person_erase(person=salma.person, actor=secretariat, reason=f"Written request of {NAME}, 2026-11-01")
@@ -59,6 +66,7 @@ def test_a_name_embedded_in_a_reason_is_erased(salma, members, council, secretar
     assert "[erased] moved to Rabat. [erased] can be reached on [erased] or [erased]." in stored
     assert "Handed the seat to [erased]" in stored
     assert "[erased] ([erased]) presented the budget." in stored
+    assert "Chaired by [erased]" in stored and "Successor of [erased]" in stored
     # Another person who shares a first name is not erased from a text that is not about Salma.
     assert "Salma Benali agreed." in stored
     erasure = AuditEntry.objects.get(action="person.erase")
