@@ -8,6 +8,9 @@ right-to-left in Arabic), JSON, a printable HTML report (charts drawn here as in
 that report printed by headless Chromium. An exporter whose database can write the CSV rows itself may also offer
 ``csv_tables(target, options)`` (``CsvTable``), which ``render`` then writes instead of going through pandas.
 
+Every CSV and Excel file of the application is written here (``render``, and ``table_file`` for a file of one table
+such as the council roster), under one escaping rule against spreadsheet formulas (``escape_cell``, ``csv_text``).
+
 This module knows none of the other apps. Figures that several apps contribute to (the network key figures)
 come from providers the apps register with ``@key_figures_provider`` (see cities/exporters.py).
 """
@@ -73,14 +76,14 @@ CHROMIUM_FLAGS = [
 ]
 PDF_TIMEOUT_SECONDS = 120
 
-# The one escaping rule of every CSV and Excel file the application writes (docs/security.md, "Spreadsheet formulas").
+# The one escaping rule of every CSV and Excel file the application writes (docs/exports.md, "Spreadsheet formulas").
 # A spreadsheet program may read a cell as a formula when its first visible character is a formula sign, and it may
 # pass over spaces, line breaks and invisible marks (Arabic and bidi marks, zero-width characters) before it, or read
 # a fullwidth or small sign as the sign itself. So: a text cell starting with a tab or a carriage return, or whose
 # first character after any run of _LEADING characters (every Unicode space, control and format character) is one of
 # _FORMULA_SIGNS (=, +, -, @ and every character that NFKC normalises to one of them), is written with a ' in front.
 # The pattern is written with \u escapes only, so that Python's re and PostgreSQL's regular expressions (csv_text)
-# read the same pattern; tests/exports/test_framework.py checks both sets against unicodedata.
+# read the same pattern; tests/exports/test_escaping.py checks both sets against unicodedata.
 _LEADING = (
     (0x0001, 0x0020), (0x007F, 0x00A0), (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
     (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x1680, 0x1680), (0x180E, 0x180E), (0x2000, 0x200F),

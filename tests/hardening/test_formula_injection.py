@@ -272,3 +272,19 @@ def test_every_page_that_serves_a_spreadsheet_is_attacked(world):
                     assert not starts_formula(cell), (route.name, role, cell)
     assert served, "no page served a spreadsheet: the walk proves nothing"
     assert served <= FILE_PAGES, f"pages serving spreadsheets not attacked for every payload: {served - FILE_PAGES}"
+
+
+def test_the_export_command_is_the_only_command_that_writes_a_file():
+    """The command-line door attacked above is manage.py export; a new command of ours taking an output file (or a
+    format) would be a door this test does not download yet."""
+    from django.core.management import get_commands, load_command_class
+
+    writers = set()
+    for name, app in get_commands().items():
+        if app.split(".")[0] not in (*APPS, "frontend"):
+            continue
+        parser = load_command_class(app, name).create_parser("manage.py", name)
+        flags = {flag for action in parser._actions for flag in action.option_strings}
+        if flags & {"--output", "-o", "--format", "--file"}:
+            writers.add(name)
+    assert writers == {"export"}
