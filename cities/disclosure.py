@@ -198,6 +198,11 @@ def consensus_score(dimensions: Iterable[Dimension], total: int, published: Mapp
     """An item's consensus score from its published breakdowns only (so it tells nothing they do not): the lowest
     share of supporters guaranteed in each published group that is a real answer (not POOLED, not ``unsaid``), a
     hidden cell counting for its lowest possible value. With no such group: the item's share of ``everyone``."""
+    return consensus(dimensions, total, published, everyone=everyone)[0]
+
+
+def consensus(dimensions: Iterable[Dimension], total: int, published: Mapping, *, everyone: int) -> tuple[float, int]:
+    """``consensus_score`` and the number of groups it compared."""
     shares = []
     for dim in dimensions:
         row = published.get(dim.name) or {}
@@ -208,7 +213,7 @@ def consensus_score(dimensions: Iterable[Dimension], total: int, published: Mapp
             if group in (POOLED, "unsaid", ""):
                 continue
             shares.append(bounds[group][0] / size)
-    return min(shares) if shares else total / max(1, everyone)
+    return (min(shares) if shares else total / max(1, everyone)), len(shares)
 
 
 # --- row-level data: k-anonymity ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cities import disclosure
 from cities.disclosure import THRESHOLD, profiles_generalise
 from cities.exports import (
     ALL_FORMATS,
@@ -26,7 +27,6 @@ from cities.exports import (
     option_object,
     register,
     render,
-    suppress_counts,
 )
 from cities.models import District
 from cities.permissions import can_analyse
@@ -63,12 +63,13 @@ def _yes_no(value: bool) -> str:
     return _("yes") if value else _("no")
 
 
-def _breakdown(counts: dict, categories: list[tuple[str, str]]) -> list[dict]:
-    """Rows of one breakdown over every category (empty ones included), counts suppressed."""
+def _breakdown(counts: dict, categories: list[tuple[str, str]], total: int) -> list[dict]:
+    """Rows of one breakdown over every category (empty ones included), people counted as
+    cities.disclosure.people_counts publishes them (rounded to 5, audited against the rounded total)."""
     cells = {key: 0 for key, _label in categories}
     for key, n in counts.items():
         cells[key if key in cells else UNSAID] += n
-    shown = suppress_counts(cells)
+    shown, _total = disclosure.people_counts(cells, total=total)
     return [{"group": key, "label": str(label), "participants": shown[key]} for key, label in categories]
 
 
@@ -121,74 +122,70 @@ def _group_key(value) -> str:
 
 
 def consensus_frame(consultation: Consultation, items: pd.DataFrame) -> pd.DataFrame:
-    """Each approved item's consensus score: the lowest share of supporters across the groups (gender, age band,
-    district) of its session that have at least 5 people and answered the question; the share of all the
-    session's participants when no group is that large. Grouped counts in the database, the rest in pandas."""
+    """Each approved item's consensus score, as its session's live results give it (consultations.selectors,
+    cities.disclosure.consensus): from the session's published breakdowns only, the lowest share of supporters
+    guaranteed in each published group (gender, age band, district) of the session's voters; the share of all the
+    session's participants when no group is published (or while the session's voting is open). Grouped counts in
+    the database (voters by answers, ballots by item and answers), the rest in Python over those small results."""
     columns = ["id", "kind", "text", "score", "supporters", "groups"]
     if items.empty:
         return pd.DataFrame(columns=columns)
-    # One grouped count over participants and one over ballots (by item and all three answers), split per
-    # dimension in pandas: each large table is read once.
     dims = list(CONSENSUS_DIMENSIONS)
-    people = pd.DataFrame(
-        list(
-            Participant.objects.filter(session__consultation=consultation)
-            .values("session_id", *dims)
-            .annotate(n=Count("id"))
-            .order_by()
-        ),
-        columns=["session_id", *dims, "n"],
+    names = dict(zip(dims, ("gender", "age_band", "district"), strict=True))
+    voting = set(
+        Session.objects.filter(
+            consultation=consultation, phase__in=[Phase.CHALLENGE_VOTING, Phase.PROPOSAL_VOTING]
+        ).values_list("pk", flat=True)
     )
+    everyone = dict(
+        Participant.objects.filter(session__consultation=consultation)
+        .values("session_id")
+        .annotate(n=Count("id"))
+        .values_list("session_id", "n")
+        .order_by()
+    )
+    sizes: dict[int, dict[str, dict]] = {}
+    for row in (
+        Participant.objects.filter(session__consultation=consultation, ballots__isnull=False)
+        .values("session_id", *dims)
+        .annotate(n=Count("id", distinct=True))
+        .order_by()
+    ):
+        per_dim = sizes.setdefault(row["session_id"], {names[d]: {} for d in dims})
+        for d in dims:
+            answer = _group_key(row[d]) or UNSAID
+            per_dim[names[d]][answer] = per_dim[names[d]].get(answer, 0) + row["n"]
     answers = [f"participant__{dim}" for dim in dims]
-    votes = pd.DataFrame(
-        list(
-            Ballot.objects.filter(session__consultation=consultation, item__status=ItemStatus.APPROVED)
-            .values("item_id", *answers)
-            .annotate(n=Count("id"))
-            .order_by()
-        ),
-        columns=["item_id", *answers, "n"],
-    ).rename(columns=dict(zip(answers, dims, strict=True)))
-    for frame in (people, votes):
-        for dim in dims:
-            frame[dim] = frame[dim].map(_group_key)
-    sizes_df = pd.concat(
-        [
-            people.groupby(["session_id", dim], dropna=False)["n"]
-            .sum()
-            .reset_index()
-            .rename(columns={dim: "group", "n": "size"})
-            .assign(dim=dim)
-            for dim in dims
-        ],
-        ignore_index=True,
-    )
-    support_df = pd.concat(
-        [
-            votes.groupby(["item_id", dim], dropna=False)["n"]
-            .sum()
-            .reset_index()
-            .rename(columns={"item_id": "id", dim: "group"})
-            .assign(dim=dim)
-            for dim in dims
-        ],
-        ignore_index=True,
-    )
-    session_sizes = sizes_df[sizes_df["dim"] == CONSENSUS_DIMENSIONS[0]].groupby("session_id")["size"].sum()
-    eligible = sizes_df[
-        (sizes_df["size"] >= 5) & sizes_df["group"].notna() & ~sizes_df["group"].isin(["", UNSAID])
-    ].astype({"group": str})
-    support_df = support_df[support_df["group"].notna()].astype({"group": str})
-    cross = items[["id", "session_id"]].merge(eligible, on="session_id")
-    cross = cross.merge(support_df, on=["id", "dim", "group"], how="left").fillna({"n": 0})
-    cross["share"] = cross["n"] / cross["size"]
-    per_item = cross.groupby("id").agg(score=("share", "min"), groups=("share", "size"))
-    out = items.set_index("id").join(per_item)
-    fallback = out["supporters"] / out["session_id"].map(session_sizes).fillna(1).clip(lower=1)
-    out["score"] = out["score"].fillna(fallback)
-    out["groups"] = out["groups"].fillna(0).astype(int)
-    out = out.reset_index().sort_values(["score", "supporters", "id"], ascending=[False, False, True], kind="stable")
-    return out[columns]
+    counts: dict[int, dict[str, dict]] = {}
+    for row in (
+        Ballot.objects.filter(session__consultation=consultation, item__status=ItemStatus.APPROVED)
+        .values("item_id", *answers)
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        per_dim = counts.setdefault(row["item_id"], {names[d]: {} for d in dims})
+        for d, field in zip(dims, answers, strict=True):
+            answer = _group_key(row[field]) or UNSAID
+            per_dim[names[d]][answer] = per_dim[names[d]].get(answer, 0) + row["n"]
+    recoded = {
+        session_id: [
+            disclosure.dimension_recode(name, {} if session_id in voting else groups)
+            for name, groups in per_dim.items()
+        ]
+        for session_id, per_dim in sizes.items()
+    }
+    scores, compared = [], []
+    for r in items.itertuples():
+        dimensions = recoded.get(r.session_id, [])
+        published = disclosure.item_breakdowns(dimensions, int(r.supporters), counts.get(r.id, {}))
+        score, groups = disclosure.consensus(
+            dimensions, int(r.supporters), published, everyone=everyone.get(r.session_id, 0)
+        )
+        scores.append(score)
+        compared.append(groups)
+    out = items.assign(score=scores, groups=compared)
+    out = out.sort_values(["score", "supporters", "id"], ascending=[False, False, True], kind="stable")
+    return out[columns].reset_index(drop=True)
 
 
 @register
@@ -267,7 +264,7 @@ class ConsultationSummary(BaseExporter):
                     "starts_on": str(c.starts_on or ""),
                     "ends_on": str(c.ends_on or ""),
                     "sessions": len(sessions),
-                    "participants": total,
+                    "participants": disclosure.people_round(total),
                     "submissions": submissions["n"],
                     "approved_submissions": submissions["approved"],
                     "challenges": submissions["challenges"],
@@ -285,14 +282,14 @@ class ConsultationSummary(BaseExporter):
         ):
             rows = participants.values(field).annotate(n=Count("id")).order_by()
             counts = {(r[field] or UNSAID): r["n"] for r in rows}
-            yield title, _breakdown(counts, _choice_categories(choices)), Chart("label", "participants")
+            yield title, _breakdown(counts, _choice_categories(choices), total), Chart("label", "participants")
         districts = [(str(d.pk), str(d)) for d in District.objects.filter(city=city).order_by("name")]
         districts.append((UNSAID, _("Not given or prefer not to say")))
         counts = {
             (str(r["district_id"]) if r["district_id"] else UNSAID): r["n"]
             for r in participants.values("district_id").annotate(n=Count("id")).order_by()
         }
-        yield _("By district"), _breakdown(counts, districts), Chart("label", "participants")
+        yield _("By district"), _breakdown(counts, districts, total), Chart("label", "participants")
 
         items = _items_frame(c)
         challenges = items[items["kind"] == ItemKind.CHALLENGE]
@@ -334,7 +331,7 @@ class ConsultationSummary(BaseExporter):
         phases = dict(Phase.choices)
         methods = dict(VotingMethod.choices)
         people = {s.pk: s.people for s in sessions}
-        shown = suppress_counts(people) if len(people) > 1 else people
+        shown, _total = disclosure.people_counts(people, total=sum(people.values()))
         return [
             {
                 "session": s.title,
