@@ -193,8 +193,8 @@ class ConsultationSummary(BaseExporter):
     identifier = "consultation_summary"
     verbose_name = gettext_lazy("Consultation summary")
     description = gettext_lazy(
-        "Key figures, participation by group (small groups hidden), top challenges and proposals, consensus, "
-        "quotes, method and dates."
+        "Key figures, participation by group (counts of people rounded to 5), top challenges and proposals, "
+        "consensus, quotes, method and dates."
     )
     permission = staticmethod(can_analyse)
     formats = ALL_FORMATS
@@ -360,7 +360,10 @@ def _approved(kind: str | None = None) -> Q:
 class ConsultationBallots(BaseExporter):
     identifier = "consultation_ballots"
     verbose_name = gettext_lazy("Anonymous ballots")
-    description = gettext_lazy("One row per ballot with the voter's group answers; no participant identifier.")
+    description = gettext_lazy(
+        "One row per ballot with the voter's group answers, each as far as at least five voters of the session "
+        "share them; no participant identifier."
+    )
     permission = staticmethod(can_analyse)
     options = required_options = ("consultation",)
     option_sources = {"consultation": (Consultation.objects, "city_id")}
