@@ -80,6 +80,8 @@ def test_project_portfolio_with_tranches_ledger_and_milestones(city_a, funding_d
 def test_network_key_figures_per_city_and_total_with_people_rounded(
     network, city_a, city_b, summary_data, funding_data
 ):
+    before = {r["city"]: r for r in _json("network_key_figures", network)["Key figures by city"]}
+    assert (before["Saida"]["participants"], before["Total"]["participants"]) == (0, 30)
     saida = SessionFactory(consultation=ConsultationFactory(city=city_b))
     for _ in range(3):
         ParticipantFactory(session=saida)

@@ -113,3 +113,23 @@ def test_consensus_counts_districts_when_a_non_voter_gave_none(city_a):
     rows = json.loads(summary_for_consultation(c))["Consensus ranking"]
     # Six voters, all women of 18-24 from Fes-Medina: one group per question, no breakdown; the share of the 7.
     assert [(r["text"], r["groups"], r["score"]) for r in rows] == [("Parks", 0, 86), ("Buses", 0, 43)]
+
+
+def test_two_summaries_a_session_apart_do_not_give_the_small_session_away(city_a, summary_data):
+    """A second session of three men: before, 4 men and 30 people; after, 7 men and 33. Exact figures would say
+    "the new session had 3 people, all men"; rounded, every count and total differs by 0 or 5."""
+    from tests.factories import ParticipantFactory, SessionFactory
+
+    before = _summary(city_a, summary_data)
+    later = SessionFactory(consultation=summary_data.consultation, title="Small session")
+    for _n in range(3):
+        ParticipantFactory(session=later, gender="male", age_band="18_24", district=None)
+    after = _summary(city_a, summary_data)
+    figures = (before["Key figures"][0]["participants"], after["Key figures"][0]["participants"])
+    assert figures == (30, 35)
+    men = [{r["group"]: r["participants"] for r in data["By gender"]}["male"] for data in (before, after)]
+    assert men == [5, 5]
+    assert {r["session"]: r["participants"] for r in after["Method and dates"]} == {
+        "Evening session": 30,
+        "Small session": 5,
+    }
