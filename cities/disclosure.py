@@ -125,6 +125,22 @@ def dimension_recode(name: str, sizes: Mapping[Hashable, int]) -> Dimension:
     )
 
 
+def dimensions_recode(sizes: Mapping[str, Mapping[Hashable, int]]) -> list[Dimension]:
+    """The dimensions of one scope (a session's voters), ``sizes[question][answer]``, recoded; **one question
+    only** is broken down: the one with the most published groups (the first in ``sizes``' order on a tie).
+
+    Why one: two questions cross. With the gender row and the age row each audited, a hidden count can still follow
+    from both at once through the people who are in both (4 girls of 15-17 cannot make up 5 supporters of 15-17 on
+    their own, so a boy of 15-17 supported, and the boys' "<5" becomes exactly 1); auditing every crossing exactly is
+    an integer programme per item. The choice depends on the group sizes only, never on the votes."""
+    dims = [dimension_recode(name, groups) for name, groups in sizes.items()]
+    shown = [d for d in dims if d.shown]
+    if not shown:
+        return dims
+    chosen = max(shown, key=lambda d: (len(d.sizes), -dims.index(d)))
+    return [d if d is chosen else Dimension(d.name, d.mapping, d.sizes, d.pooled, False) for d in dims]
+
+
 def _marker_bounds(value, size: int) -> tuple[int, int]:
     if value == SMALL:
         return 0, min(THRESHOLD - 1, size)

@@ -168,10 +168,9 @@ def consensus_frame(consultation: Consultation, items: pd.DataFrame) -> pd.DataF
             answer = _group_key(row[field]) or UNSAID
             per_dim[names[d]][answer] = per_dim[names[d]].get(answer, 0) + row["n"]
     recoded = {
-        session_id: [
-            disclosure.dimension_recode(name, {} if session_id in voting else groups)
-            for name, groups in per_dim.items()
-        ]
+        session_id: disclosure.dimensions_recode(
+            {name: ({} if session_id in voting else groups) for name, groups in per_dim.items()}
+        )
         for session_id, per_dim in sizes.items()
     }
     scores, compared = [], []

@@ -152,10 +152,10 @@ def session_results(session: Session, *, kind: str | None = None) -> dict:
     """Ranked items with exact tallies, breakdowns by group under disclosure control, and a consensus ranking.
 
     Breakdowns (cities.disclosure, docs/privacy.md "Disclosure control") are computed only while no voting phase
-    is open (live, they would change one ballot at a time), over the session's voters: groups under 5 voters
-    are pooled, counts under 5 shown as "<5", other sensitive counts and their complements as "*", so that no
-    count of fewer than 5 people follows from the published cells and the items' exact totals. The consensus score
-    is computed from the published cells only.
+    is open (live, they would change one ballot at a time), over the session's voters, for one question (the one
+    with the most groups of 5 voters; two would cross): groups under 5 voters are pooled, counts under 5 shown as
+    "<5", other sensitive counts and their complements as "*", so that no count of fewer than 5 people follows from
+    the published cells and the items' exact totals. The consensus score is computed from the published cells only.
     """
     items_qs = Item.objects.filter(session=session, status=ItemStatus.APPROVED)
     if kind:
@@ -172,11 +172,7 @@ def session_results(session: Session, *, kind: str | None = None) -> dict:
     participants = Participant.objects.filter(session=session).count()
 
     shown = session.voting_kind is None
-    dimensions = []
-    if shown:
-        dimensions = [disclosure.dimension_recode(name, sizes) for name, sizes in _voter_groups(session).items()]
-    else:
-        dimensions = [disclosure.dimension_recode(name, {}) for name in BREAKDOWNS]
+    dimensions = disclosure.dimensions_recode(_voter_groups(session) if shown else {name: {} for name in BREAKDOWNS})
     counts: dict[int, dict[str, dict]] = defaultdict(lambda: defaultdict(dict))
     if shown and items:
         for name, (field, _choices) in BREAKDOWNS.items():
@@ -220,6 +216,7 @@ def session_results(session: Session, *, kind: str | None = None) -> dict:
             "threshold": disclosure.THRESHOLD,
             "basis": "voters",
             "breakdowns": "shown" if shown else "after_voting",
+            "question": next((dim.name for dim in dimensions if dim.shown), None),
         },
     }
 

@@ -47,6 +47,7 @@ def test_the_only_boy_among_six_girls_keeps_his_ballot(live_session, facilitator
     results = _results(facilitator_api, live_session)
     assert results["disclosure"] == {
         "method": "complementary_suppression", "threshold": 5, "basis": "voters", "breakdowns": "shown",
+        "question": None,
     }  # fmt: skip
     supporters = {it["id"]: it["supporters"] for it in results["items"]}
     assert supporters == {items[0].pk: 4, items[1].pk: 4, items[2].pk: 2}  # the vote stays exact
@@ -73,8 +74,26 @@ def test_cells_are_hidden_with_their_complement_and_a_late_joiner_changes_nothin
     services.session_set_phase(session=live_session, phase=Phase.RESULTS, actor=facilitator)
     results = _results(facilitator_api, live_session)
     gender = results["breakdowns"]["gender"]
+    assert results["disclosure"]["question"] == "gender"
     assert gender["groups"] == {"female": 6, "male": 6}
     assert gender["items"][str(items[0].pk)] == {"female": "*", "male": "<5"}
     for _n in range(4):  # four more boys join after voting: the boys are still the same six voters
         join(live_session, gender="male")
     assert _results(facilitator_api, live_session)["breakdowns"] == results["breakdowns"]
+
+
+def test_one_question_is_broken_down_so_that_two_cannot_cross(live_session, facilitator, facilitator_api):
+    """Gender and age band both have two groups of five or more; only one is published (the first on a tie): the
+    people in both would otherwise let a hidden count follow from the two rows together."""
+    profiles = (
+        [{"gender": "female", "age_band": "15_17"}] * 3
+        + [{"gender": "female", "age_band": "18_24"}] * 3
+        + [{"gender": "male", "age_band": "15_17"}] * 3
+        + [{"gender": "male", "age_band": "18_24"}] * 3
+    )
+    _room(live_session, facilitator, profiles, [[0]] * 12)
+    services.session_set_phase(session=live_session, phase=Phase.RESULTS, actor=facilitator)
+    results = _results(facilitator_api, live_session)
+    assert results["disclosure"]["question"] == "gender"
+    assert [b["shown"] for b in results["breakdowns"].values()] == [True, False, False]
+    assert results["consensus_groups"] == ["gender:female", "gender:male"]
