@@ -371,17 +371,23 @@ class ConsultationBallots(BaseExporter):
         return _consultation(city, options).title
 
     def tables(self, city, options):
-        c = _consultation(city, options)
-        yield _("Ballots"), ballots_frame(Ballot.objects.filter(session__consultation=c))
+        yield _("Ballots"), ballots_frame(_exported_ballots(_consultation(city, options)))
 
     def csv_tables(self, city, options):
         """On PostgreSQL the database writes the CSV rows itself (ballots_csv_rows); elsewhere pandas does."""
-        ballots = Ballot.objects.filter(session__consultation=_consultation(city, options))
+        ballots = _exported_ballots(_consultation(city, options))
         if connections[ballots.db].vendor != "postgresql":
             return None
         return [CsvTable(_("Ballots"), list(BALLOT_COLUMNS), ballots_csv_rows(ballots))]
 
 
+def _exported_ballots(consultation: Consultation):
+    """The ballots of the consultation's sessions whose voting is not open: two exports taken while a room votes
+    would differ by the ballots cast in between, with their voters' profiles (docs/privacy.md)."""
+    return Ballot.objects.filter(session__consultation=consultation).exclude(session__phase__in=VOTING_PHASES)
+
+
+VOTING_PHASES = (Phase.CHALLENGE_VOTING, Phase.PROPOSAL_VOTING)
 BALLOT_COLUMNS = {  # column of the anonymous ballot table -> what it reads; no participant identifier
     "session": "session_id",
     "item": "item_id",

@@ -97,3 +97,15 @@ def test_one_question_is_broken_down_so_that_two_cannot_cross(live_session, faci
     assert results["disclosure"]["question"] == "gender"
     assert [b["shown"] for b in results["breakdowns"].values()] == [True, False, False]
     assert results["consensus_groups"] == ["gender:female", "gender:male"]
+
+
+def test_a_filtered_view_publishes_the_same_cells(live_session, facilitator):
+    """Two views (all items, challenges only) give each item the same cells: nothing to subtract between them."""
+    from consultations import selectors
+
+    profiles = [{"gender": "female"}] * 6 + [{"gender": "male"}] * 6
+    _room(live_session, facilitator, profiles, [[0, 1]] * 6 + [[0], [0], [1], [1], [2], [2]])
+    services.session_set_phase(session=live_session, phase=Phase.RESULTS, actor=facilitator)
+    everything = selectors.session_results(live_session)["breakdowns"]["gender"]["items"]
+    challenges = selectors.session_results(live_session, kind="challenge")["breakdowns"]["gender"]["items"]
+    assert challenges == everything and len(everything) == 3

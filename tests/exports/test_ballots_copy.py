@@ -274,3 +274,15 @@ def test_generalised_profiles_are_the_same_by_copy_and_by_pandas(city_a, small_g
     monkeypatch.setattr(exporters, "ballots_frame", functools.partial(exporters.ballots_frame, use_copy=False))
     assert by_database == by_copy_frame == _export(city_a, small_groups, "csv")
     assert b"30_35" not in by_database and b"Saiss" not in by_database
+
+
+def test_ballots_of_a_session_still_voting_are_left_out(city_a, small_groups):
+    """Two exports taken while a room votes would differ by the ballots cast in between, profiles included."""
+    from consultations.models import Phase, Session
+
+    rows = _csv_rows(_export(city_a, small_groups, "csv"))[1:]
+    first, second = Session.objects.filter(consultation=small_groups).order_by("pk")
+    Session.objects.filter(pk=first.pk).update(phase=Phase.CHALLENGE_VOTING)
+    during = _csv_rows(_export(city_a, small_groups, "csv"))[1:]
+    assert len(rows) == 2 * 16 and len(during) == 2 * 3
+    assert {r[0] for r in during} == {str(second.pk)}
