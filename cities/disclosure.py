@@ -6,10 +6,11 @@ that the attacker tests (tests/hardening/test_disclosure.py) can run them on eve
 
 Methods (docs/privacy.md, "Disclosure control"):
 
-- **Breakdowns of a vote** (supporters of an item by group): *global recoding* of groups under ``THRESHOLD`` into one
-  pooled group, then *cell suppression with complementary suppression* audited against the item's exact total: a
-  count under ``THRESHOLD`` is shown as ``SMALL`` ("<5"); whenever the published row still pins such a count to one
-  value, more cells are hidden (``HIDDEN``, "*"), until every count of 1 to 4 people can take at least two values.
+- **Breakdowns of a vote** (supporters of an item by group, one question per session): *global recoding* of groups
+  under ``THRESHOLD`` into one pooled group, then *cell suppression with complementary suppression* audited against
+  the item's exact total: a sensitive count (``cell_sensitive``) is hidden, as ``SMALL`` ("<5") or ``HIDDEN`` ("*",
+  5 or more); whenever the published row still pins one to a single value, more cells are hidden, until every
+  sensitive count can take at least two values.
 - **Counts of people that are not a vote** (participants per group, per session, per city; totals of them):
   *rounding to base* ``ROUNDING_BASE``, every count and every total rounded on its own, small ones to 0 or 5; so no
   difference of two published figures (two exports, two dates, a table and its total) is exact.
@@ -28,7 +29,6 @@ HIDDEN = "*"  # a count hidden so that a small one cannot be worked out from the
 POOLED = "(pooled)"  # the published group that stands for the groups under THRESHOLD of a dimension
 ROUNDING_BASE = 5
 METHOD_VOTES = "complementary_suppression"
-METHOD_PEOPLE = "rounding_base_5"
 
 
 # --- counts of people: rounding ----------------------------------------------------------------------------------
