@@ -1,18 +1,22 @@
 """The network key figures: per city of a network and in total, for the network's administrators only.
 
 The figures come from the providers the other apps register (``cities.exports.key_figures_provider``), so that
-this app imports none of them. Counts of people (participants, council members) are suppressed per column with
-complementary suppression, since the total row is published.
+this app imports none of them. Counts of people (participants, council members) are published as
+cities.disclosure.people_counts publishes them: rounded to 5 per city and in total, audited per column, so that no
+city's count and no difference between two dates (a small city's first session) can be worked out. Ballots, which
+bound the number of voters from below, are rounded to 5 as well (docs/privacy.md, "Disclosure control").
 """
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .exports import ALL_FORMATS, KEY_FIGURES, SMALL, SMALL_CELL, BaseExporter, Chart, register, suppress_counts
+from .disclosure import people_counts, people_round
+from .exports import ALL_FORMATS, KEY_FIGURES, BaseExporter, Chart, register
 from .permissions import networks_for_admin
 
 COUNT_COLUMNS = ("sessions", "participants", "submissions", "ballots", "council_members", "funded_projects")
 PEOPLE_COLUMNS = ("participants", "council_members")
+ROUNDED_COLUMNS = ("ballots",)
 
 
 def can_see_network(user, network) -> bool:
@@ -25,7 +29,7 @@ class NetworkKeyFigures(BaseExporter):
     verbose_name = _("Network key figures")
     description = _(
         "Per city of the network and in total: sessions, participants, submissions, ballots, council members, "
-        "funded projects and budget granted. Small counts of people are hidden."
+        "funded projects and budget granted. Counts of people and ballots are rounded to 5."
     )
     permission = staticmethod(can_see_network)
     scope = "network"
@@ -58,14 +62,13 @@ class NetworkKeyFigures(BaseExporter):
         totals = {column: sum(raw[pk][column] for pk in ids) for column in COUNT_COLUMNS}
         shown = {pk: dict(values) for pk, values in raw.items()}
         for column in PEOPLE_COLUMNS:
-            if len(ids) > 1:
-                hidden = suppress_counts({pk: raw[pk][column] for pk in ids})
-            else:  # one city: its row is the total, so a small count is hidden in both
-                hidden = {pk: (SMALL if raw[pk][column] < SMALL_CELL else raw[pk][column]) for pk in ids}
-                if ids and raw[ids[0]][column] < SMALL_CELL:
-                    totals[column] = SMALL
+            hidden, totals[column] = people_counts({pk: raw[pk][column] for pk in ids}, total=totals[column])
             for pk in ids:
                 shown[pk][column] = hidden[pk]
+        for column in ROUNDED_COLUMNS:
+            totals[column] = people_round(totals[column])
+            for pk in ids:
+                shown[pk][column] = people_round(raw[pk][column])
         budgets: dict[str, float] = {}
         rows = []
         for city in cities:

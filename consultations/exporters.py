@@ -9,12 +9,14 @@ from collections.abc import Iterator
 
 import pandas as pd
 from django.db import connections, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum, TextField
+from django.db.models import BooleanField, Case, CharField, Count, ExpressionWrapper, F, Q, Sum, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cities import disclosure
+from cities.disclosure import THRESHOLD, profiles_generalise
 from cities.exports import (
     ALL_FORMATS,
     BaseExporter,
@@ -25,7 +27,6 @@ from cities.exports import (
     option_object,
     register,
     render,
-    suppress_counts,
 )
 from cities.models import District
 from cities.permissions import can_analyse
@@ -62,12 +63,13 @@ def _yes_no(value: bool) -> str:
     return _("yes") if value else _("no")
 
 
-def _breakdown(counts: dict, categories: list[tuple[str, str]]) -> list[dict]:
-    """Rows of one breakdown over every category (empty ones included), counts suppressed."""
+def _breakdown(counts: dict, categories: list[tuple[str, str]], total: int) -> list[dict]:
+    """Rows of one breakdown over every category (empty ones included), people counted as
+    cities.disclosure.people_counts publishes them (rounded to 5, audited against the rounded total)."""
     cells = {key: 0 for key, _label in categories}
     for key, n in counts.items():
         cells[key if key in cells else UNSAID] += n
-    shown = suppress_counts(cells)
+    shown, _total = disclosure.people_counts(cells, total=total)
     return [{"group": key, "label": str(label), "participants": shown[key]} for key, label in categories]
 
 
@@ -120,74 +122,69 @@ def _group_key(value) -> str:
 
 
 def consensus_frame(consultation: Consultation, items: pd.DataFrame) -> pd.DataFrame:
-    """Each approved item's consensus score: the lowest share of supporters across the groups (gender, age band,
-    district) of its session that have at least 5 people and answered the question; the share of all the
-    session's participants when no group is that large. Grouped counts in the database, the rest in pandas."""
+    """Each approved item's consensus score, as its session's live results give it (consultations.selectors,
+    cities.disclosure.consensus): from the session's published breakdowns only, the lowest share of supporters
+    guaranteed in each published group (gender, age band, district) of the session's voters; the share of all the
+    session's participants when no group is published (or while the session's voting is open). Grouped counts in
+    the database (voters by answers, ballots by item and answers), the rest in Python over those small results."""
     columns = ["id", "kind", "text", "score", "supporters", "groups"]
     if items.empty:
         return pd.DataFrame(columns=columns)
-    # One grouped count over participants and one over ballots (by item and all three answers), split per
-    # dimension in pandas: each large table is read once.
     dims = list(CONSENSUS_DIMENSIONS)
-    people = pd.DataFrame(
-        list(
-            Participant.objects.filter(session__consultation=consultation)
-            .values("session_id", *dims)
-            .annotate(n=Count("id"))
-            .order_by()
-        ),
-        columns=["session_id", *dims, "n"],
+    names = dict(zip(dims, ("gender", "age_band", "district"), strict=True))
+    voting = set(
+        Session.objects.filter(
+            consultation=consultation, phase__in=[Phase.CHALLENGE_VOTING, Phase.PROPOSAL_VOTING]
+        ).values_list("pk", flat=True)
     )
+    everyone = dict(
+        Participant.objects.filter(session__consultation=consultation)
+        .values("session_id")
+        .annotate(n=Count("id"))
+        .values_list("session_id", "n")
+        .order_by()
+    )
+    sizes: dict[int, dict[str, dict]] = {}
+    for row in (
+        Participant.objects.filter(session__consultation=consultation, ballots__isnull=False)
+        .values("session_id", *dims)
+        .annotate(n=Count("id", distinct=True))
+        .order_by()
+    ):
+        per_dim = sizes.setdefault(row["session_id"], {names[d]: {} for d in dims})
+        for d in dims:
+            answer = _group_key(row[d]) or UNSAID
+            per_dim[names[d]][answer] = per_dim[names[d]].get(answer, 0) + row["n"]
     answers = [f"participant__{dim}" for dim in dims]
-    votes = pd.DataFrame(
-        list(
-            Ballot.objects.filter(session__consultation=consultation, item__status=ItemStatus.APPROVED)
-            .values("item_id", *answers)
-            .annotate(n=Count("id"))
-            .order_by()
-        ),
-        columns=["item_id", *answers, "n"],
-    ).rename(columns=dict(zip(answers, dims, strict=True)))
-    for frame in (people, votes):
-        for dim in dims:
-            frame[dim] = frame[dim].map(_group_key)
-    sizes_df = pd.concat(
-        [
-            people.groupby(["session_id", dim], dropna=False)["n"]
-            .sum()
-            .reset_index()
-            .rename(columns={dim: "group", "n": "size"})
-            .assign(dim=dim)
-            for dim in dims
-        ],
-        ignore_index=True,
-    )
-    support_df = pd.concat(
-        [
-            votes.groupby(["item_id", dim], dropna=False)["n"]
-            .sum()
-            .reset_index()
-            .rename(columns={"item_id": "id", dim: "group"})
-            .assign(dim=dim)
-            for dim in dims
-        ],
-        ignore_index=True,
-    )
-    session_sizes = sizes_df[sizes_df["dim"] == CONSENSUS_DIMENSIONS[0]].groupby("session_id")["size"].sum()
-    eligible = sizes_df[
-        (sizes_df["size"] >= 5) & sizes_df["group"].notna() & ~sizes_df["group"].isin(["", UNSAID])
-    ].astype({"group": str})
-    support_df = support_df[support_df["group"].notna()].astype({"group": str})
-    cross = items[["id", "session_id"]].merge(eligible, on="session_id")
-    cross = cross.merge(support_df, on=["id", "dim", "group"], how="left").fillna({"n": 0})
-    cross["share"] = cross["n"] / cross["size"]
-    per_item = cross.groupby("id").agg(score=("share", "min"), groups=("share", "size"))
-    out = items.set_index("id").join(per_item)
-    fallback = out["supporters"] / out["session_id"].map(session_sizes).fillna(1).clip(lower=1)
-    out["score"] = out["score"].fillna(fallback)
-    out["groups"] = out["groups"].fillna(0).astype(int)
-    out = out.reset_index().sort_values(["score", "supporters", "id"], ascending=[False, False, True], kind="stable")
-    return out[columns]
+    counts: dict[int, dict[str, dict]] = {}
+    for row in (
+        Ballot.objects.filter(session__consultation=consultation, item__status=ItemStatus.APPROVED)
+        .values("item_id", *answers)
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        per_dim = counts.setdefault(row["item_id"], {names[d]: {} for d in dims})
+        for d, field in zip(dims, answers, strict=True):
+            answer = _group_key(row[field]) or UNSAID
+            per_dim[names[d]][answer] = per_dim[names[d]].get(answer, 0) + row["n"]
+    recoded = {
+        session_id: disclosure.dimensions_recode(
+            {name: ({} if session_id in voting else groups) for name, groups in per_dim.items()}
+        )
+        for session_id, per_dim in sizes.items()
+    }
+    scores, compared = [], []
+    for r in items.itertuples():
+        dimensions = recoded.get(r.session_id, [])
+        published = disclosure.item_breakdowns(dimensions, int(r.supporters), counts.get(r.id, {}))
+        score, groups = disclosure.consensus(
+            dimensions, int(r.supporters), published, everyone=everyone.get(r.session_id, 0)
+        )
+        scores.append(score)
+        compared.append(groups)
+    out = items.assign(score=scores, groups=compared)
+    out = out.sort_values(["score", "supporters", "id"], ascending=[False, False, True], kind="stable")
+    return out[columns].reset_index(drop=True)
 
 
 @register
@@ -195,8 +192,8 @@ class ConsultationSummary(BaseExporter):
     identifier = "consultation_summary"
     verbose_name = gettext_lazy("Consultation summary")
     description = gettext_lazy(
-        "Key figures, participation by group (small groups hidden), top challenges and proposals, consensus, "
-        "quotes, method and dates."
+        "Key figures, participation by group (counts of people rounded to 5), top challenges and proposals, "
+        "consensus, quotes, method and dates."
     )
     permission = staticmethod(can_analyse)
     formats = ALL_FORMATS
@@ -266,7 +263,7 @@ class ConsultationSummary(BaseExporter):
                     "starts_on": str(c.starts_on or ""),
                     "ends_on": str(c.ends_on or ""),
                     "sessions": len(sessions),
-                    "participants": total,
+                    "participants": disclosure.people_round(total),
                     "submissions": submissions["n"],
                     "approved_submissions": submissions["approved"],
                     "challenges": submissions["challenges"],
@@ -284,14 +281,14 @@ class ConsultationSummary(BaseExporter):
         ):
             rows = participants.values(field).annotate(n=Count("id")).order_by()
             counts = {(r[field] or UNSAID): r["n"] for r in rows}
-            yield title, _breakdown(counts, _choice_categories(choices)), Chart("label", "participants")
+            yield title, _breakdown(counts, _choice_categories(choices), total), Chart("label", "participants")
         districts = [(str(d.pk), str(d)) for d in District.objects.filter(city=city).order_by("name")]
         districts.append((UNSAID, _("Not given or prefer not to say")))
         counts = {
             (str(r["district_id"]) if r["district_id"] else UNSAID): r["n"]
             for r in participants.values("district_id").annotate(n=Count("id")).order_by()
         }
-        yield _("By district"), _breakdown(counts, districts), Chart("label", "participants")
+        yield _("By district"), _breakdown(counts, districts, total), Chart("label", "participants")
 
         items = _items_frame(c)
         challenges = items[items["kind"] == ItemKind.CHALLENGE]
@@ -333,7 +330,7 @@ class ConsultationSummary(BaseExporter):
         phases = dict(Phase.choices)
         methods = dict(VotingMethod.choices)
         people = {s.pk: s.people for s in sessions}
-        shown = suppress_counts(people) if len(people) > 1 else people
+        shown, _total = disclosure.people_counts(people, total=sum(people.values()))
         return [
             {
                 "session": s.title,
@@ -362,7 +359,10 @@ def _approved(kind: str | None = None) -> Q:
 class ConsultationBallots(BaseExporter):
     identifier = "consultation_ballots"
     verbose_name = gettext_lazy("Anonymous ballots")
-    description = gettext_lazy("One row per ballot with the voter's group answers; no participant identifier.")
+    description = gettext_lazy(
+        "One row per ballot with the voter's group answers, each as far as at least five voters of the session "
+        "share them; no participant identifier."
+    )
     permission = staticmethod(can_analyse)
     options = required_options = ("consultation",)
     option_sources = {"consultation": (Consultation.objects, "city_id")}
@@ -371,28 +371,77 @@ class ConsultationBallots(BaseExporter):
         return _consultation(city, options).title
 
     def tables(self, city, options):
-        c = _consultation(city, options)
-        yield _("Ballots"), ballots_frame(Ballot.objects.filter(session__consultation=c))
+        yield _("Ballots"), ballots_frame(_exported_ballots(_consultation(city, options)))
 
     def csv_tables(self, city, options):
         """On PostgreSQL the database writes the CSV rows itself (ballots_csv_rows); elsewhere pandas does."""
-        ballots = Ballot.objects.filter(session__consultation=_consultation(city, options))
+        ballots = _exported_ballots(_consultation(city, options))
         if connections[ballots.db].vendor != "postgresql":
             return None
         return [CsvTable(_("Ballots"), list(BALLOT_COLUMNS), ballots_csv_rows(ballots))]
 
 
+def _exported_ballots(consultation: Consultation):
+    """The ballots of the consultation's sessions whose voting is not open: two exports taken while a room votes
+    would differ by the ballots cast in between, with their voters' profiles (docs/privacy.md)."""
+    return Ballot.objects.filter(session__consultation=consultation).exclude(session__phase__in=VOTING_PHASES)
+
+
+VOTING_PHASES = (Phase.CHALLENGE_VOTING, Phase.PROPOSAL_VOTING)
 BALLOT_COLUMNS = {  # column of the anonymous ballot table -> what it reads; no participant identifier
     "session": "session_id",
     "item": "item_id",
     "kind": "item__kind",
     "points": "points",
-    "age_band": "participant__age_band",
-    "gender": "participant__gender",
-    "district": "participant__district__name",
+    "age_band": "profile_age_band",
+    "gender": "profile_gender",
+    "district": "profile_district",
 }
 _BALLOT_TEXT = ("kind", "age_band", "gender", "district")
 _NO_DISTRICT = "_no_district"
+# Every profile (age band, gender, district) the table shows is shared by at least this many voters of its session
+# (k-anonymity, cities.disclosure.profiles_generalise); tests of the CSV's bytes lower it to see every answer.
+BALLOT_K = THRESHOLD
+_PROFILE = ("participant__age_band", "participant__gender", "participant__district_id")
+_PROFILE_SHOWN = {  # published column -> (position in the profile, what it shows)
+    "profile_age_band": (0, "participant__age_band"),
+    "profile_gender": (1, "participant__gender"),
+    "profile_district": (2, "participant__district__name"),
+}
+
+
+def _profile_q(session_id: int, profile: tuple) -> Q:
+    age_band, gender, district_id = profile
+    q = Q(session_id=session_id, participant__age_band=age_band, participant__gender=gender)
+    return q & (Q(participant__district_id=district_id) if district_id else Q(participant__district__isnull=True))
+
+
+def _profiles_generalised(ballots):
+    """``ballots`` with the published profile of each ballot's voter as profile_age_band, profile_gender and
+    profile_district: an answer is left out (NULL, an empty cell) where fewer than BALLOT_K voters of the session
+    share it with the answers before it (district first, then gender, then age band; cities.disclosure). The
+    decision is taken on one grouped count of voters and written into the query as CASE expressions, so the COPY and
+    the iterator read the same generalised rows."""
+    counts: dict[int, dict[tuple, int]] = {}
+    for row in ballots.values("session_id", *_PROFILE).annotate(n=Count("participant_id", distinct=True)).order_by():
+        counts.setdefault(row["session_id"], {})[tuple(row[f] for f in _PROFILE)] = row["n"]
+    blanked: dict[str, Q] = {}
+    for session_id, profiles in counts.items():
+        for profile, shown in profiles_generalise(profiles, k=BALLOT_K).items():
+            for column, (position, _field) in _PROFILE_SHOWN.items():
+                if shown[position] is None and profile[position] not in (None, ""):
+                    blanked[column] = blanked.get(column, Q(pk__in=[])) | _profile_q(session_id, profile)
+    annotations = {}
+    for column, (_position, field) in _PROFILE_SHOWN.items():
+        if column in blanked:
+            annotations[column] = Case(
+                When(blanked[column], then=Value(None, output_field=CharField())),
+                default=F(field),
+                output_field=CharField(),
+            )
+        else:
+            annotations[column] = F(field)
+    return ballots.annotate(**annotations)
 
 
 def _ballot_rows(ballots):
@@ -400,7 +449,7 @@ def _ballot_rows(ballots):
     may pick another plan and order for the COPY than for the iterator), and an order that says nothing of who voted
     when (the table's own order roughly follows the ballots' creation, which would put one person's ballots
     together)."""
-    return ballots.order_by(*BALLOT_COLUMNS.values())
+    return _profiles_generalised(ballots).order_by(*BALLOT_COLUMNS.values())
 
 
 def ballots_frame(ballots, *, use_copy: bool | None = None) -> pd.DataFrame:
@@ -427,7 +476,7 @@ def _ballots_frame_copy(rows) -> pd.DataFrame:
     cannot tell a NULL district from an empty name, so the query also says which participants gave none."""
     flagged = rows.values_list(
         *BALLOT_COLUMNS.values(),
-        ExpressionWrapper(Q(participant__district__isnull=True), output_field=BooleanField()),
+        ExpressionWrapper(Q(profile_district__isnull=True), output_field=BooleanField()),
     )
     sql, params = flagged.query.get_compiler(using=flagged.db).as_sql()
     buffer = io.BytesIO()

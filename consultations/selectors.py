@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
 
-from .models import AgeBand, Ballot, Gender, Item, ItemStatus, Participant, Session, VotingMethod
+from cities import disclosure
 
-SMALL_CELL = 5  # breakdown cells under this many people are shown as "<5"
+from .models import AgeBand, Ballot, Gender, Item, ItemStatus, Participant, Session, VotingMethod
 
 STAFF = "staff"
 PUBLIC = "public"
@@ -119,10 +119,8 @@ def participant_view(participant: Participant) -> dict:
 
 # --- Results ----------------------------------------------------------------------------------------------
 
-
-def _suppress(value: int) -> int | str:
-    return value if value >= SMALL_CELL else f"<{SMALL_CELL}"
-
+SMALL_CELL = disclosure.THRESHOLD  # kept for readers of this module; the rule lives in cities.disclosure
+UNSAID = "unsaid"
 
 BREAKDOWNS = {
     "gender": ("participant__gender", Gender),
@@ -131,11 +129,33 @@ BREAKDOWNS = {
 }
 
 
-def session_results(session: Session, *, kind: str | None = None) -> dict:
-    """Ranked items with tallies, breakdowns by group with small cells suppressed, and a consensus ranking.
+def _voter_groups(session: Session) -> dict[str, dict[str, int]]:
+    """Per question, the number of the session's voters (participants with at least one ballot) per answer.
 
-    A group counts for consensus only when it has at least SMALL_CELL participants; an item's consensus
-    score is the lowest share of supporters across those groups (support that holds in every group).
+    Voters, not everyone who joined: once voting is over they no longer change, so a late joiner cannot move a
+    group across the threshold and let the figures before and after be subtracted."""
+    fields = [field.removeprefix("participant__") for field, _choices in BREAKDOWNS.values()]
+    rows = (
+        Participant.objects.filter(session=session, ballots__isnull=False)
+        .values(*fields)
+        .annotate(n=Count("id", distinct=True))
+        .order_by()
+    )
+    sizes: dict[str, dict[str, int]] = {name: defaultdict(int) for name in BREAKDOWNS}
+    for row in rows:
+        for name, field in zip(BREAKDOWNS, fields, strict=True):
+            sizes[name][row[field] or UNSAID] += row["n"]
+    return sizes
+
+
+def session_results(session: Session, *, kind: str | None = None) -> dict:
+    """Ranked items with exact tallies, breakdowns by group under disclosure control, and a consensus ranking.
+
+    Breakdowns (cities.disclosure, docs/privacy.md "Disclosure control") are computed only while no voting phase
+    is open (live, they would change one ballot at a time), over the session's voters, for one question (the one
+    with the most groups of 5 voters; two would cross): groups under 5 voters are pooled, counts under 5 shown as
+    "<5", other sensitive counts and their complements as "*", so that no count of fewer than 5 people follows from
+    the published cells and the items' exact totals. The consensus score is computed from the published cells only.
     """
     items_qs = Item.objects.filter(session=session, status=ItemStatus.APPROVED)
     if kind:
@@ -149,51 +169,55 @@ def session_results(session: Session, *, kind: str | None = None) -> dict:
     items.sort(key=lambda it: (-it["votes"], -it["supporters"], it["id"]))
     for rank, it in enumerate(items, start=1):
         it["rank"] = rank
+    participants = Participant.objects.filter(session=session).count()
 
-    participants = Participant.objects.filter(session=session)
+    shown = session.voting_kind is None
+    dimensions = disclosure.dimensions_recode(_voter_groups(session) if shown else {name: {} for name in BREAKDOWNS})
+    counts: dict[int, dict[str, dict]] = defaultdict(lambda: defaultdict(dict))
+    if shown and items:
+        for name, (field, _choices) in BREAKDOWNS.items():
+            for row in (
+                Ballot.objects.filter(item__in=[it["id"] for it in items])
+                .values("item_id", field)
+                .annotate(n=Count("participant", distinct=True))
+                .order_by()
+            ):
+                counts[row["item_id"]][name][row[field] or UNSAID] = row["n"]
+    published = {it["id"]: disclosure.item_breakdowns(dimensions, it["supporters"], counts[it["id"]]) for it in items}
     breakdowns: dict[str, dict] = {}
-    consensus_groups: dict[tuple[str, str], int] = {}
-    for name, (field, _choices) in BREAKDOWNS.items():
-        ppl_field = field.removeprefix("participant__")
-        group_sizes = {
-            (row[ppl_field] or "unsaid"): row["n"] for row in participants.values(ppl_field).annotate(n=Count("id"))
+    for dim in dimensions:
+        breakdowns[dim.name] = {
+            "groups": dict(dim.sizes) if dim.shown else {},
+            "items": {it["id"]: published[it["id"]][dim.name] for it in items} if dim.shown else {},
+            "shown": dim.shown,
+            "pooled": list(dim.pooled) if dim.shown else [],
         }
-        per_item: dict[int, dict] = defaultdict(dict)
-        for row in (
-            Ballot.objects.filter(item__in=[it["id"] for it in items])
-            .values("item_id", field)
-            .annotate(n=Count("participant", distinct=True), points=Sum("points"))
-        ):
-            group = row[field] or "unsaid"
-            per_item[row["item_id"]][group] = row["n"]
-        breakdowns[name] = {
-            "groups": {g: _suppress(n) for g, n in sorted(group_sizes.items())},
-            "items": {
-                it["id"]: {g: _suppress(per_item[it["id"]].get(g, 0)) for g in sorted(group_sizes)} for it in items
-            },
-        }
-        for group, size in group_sizes.items():
-            if group != "unsaid" and size >= SMALL_CELL:
-                consensus_groups[(name, group)] = size
-        for it in items:
-            it.setdefault("_support", {})
-            for group in group_sizes:
-                it["_support"][(name, group)] = per_item[it["id"]].get(group, 0)
-
+    consensus_groups = [
+        f"{dim.name}:{group}"
+        for dim in dimensions
+        if dim.shown
+        for group in dim.sizes
+        if group not in (disclosure.POOLED, UNSAID)
+    ]
     consensus = []
     for it in items:
-        shares = [it["_support"].get(key, 0) / size for key, size in consensus_groups.items()]
-        score = min(shares) if shares else (it["supporters"] / max(1, participants.count()))
+        score = disclosure.consensus_score(dimensions, it["supporters"], published[it["id"]], everyone=participants)
         consensus.append({"id": it["id"], "text": it["text"], "kind": it["kind"], "score": round(score, 4)})
-        del it["_support"]
     consensus.sort(key=lambda c: (-c["score"], c["id"]))
     return {
-        "participants": participants.count(),
+        "participants": participants,
         "ballots": Ballot.objects.filter(session=session).count(),
         "items": items,
         "breakdowns": breakdowns,
         "consensus": consensus,
-        "consensus_groups": [f"{name}:{group}" for name, group in sorted(consensus_groups)],
+        "consensus_groups": sorted(consensus_groups),
+        "disclosure": {
+            "method": disclosure.METHOD_VOTES,
+            "threshold": disclosure.THRESHOLD,
+            "basis": "voters",
+            "breakdowns": "shown" if shown else "after_voting",
+            "question": next((dim.name for dim in dimensions if dim.shown), None),
+        },
     }
 
 

@@ -309,7 +309,9 @@ class SessionPublish(SessionAPIView):
 
 
 class SessionResults(SessionAPIView):
-    @extend_schema(responses={200: OpenApiResponse(description="Ranked items, breakdowns (<5 suppressed), consensus")})
+    @extend_schema(
+        responses={200: OpenApiResponse(description="Ranked items, breakdowns under disclosure control, consensus")}
+    )
     def get(self, request, code):
         session = self.session(code)
         if request.user.is_authenticated and can_watch_session(request.user, session):

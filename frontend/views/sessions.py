@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from cities.disclosure import POOLED
 from cities.models import Role
 from cities.permissions import city_for_staff
 from consultations import selectors, services, throttles
@@ -494,6 +495,8 @@ def _group_label(name: str, group: str) -> str:
         return str(choices(group).label)
     if group == "unsaid":
         return _("Prefer not to say")
+    if group == POOLED:
+        return _("Smaller groups together")
     return group
 
 
@@ -508,13 +511,15 @@ def _results_context(session: Session) -> dict:
     results = selectors.session_results(session)
     breakdowns = []
     for name, data in results["breakdowns"].items():
+        if not data["shown"]:
+            continue
         groups = list(data["groups"])
         breakdowns.append(
             {
                 "title": BREAKDOWN_TITLES.get(name, name),
                 "groups": [{"label": _group_label(name, g), "size": data["groups"][g]} for g in groups],
                 "rows": [
-                    {"text": it["text"], "cells": [data["items"][it["id"]][g] for g in groups]}
+                    {"text": it["text"], "cells": [data["items"][it["id"]].get(g, "–") for g in groups]}
                     for it in results["items"]
                 ],
             }
@@ -528,6 +533,7 @@ def _results_context(session: Session) -> dict:
             if any(it["kind"] == kind for it in results["items"])
         ],
         "breakdowns": breakdowns,
+        "breakdowns_after_voting": results["disclosure"]["breakdowns"] == "after_voting",
         "consensus": [{**c, "pct": round(100 * c["score"])} for c in results["consensus"]],
     }
 

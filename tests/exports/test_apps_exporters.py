@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from cities.exports import HIDDEN, REGISTRY, SMALL, ExportError, render
+from cities.exports import REGISTRY, ExportError, render
 from tests.factories import ConsultationFactory, ParticipantFactory, SessionFactory
 
 
@@ -77,22 +77,25 @@ def test_project_portfolio_with_tranches_ledger_and_milestones(city_a, funding_d
     assert (row["milestones"], row["milestones_done"], row["progress"]) == (2, 1, 50)
 
 
-def test_network_key_figures_per_city_and_total_with_small_counts_hidden(
+def test_network_key_figures_per_city_and_total_with_people_rounded(
     network, city_a, city_b, summary_data, funding_data
 ):
+    before = {r["city"]: r for r in _json("network_key_figures", network)["Key figures by city"]}
+    assert (before["Saida"]["participants"], before["Total"]["participants"]) == (0, 30)
     saida = SessionFactory(consultation=ConsultationFactory(city=city_b))
     for _ in range(3):
         ParticipantFactory(session=saida)
     data = _json("network_key_figures", network)
     rows = {r["city"]: r for r in data["Key figures by city"]}
-    assert (rows["Fes"]["sessions"], rows["Fes"]["submissions"], rows["Fes"]["ballots"]) == (1, 4, 60)
+    assert (rows["Fes"]["sessions"], rows["Fes"]["submissions"], rows["Fes"]["ballots"]) == (1, 4, 60)  # 60: rounded
     assert (rows["Fes"]["funded_projects"], rows["Fes"]["budget_granted"], rows["Fes"]["currency"]) == (
         1,
         3000.0,
         "MAD",
     )
-    # Saida has 3 participants: hidden, and Fes's 30 too, or the total 33 would give Saida's count away.
-    assert (rows["Saida"]["participants"], rows["Fes"]["participants"]) == (SMALL, HIDDEN)
-    assert rows["Total"]["participants"] == 33 and rows["Total"]["sessions"] == 2
+    # Saida has 3 participants, Fes 30, 33 in all: rounded to 5, so the total before Saida's session (30) and
+    # after (35) say Saida has 3 to 7 (with 0 to 2 before), not 3.
+    assert (rows["Saida"]["participants"], rows["Fes"]["participants"]) == (5, 30)
+    assert rows["Total"]["participants"] == 35 and rows["Total"]["sessions"] == 2
     assert data["Budget granted by currency"] == [{"currency": "MAD", "budget_granted": 3000.0}]
     assert "Member" not in json.dumps(data)

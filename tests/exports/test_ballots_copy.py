@@ -37,7 +37,13 @@ HEADER = b"session,item,kind,points,age_band,gender,district\n"
 
 
 @pytest.fixture
-def ballots(city_a):
+def every_answer(monkeypatch):
+    """Profiles shown as given (k-anonymity of 1): these tests look at the bytes of every kind of answer."""
+    monkeypatch.setattr(exporters, "BALLOT_K", 1)
+
+
+@pytest.fixture
+def ballots(city_a, every_answer):
     """Ballots of one consultation (a district of each name, one participant who gave none, blank answers), and
     one ballot of another consultation that must not appear. Returns (consultation, expected rows)."""
     c = ConsultationFactory(city=city_a)
@@ -196,7 +202,7 @@ def test_csv_written_by_the_database_of_a_consultation_without_ballots(city_a, m
 
 
 @pytest.mark.postgres
-def test_csv_written_by_the_database_quotes_a_carriage_return(city_a, monkeypatch):
+def test_csv_written_by_the_database_quotes_a_carriage_return(city_a, monkeypatch, every_answer):
     """PostgreSQL quotes a text holding a carriage return (RFC 4180), so a CSV reader gets the row whole. The csv
     module under pandas did not before CPython gh-67044 (Python 3.11.7 writes it bare), so the shared writer has it
     quoted too (cities.exports._csv_table): both ways give the same bytes."""
@@ -214,3 +220,67 @@ def test_csv_written_by_the_database_quotes_a_carriage_return(city_a, monkeypatc
     by_pandas = _export(city_a, c, "csv")
     assert b'"a\r=1+1"' in by_pandas
     assert by_database == by_pandas
+
+
+@pytest.fixture
+def small_groups(city_a):
+    """One session: 6 women of 18-24 from Fes-Medina, 5 men of 18-24 (3 from Saiss, 2 from no district), one woman
+    of 30-35 from Saiss (alone in her profile), one participant with no answers; another session with 3 women of
+    18-24 from Fes-Medina. Everyone votes on their session's two items."""
+    c = ConsultationFactory(city=city_a)
+    first, second = SessionFactory(consultation=c), SessionFactory(consultation=c)
+    medina, saiss = city_a.districts.get(name="Fes-Medina"), city_a.districts.get(name="Saiss")
+    people = [(first, "18_24", "female", medina)] * 6 + [(first, "18_24", "male", saiss)] * 3
+    people += [(first, "18_24", "male", None)] * 2 + [(first, "30_35", "female", saiss), (first, "", "", None)]
+    people += [(second, "18_24", "female", medina)] * 3
+    items = {s: [ItemFactory(session=s, status=ItemStatus.APPROVED) for _n in range(2)] for s in (first, second)}
+    made = []
+    for session, age_band, gender, district in people:
+        person = ParticipantFactory(session=session, age_band=age_band, gender=gender, district=district)
+        made += [Ballot(session=session, participant=person, item=item) for item in items[session]]
+    Ballot.objects.bulk_create(made)
+    return c
+
+
+def test_every_profile_of_the_ballot_table_is_shared_by_five_voters_of_its_session(city_a, small_groups):
+    """The issue's attack: a lone profile combination was one person's ballots. Each published profile must now be
+    shared by at least five voters of the session, or give nothing (all three answers left out)."""
+    rows = [dict(zip(COLUMNS, r, strict=True)) for r in _csv_rows(_export(city_a, small_groups, "csv"))[1:]]
+    voters: dict[tuple, int] = {}
+    for r in rows:
+        key = (r["session"], r["age_band"], r["gender"], r["district"])
+        voters[key] = voters.get(key, 0) + 1
+    voters = {key: n // 2 for key, n in voters.items()}  # two ballots per voter
+    first, second = sorted({key[0] for key in voters}, key=int)
+    # Saiss men (3) and men without a district (2) make five men of 18-24, but the woman of 30-35 and the
+    # participant with no answers lose every answer, and two voters with nothing shown would still stand out: the
+    # smallest shown group (those five men) joins them. The second session's three voters show nothing.
+    assert voters == {
+        (first, "18_24", "female", "Fes-Medina"): 6,
+        (first, "", "", ""): 7,
+        (second, "", "", ""): 3,
+    }
+    for (_session, *profile), n in voters.items():
+        assert n >= 5 or not any(profile), (profile, n)
+
+
+@pytest.mark.postgres
+def test_generalised_profiles_are_the_same_by_copy_and_by_pandas(city_a, small_groups, monkeypatch):
+    by_database = _export(city_a, small_groups, "csv")
+    _through_pandas(monkeypatch)
+    by_copy_frame = _export(city_a, small_groups, "csv")
+    monkeypatch.setattr(exporters, "ballots_frame", functools.partial(exporters.ballots_frame, use_copy=False))
+    assert by_database == by_copy_frame == _export(city_a, small_groups, "csv")
+    assert b"30_35" not in by_database and b"Saiss" not in by_database
+
+
+def test_ballots_of_a_session_still_voting_are_left_out(city_a, small_groups):
+    """Two exports taken while a room votes would differ by the ballots cast in between, profiles included."""
+    from consultations.models import Phase, Session
+
+    rows = _csv_rows(_export(city_a, small_groups, "csv"))[1:]
+    first, second = Session.objects.filter(consultation=small_groups).order_by("pk")
+    Session.objects.filter(pk=first.pk).update(phase=Phase.CHALLENGE_VOTING)
+    during = _csv_rows(_export(city_a, small_groups, "csv"))[1:]
+    assert len(rows) == 2 * 16 and len(during) == 2 * 3
+    assert {r[0] for r in during} == {str(second.pk)}

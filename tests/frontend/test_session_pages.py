@@ -531,12 +531,23 @@ def test_console_rotates_the_code_and_follows_the_new_one(live_session, facilita
 
 def test_console_results_show_suppressed_small_cells_and_consensus(live_session, facilitator):
     item = _approved_challenge(live_session)
-    client = joined_client(live_session, gender="female")
+    other = services.item_submit(participant=services.participant_join(code=live_session.join_code, consent=True),
+                                 kind="challenge", text="Buses stop at eight")  # fmt: skip
+    people = [
+        services.participant_join(code=live_session.join_code, consent=True, gender=gender)
+        for gender in ["female"] * 6 + ["male"] * 6
+    ]
     to_phase(live_session, Phase.CHALLENGE_VOTING)
-    client.post(reverse("frontend:participant_vote", args=[live_session.join_code]), {"item": item.pk})
+    for person in people[:8]:  # six girls and two boys
+        services.vote_cast(participant=person, item_id=item.pk)
+    for person in people[8:]:  # the four other boys
+        services.vote_cast(participant=person, item_id=other.pk)
     html = staff_client(facilitator).get(console_url(live_session)).content.decode()
-    assert "&lt;5" in html
+    assert "Results by group appear once voting is over" in html and "By gender" not in html
+    to_phase(live_session, Phase.RESULTS)
+    html = staff_client(facilitator).get(console_url(live_session)).content.decode()
     assert "Consensus" in html and "By gender" in html
+    assert '<td class="num">&lt;5</td>' in html and '<td class="num">*</td>' in html  # the girls' 6 hidden too
 
 
 def test_city_admin_may_use_the_console(live_session, city_admin):
