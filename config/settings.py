@@ -5,7 +5,9 @@ Majlis runs embedded: SQLite (WAL), the in-memory channel layer and a local-memo
 See docs/operations.md for the production variables.
 """
 
+import contextlib
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -29,12 +31,49 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", True)
 TESTING = env_bool("MAJLIS_TESTING", False)
 
+
+def development_secret_key(path: Path) -> str:
+    """The key kept in path (mode 0600), made at random the first time and read on every later start.
+
+    Without SECRET_KEY (DEBUG only) this key signs sessions, participant tokens and check-in codes: it must be as
+    unguessable as a production key, and stable, or every restart would sign everybody out. Made atomically
+    (written to a private file, then linked into place), so that processes starting together agree on one key.
+    """
+    for _attempt in range(2):  # read; else make it (or lose the race to another process) and read
+        try:
+            key = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            key = ""
+        if key:
+            if path.stat().st_mode & 0o077:  # readable by others (copied, or made by hand): make it private again
+                path.chmod(0o600)
+            return key
+        if path.exists():  # never half-written by us (the key is linked into place whole): made by hand
+            raise ImproperlyConfigured(f"The development key file {path} is empty: delete it to make a new key.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.new")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(draft, 0o600)
+            with contextlib.suppress(FileExistsError):  # another process made the key first: that one is read
+                os.link(draft, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(draft)
+    raise ImproperlyConfigured(f"Could not read or create the development key file {path}.")
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0.")
-    # Development only: a key that changes with the checkout's path, never used in production.
-    SECRET_KEY = "dev-insecure-" + str(BASE_DIR)
+    # Development (make run): a random key made once and kept in a git-ignored file beside db.sqlite3 (or where
+    # SECRET_KEY_FILE says). Production sets SECRET_KEY and never reads the file.
+    SECRET_KEY = development_secret_key(Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / ".secret_key"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
