@@ -17,18 +17,19 @@ SETUP_REQUIRED_MESSAGE = _("As an administrator, you must set up two-factor auth
 
 
 class RequireAdminTwoFactorMiddleware:
-    """When MAJLIS_REQUIRE_ADMIN_2FA is on, administrators must activate TOTP before anything but set-up.
+    """Administrators must activate TOTP before anything but set-up: superusers always (they reach every city),
+    city administrators when MAJLIS_REQUIRE_ADMIN_2FA is on.
 
-    City administrators and superusers without a TOTP authenticator are sent to the activation page (HTML) or
-    refused with 403 and {"detail": ...} (API calls made with the browser session). API calls with a token do
-    not go through a session and are left to the API's own authentication.
+    Those without a TOTP authenticator are sent to the activation page (HTML) or refused with 403 and
+    {"detail": ...} (API calls made with the browser session). API calls with a token do not go through a
+    session and are left to the API's own authentication.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if getattr(settings, "MAJLIS_REQUIRE_ADMIN_2FA", False) and self._needs_setup(request):
+        if self._needs_setup(request):
             if request.path_info.startswith(_API_PREFIX):
                 return JsonResponse({"detail": str(SETUP_REQUIRED_MESSAGE)}, status=403)
             messages.warning(request, SETUP_REQUIRED_MESSAGE)
@@ -43,7 +44,11 @@ class RequireAdminTwoFactorMiddleware:
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return False
         user = request.user
-        if not user.is_authenticated or not is_any_city_admin(user):
+        if not user.is_authenticated or not user.is_active:
+            return False
+        if not user.is_superuser and not (
+            getattr(settings, "MAJLIS_REQUIRE_ADMIN_2FA", False) and is_any_city_admin(user)
+        ):
             return False
         from allauth.mfa.models import Authenticator
 

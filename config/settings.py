@@ -84,7 +84,7 @@ SITE_URL = os.environ.get(
 ).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "cities.apps.MajlisAdminConfig",  # django.contrib.admin, signed in through allauth with 2FA only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -227,10 +227,14 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "manda
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Majlis] "
+ACCOUNT_ADAPTER = "cities.adapters.AccountAdapter"
+# Failed sign-ins: 10 a minute per address, and 5 in 5 minutes per address and account ("key" is both, see
+# cities/adapters.py), so nobody can lock a staff account from another address.
 ACCOUNT_RATE_LIMITS = {} if TESTING else {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Majlis"
-# When on, city administrators and superusers must set up TOTP before they reach any staff page.
+# When on, city administrators must set up TOTP before they reach any staff page; superusers always must, and the
+# Django admin always requires a session that passed a second factor (cities/admin_site.py).
 MAJLIS_REQUIRE_ADMIN_2FA = env_bool("MAJLIS_REQUIRE_ADMIN_2FA", not DEBUG)
 
 EMAIL_BACKEND = os.environ.get(
