@@ -1,6 +1,8 @@
+from urllib.parse import unquote_plus
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
@@ -53,3 +55,41 @@ class RequireAdminTwoFactorMiddleware:
         from allauth.mfa.models import Authenticator
 
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+NUL_REFUSED_MESSAGE = _("This request contains a NUL character, which no address or field of Majlis accepts.")
+_FORM = "application/x-www-form-urlencoded"
+
+
+class RefuseNulBytesMiddleware:
+    """400 for a request whose path, query string, cookies or form fields contain a NUL character.
+
+    PostgreSQL cannot store or compare a text with NUL in it: such a value reaching a query was a 500. No address,
+    parameter or field of Majlis has a use for one, so they are refused here, once, before any view reads them
+    (form fields and JSON bodies validated by Django's and DRF's fields are refused there too). The vote and join
+    fast path (consultations/fastpath.py) reads only the path's code and a JSON body, both checked by its parser.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            if request.path_info.startswith(_API_PREFIX):
+                return JsonResponse({"detail": str(NUL_REFUSED_MESSAGE), "code": "nul_character"}, status=400)
+            return HttpResponseBadRequest(str(NUL_REFUSED_MESSAGE), content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path or "\x00" in unquote_plus(request.META.get("QUERY_STRING", "")):
+            return True
+        if any("\x00" in name or "\x00" in value for name, value in request.COOKIES.items()):
+            return True
+        # A form body is decoded like a query string; read only when small enough for Django to read it anyway.
+        return (
+            request.method == "POST"
+            and request.content_type == _FORM
+            and int(request.META.get("CONTENT_LENGTH") or 0) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            and "\x00" in unquote_plus(request.body.decode("latin-1"))
+        )
