@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import auth
 from django.http.cookie import parse_cookie
-from django.http.request import validate_host
+from django.http.request import split_domain_port, validate_host
 
 from cities.permissions import can_facilitate
 
@@ -54,16 +54,55 @@ CLOSE_TOO_LARGE = 1009
 CLOSE_POLICY = 1008
 
 
-def origin_allowed(origin: str | None, allowed_hosts: list[str]) -> bool:
-    """A handshake without an Origin header does not come from a web page (browsers always send one), so no
-    foreign site can ride a visitor's cookie through it; such clients must authenticate with a `hello`."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def web_origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) origin or URL, the port made explicit; None for anything else."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme]
+
+
+def trusted_origins() -> frozenset[tuple[str, str, int]]:
+    """The site's own origin (SITE_URL) and CSRF_TRUSTED_ORIGINS (exact origins; wildcards are not followed)."""
+    candidates = [settings.SITE_URL, *getattr(settings, "CSRF_TRUSTED_ORIGINS", [])]
+    return frozenset(origin for origin in map(web_origin, candidates) if origin is not None and "*" not in origin[1])
+
+
+def origin_allowed(
+    origin: str | None,
+    *,
+    host: str = "",
+    secure: bool = False,
+    allowed_hosts: list[str],
+    trusted: frozenset[tuple[str, str, int]] = frozenset(),
+) -> bool:
+    """Whether a handshake's Origin is the site's own: scheme, host and port all equal, as for Django's CSRF check.
+
+    Allowed: one of trusted (SITE_URL, CSRF_TRUSTED_ORIGINS), or the origin of the address the socket was opened
+    on (`http(s)://` + its Host header, when that host is one of ALLOWED_HOSTS). Another port of the same host is
+    another origin, and is refused. A handshake without an Origin header does not come from a web page (browsers
+    always send one), so no foreign site can ride a visitor's cookie through it; such clients must authenticate
+    with a `hello`."""
     if origin is None:
         return True
-    try:
-        host = urlsplit(origin).hostname
-    except ValueError:
+    claimed = web_origin(origin)
+    if claimed is None:
         return False
-    return bool(host) and validate_host(host, allowed_hosts)
+    if claimed in trusted:
+        return True
+    if not host:
+        return False
+    domain, _port = split_domain_port(host)
+    own = web_origin(f"{'https' if secure else 'http'}://{host}")
+    return bool(domain) and validate_host(domain, allowed_hosts) and claimed == own
 
 
 def audience_from_cookies(cookie_header: str, session_id: int) -> str | None:
@@ -89,11 +128,19 @@ class SessionSockets:
 
     def __init__(self, allowed_hosts: list[str]):
         self.allowed_hosts = allowed_hosts
+        self.trusted = trusted_origins()
 
     async def __call__(self, scope, receive, send):
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
         match = PATH.match(scope["path"])
-        if match is None or not origin_allowed(headers.get("origin"), self.allowed_hosts):
+        allowed = origin_allowed(
+            headers.get("origin"),
+            host=headers.get("host", ""),
+            secure=scope.get("scheme") == "wss",
+            allowed_hosts=self.allowed_hosts,
+            trusted=self.trusted,
+        )
+        if match is None or not allowed:
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": CLOSE_POLICY})  # before accepting: HTTP 403
             return
