@@ -397,6 +397,14 @@ MAJLIS_VOTE_FAST_PATH = env_bool("MAJLIS_VOTE_FAST_PATH", True)  # consultations
 MAJLIS_PARTICIPANT_RETENTION_MONTHS = int(os.environ.get("MAJLIS_PARTICIPANT_RETENTION_MONTHS", "24"))
 
 
+# Live sockets one process holds at once (consultations/sockets.py, docs/realtime.md "Limits"): per client address (a
+# school hall of 2,000 phones behind one Wi-Fi address, with margin) and per participant (a phone with a few tabs, and
+# sockets of a dropped connection not yet noticed). More are closed with 4429. 0: no limit.
+MAJLIS_SOCKET_LIMITS = {
+    "per_address": int(os.environ.get("MAJLIS_SOCKETS_PER_ADDRESS", "3000")),
+    "per_participant": int(os.environ.get("MAJLIS_SOCKETS_PER_PARTICIPANT", "5")),
+}
+
 # Rate limits of the participant operations (consultations/throttles.py, docs/security.md): "<count>/<period>"
 # with period s, m or h. Counted in the cache (Redis when REDIS_URL is set, so shared by every worker). One room
 # on one school Wi-Fi shares one address, so the per-address join limit is generous; the per-session caps are
