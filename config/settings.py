@@ -5,7 +5,9 @@ Majlis runs embedded: SQLite (WAL), the in-memory channel layer and a local-memo
 See docs/operations.md for the production variables.
 """
 
+import contextlib
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -29,12 +31,49 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", True)
 TESTING = env_bool("MAJLIS_TESTING", False)
 
+
+def development_secret_key(path: Path) -> str:
+    """The key kept in path (mode 0600), made at random the first time and read on every later start.
+
+    Without SECRET_KEY (DEBUG only) this key signs sessions, participant tokens and check-in codes: it must be as
+    unguessable as a production key, and stable, or every restart would sign everybody out. Made atomically
+    (written to a private file, then linked into place), so that processes starting together agree on one key.
+    """
+    for _attempt in range(2):  # read; else make it (or lose the race to another process) and read
+        try:
+            key = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            key = ""
+        if key:
+            if path.stat().st_mode & 0o077:  # readable by others (copied, or made by hand): make it private again
+                path.chmod(0o600)
+            return key
+        if path.exists():  # never half-written by us (the key is linked into place whole): made by hand
+            raise ImproperlyConfigured(f"The development key file {path} is empty: delete it to make a new key.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.new")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(draft, 0o600)
+            with contextlib.suppress(FileExistsError):  # another process made the key first: that one is read
+                os.link(draft, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(draft)
+    raise ImproperlyConfigured(f"Could not read or create the development key file {path}.")
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0.")
-    # Development only: a key that changes with the checkout's path, never used in production.
-    SECRET_KEY = "dev-insecure-" + str(BASE_DIR)
+    # Development (make run): a random key made once and kept in a git-ignored file beside db.sqlite3 (or where
+    # SECRET_KEY_FILE says). Production sets SECRET_KEY and never reads the file.
+    SECRET_KEY = development_secret_key(Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / ".secret_key"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -45,7 +84,7 @@ SITE_URL = os.environ.get(
 ).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "cities.apps.MajlisAdminConfig",  # django.contrib.admin, signed in through allauth with 2FA only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +114,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "frontend.middleware.LanguageFromQueryMiddleware",
+    "cities.middleware.RefuseNulBytesMiddleware",  # before anything reads the query, cookies or form
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -188,10 +228,14 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "manda
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Majlis] "
+ACCOUNT_ADAPTER = "cities.adapters.AccountAdapter"
+# Failed sign-ins: 10 a minute per address, and 5 in 5 minutes per address and account ("key" is both, see
+# cities/adapters.py), so nobody can lock a staff account from another address.
 ACCOUNT_RATE_LIMITS = {} if TESTING else {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Majlis"
-# When on, city administrators and superusers must set up TOTP before they reach any staff page.
+# When on, city administrators must set up TOTP before they reach any staff page; superusers always must, and the
+# Django admin always requires a session that passed a second factor (cities/admin_site.py).
 MAJLIS_REQUIRE_ADMIN_2FA = env_bool("MAJLIS_REQUIRE_ADMIN_2FA", not DEBUG)
 
 EMAIL_BACKEND = os.environ.get(
@@ -352,6 +396,14 @@ MAJLIS_VOTE_FAST_PATH = env_bool("MAJLIS_VOTE_FAST_PATH", True)  # consultations
 # Stated to participants on the consent page; the retention command that enforces it is part of hardening.
 MAJLIS_PARTICIPANT_RETENTION_MONTHS = int(os.environ.get("MAJLIS_PARTICIPANT_RETENTION_MONTHS", "24"))
 
+
+# Live sockets one process holds at once (consultations/sockets.py, docs/realtime.md "Limits"): per client address (a
+# school hall of 2,000 phones behind one Wi-Fi address, with margin) and per participant (a phone with a few tabs, and
+# sockets of a dropped connection not yet noticed). More are closed with 4429. 0: no limit.
+MAJLIS_SOCKET_LIMITS = {
+    "per_address": int(os.environ.get("MAJLIS_SOCKETS_PER_ADDRESS", "3000")),
+    "per_participant": int(os.environ.get("MAJLIS_SOCKETS_PER_PARTICIPANT", "5")),
+}
 
 # Rate limits of the participant operations (consultations/throttles.py, docs/security.md): "<count>/<period>"
 # with period s, m or h. Counted in the cache (Redis when REDIS_URL is set, so shared by every worker). One room

@@ -3,6 +3,12 @@
 import os
 
 os.environ.setdefault("MAJLIS_TESTING", "1")
+# A random key per test process, also given to the servers the tests start: the test suite never creates or reads
+# the development key file of the checkout (config/settings.py, development_secret_key).
+if not os.environ.get("SECRET_KEY"):
+    import secrets
+
+    os.environ["SECRET_KEY"] = "test-" + secrets.token_urlsafe(48)
 
 from .settings import *  # noqa: F403
 

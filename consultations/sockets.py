@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import auth
 from django.http.cookie import parse_cookie
-from django.http.request import validate_host
+from django.http.request import split_domain_port, validate_host
 
 from cities.permissions import can_facilitate
 
@@ -52,36 +52,111 @@ CLOSE_UNAUTHORISED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_LARGE = 1009
 CLOSE_POLICY = 1008
+CLOSE_TOO_MANY = 4429  # more open sockets from this address, or for this participant, than the process allows
 
 
-def origin_allowed(origin: str | None, allowed_hosts: list[str]) -> bool:
-    """A handshake without an Origin header does not come from a web page (browsers always send one), so no
-    foreign site can ride a visitor's cookie through it; such clients must authenticate with a `hello`."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def web_origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) origin or URL, the port made explicit; None for anything else."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme]
+
+
+def trusted_origins() -> frozenset[tuple[str, str, int]]:
+    """The site's own origin (SITE_URL) and CSRF_TRUSTED_ORIGINS (exact origins; wildcards are not followed)."""
+    candidates = [settings.SITE_URL, *getattr(settings, "CSRF_TRUSTED_ORIGINS", [])]
+    return frozenset(origin for origin in map(web_origin, candidates) if origin is not None and "*" not in origin[1])
+
+
+def origin_allowed(
+    origin: str | None,
+    *,
+    host: str = "",
+    secure: bool = False,
+    allowed_hosts: list[str],
+    trusted: frozenset[tuple[str, str, int]] = frozenset(),
+) -> bool:
+    """Whether a handshake's Origin is the site's own: scheme, host and port all equal, as for Django's CSRF check.
+
+    Allowed: one of trusted (SITE_URL, CSRF_TRUSTED_ORIGINS), or the origin of the address the socket was opened
+    on (`http(s)://` + its Host header, when that host is one of ALLOWED_HOSTS). Another port of the same host is
+    another origin, and is refused. A handshake without an Origin header does not come from a web page (browsers
+    always send one), so no foreign site can ride a visitor's cookie through it; such clients must authenticate
+    with a `hello`."""
     if origin is None:
         return True
-    try:
-        host = urlsplit(origin).hostname
-    except ValueError:
+    claimed = web_origin(origin)
+    if claimed is None:
         return False
-    return bool(host) and validate_host(host, allowed_hosts)
+    if claimed in trusted:
+        return True
+    if not host:
+        return False
+    domain, _port = split_domain_port(host)
+    own = web_origin(f"{'https' if secure else 'http'}://{host}")
+    return bool(domain) and validate_host(domain, allowed_hosts) and claimed == own
 
 
-def audience_from_cookies(cookie_header: str, session_id: int) -> str | None:
-    """STAFF for a signed-in facilitator of the session's city, PUBLIC for a browser that joined the session,
-    else None (then the socket waits for a `hello`). Reads the Django session and the user: call in a thread.
-    Raises Session.DoesNotExist when a signed-in user's check finds the session deleted."""
+def audience_from_cookies(cookie_header: str, session_id: int) -> tuple[str | None, int | None]:
+    """(STAFF, None) for a signed-in facilitator of the session's city, (PUBLIC, participant id) for a browser that
+    joined the session, else (None, None) (then the socket waits for a `hello`). Reads the Django session and the
+    user: call in a thread. Raises Session.DoesNotExist when a signed-in user's check finds the session deleted."""
     key = parse_cookie(cookie_header).get(settings.SESSION_COOKIE_NAME)
     if not key:
-        return None
+        return None, None
     store = import_module(settings.SESSION_ENGINE).SessionStore(key)
     user = auth.get_user(SimpleNamespace(session=store))
     if user.is_authenticated:
         session = Session.objects.select_related("consultation__city").get(pk=session_id)
         if can_facilitate(user, session.consultation.city):
-            return STAFF
-    if browser_participant_id(store, session_id) is not None:
-        return PUBLIC
-    return None
+            return STAFF, None
+    participant_id = browser_participant_id(store, session_id)
+    if participant_id is not None:
+        return PUBLIC, participant_id
+    return None, None
+
+
+class OpenSockets:
+    """How many sockets this process holds per client address and per participant, within the limits of
+    settings.MAJLIS_SOCKET_LIMITS (docs/realtime.md, "Limits"). Only the event loop touches it: no lock.
+
+    A key leaves its dictionary with its last socket, so that a flood of sockets leaves nothing behind."""
+
+    def __init__(self):
+        self.by_address: dict[str, int] = {}
+        self.by_participant: dict[tuple[int, int], int] = {}
+
+    @staticmethod
+    def take(counts: dict, key, limit: int) -> bool:
+        held = counts.get(key, 0)
+        if limit and held >= limit:
+            return False
+        counts[key] = held + 1
+        return True
+
+    @staticmethod
+    def give(counts: dict, key) -> None:
+        held = counts.get(key, 0) - 1
+        if held > 0:
+            counts[key] = held
+        else:
+            counts.pop(key, None)
+
+
+open_sockets = OpenSockets()
+
+
+def socket_limit(name: str) -> int:
+    return int(getattr(settings, "MAJLIS_SOCKET_LIMITS", {}).get(name, 0))
 
 
 class SessionSockets:
@@ -89,15 +164,24 @@ class SessionSockets:
 
     def __init__(self, allowed_hosts: list[str]):
         self.allowed_hosts = allowed_hosts
+        self.trusted = trusted_origins()
 
     async def __call__(self, scope, receive, send):
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
         match = PATH.match(scope["path"])
-        if match is None or not origin_allowed(headers.get("origin"), self.allowed_hosts):
+        allowed = origin_allowed(
+            headers.get("origin"),
+            host=headers.get("host", ""),
+            secure=scope.get("scheme") == "wss",
+            allowed_hosts=self.allowed_hosts,
+            trusted=self.trusted,
+        )
+        if match is None or not allowed:
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": CLOSE_POLICY})  # before accepting: HTTP 403
             return
-        await SessionSocket(send).run(receive, match["code"], headers.get("cookie", ""))
+        client = scope.get("client")
+        await SessionSocket(send).run(receive, match["code"], headers.get("cookie", ""), client[0] if client else None)
 
 
 _frames: dict[str, bytes] = {}  # the last states' text frames: built once per state and audience, not per socket
@@ -141,8 +225,10 @@ class SessionSocket:
         self.received: list[float] = []
         self.closed = False
         self.closer: asyncio.Task | None = None
+        self.address: str | None = None  # counted in open_sockets.by_address while this socket is open
+        self.participant: tuple[int, int] | None = None  # (session, participant), counted likewise
 
-    async def run(self, receive, code: str, cookies: str) -> None:
+    async def run(self, receive, code: str, cookies: str, address: str | None = None) -> None:
         if (await receive())["type"] != "websocket.connect":
             return
         session_id = await session_for_code(code)
@@ -150,16 +236,23 @@ class SessionSocket:
             await self._send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
             return
         self.session_id = session_id
-        await self._send({"type": "websocket.accept"})
+        await self._send({"type": "websocket.accept"})  # accepted, so that a refusal below shows its close code
         hello_timer = None
         try:
+            if address is not None:
+                if not open_sockets.take(open_sockets.by_address, address, socket_limit("per_address")):
+                    await self.close(CLOSE_TOO_MANY)
+                    return
+                self.address = address
             try:
-                audience = await in_db_thread(audience_from_cookies)(cookies, session_id) if cookies else None
+                audience, participant_id = (
+                    await in_db_thread(audience_from_cookies)(cookies, session_id) if cookies else (None, None)
+                )
             except Session.DoesNotExist:  # deleted after its code was cached
                 await self._session_deleted()
                 return
             if audience:
-                await self._start(audience)
+                await self._start(audience, participant_id)
             else:
                 hello_timer = asyncio.get_running_loop().call_later(HELLO_TIMEOUT, self._expire_without_hello)
             while not self.closed:
@@ -176,6 +269,10 @@ class SessionSocket:
                 self.sender.cancel()
             if self.audience:
                 await realtime.hub.unsubscribe(self)
+            if self.address is not None:
+                open_sockets.give(open_sockets.by_address, self.address)
+            if self.participant is not None:
+                open_sockets.give(open_sockets.by_participant, self.participant)
 
     async def _receive(self, text: str | None, data: bytes | None) -> None:
         now = time.monotonic()
@@ -229,14 +326,20 @@ class SessionSocket:
             await self._send_error("unauthorised")
             await self.close(CLOSE_UNAUTHORISED)
             return
-        await self._start(PUBLIC)
+        await self._start(PUBLIC, claims[0])
 
     def _expire_without_hello(self) -> None:
         if not self.audience and not self.closed:
             self.closer = asyncio.ensure_future(self.close(CLOSE_UNAUTHORISED))
 
     # -- states -----------------------------------------------------------------------------------------------
-    async def _start(self, audience: str) -> None:
+    async def _start(self, audience: str, participant_id: int | None = None) -> None:
+        if participant_id is not None:
+            key = (self.session_id, participant_id)
+            if not open_sockets.take(open_sockets.by_participant, key, socket_limit("per_participant")):
+                await self.close(CLOSE_TOO_MANY)
+                return
+            self.participant = key
         self.audience = audience
         self.sender = asyncio.ensure_future(self._send_forever())
         await realtime.hub.subscribe(self)

@@ -14,6 +14,11 @@ import re
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
+
+# Stands for the live sessions' WebSocket origin in a policy: the page's own scheme, host and port, ws:// or wss://
+# (docs/realtime.md). Replaced per request; dropped when the host is not one of ours ('self' then remains).
+SAME_ORIGIN_WEBSOCKET = "<same-origin-websocket>"
 
 DEFAULT_POLICY: dict[str, tuple[str, ...]] = {
     "default-src": ("'self'",),
@@ -21,7 +26,7 @@ DEFAULT_POLICY: dict[str, tuple[str, ...]] = {
     "style-src": ("'self'",),
     "img-src": ("'self'", "data:"),
     "font-src": ("'self'",),
-    "connect-src": ("'self'", "ws:", "wss:"),
+    "connect-src": ("'self'", SAME_ORIGIN_WEBSOCKET),
     "frame-ancestors": ("'none'",),
     "form-action": ("'self'",),
     "base-uri": ("'self'",),
@@ -40,8 +45,27 @@ DEFAULT_PERMISSIONS_POLICY = (
 _SCRIPT_TAG = re.compile(rb"<script(?=[\s>])", re.IGNORECASE)
 
 
-def policy_header(policy: dict[str, tuple[str, ...]]) -> str:
-    return "; ".join(f"{name} {' '.join(sources)}".strip() for name, sources in policy.items())
+def policy_header(policy: dict[str, tuple[str, ...]], socket_origin: str | None = None) -> str:
+    """The header of policy, with SAME_ORIGIN_WEBSOCKET replaced by socket_origin (or left out without one)."""
+
+    def sources_of(sources: tuple[str, ...]) -> str:
+        return " ".join(
+            socket_origin if source == SAME_ORIGIN_WEBSOCKET else source
+            for source in sources
+            if source != SAME_ORIGIN_WEBSOCKET or socket_origin
+        )
+
+    return "; ".join(f"{name} {sources_of(sources)}".strip() for name, sources in policy.items())
+
+
+def websocket_origin(request) -> str | None:
+    """ws://host[:port] or wss://host[:port] of the page being answered: the only socket its scripts may open.
+    None when the request's host is not one of ALLOWED_HOSTS."""
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    return f"{'wss' if request.is_secure() else 'ws'}://{host}"
 
 
 def content_security_policy() -> dict[str, tuple[str, ...]]:
@@ -73,7 +97,8 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.header = policy_header(content_security_policy())
+        self.policy = content_security_policy()
+        self.headers: dict[str | None, str] = {}  # by WebSocket origin (one per allowed host and scheme)
         self.viewer_paths = tuple(getattr(settings, "MAJLIS_CSP_VIEWER_PATHS", DEFAULT_VIEWER_PATHS))
         self.permissions_policy = getattr(settings, "MAJLIS_PERMISSIONS_POLICY", DEFAULT_PERMISSIONS_POLICY)
 
@@ -83,12 +108,18 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("Permissions-Policy", self.permissions_policy)
         if "Content-Security-Policy" in response.headers:
             return response  # a view that states its own policy keeps it
+        socket_origin = websocket_origin(request)
         if request.path in self.viewer_paths and self._is_html(response):
             nonce = secrets.token_urlsafe(16)
             _add_nonce(response, nonce)
-            response.headers["Content-Security-Policy"] = policy_header(viewer_policy(nonce))
+            response.headers["Content-Security-Policy"] = policy_header(viewer_policy(nonce), socket_origin)
         else:
-            response.headers["Content-Security-Policy"] = self.header
+            header = self.headers.get(socket_origin)
+            if header is None:
+                if len(self.headers) >= 64:
+                    self.headers.clear()
+                header = self.headers[socket_origin] = policy_header(self.policy, socket_origin)
+            response.headers["Content-Security-Policy"] = header
         return response
 
     @staticmethod

@@ -2,7 +2,10 @@
 keeps what was typed, reconnects by itself and catches up; a vote made offline is sent when the network
 returns, or clearly reported as not sent."""
 
+import time
+
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 from .conftest import PHONE, _manage, new_session, t
 
@@ -126,18 +129,24 @@ def test_a_city_deleted_in_the_admin_tells_its_open_phones_that_the_session_is_g
                    "c = services.consultation_create(city=city, title='Gone', created_by=None,"
                    " participants_may_be_minors=False)\n"
                    "s = services.session_create(consultation=c, title='Gone', created_by=None)\n"
-                   "User.objects.create_superuser('root@gone.majlis.test', 'a long admin password 1')\n"
-                   "print(city.pk, s.join_code)")  # fmt: skip
-    city_id, code = made.split()[-2:]
+                   "from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret\n"
+                   "root = User.objects.create_superuser('root@gone.majlis.test', 'a long admin password 1')\n"
+                   "secret = generate_totp_secret()\n"
+                   "TOTP.activate(root, secret)\n"
+                   "print(city.pk, s.join_code, secret)")  # fmt: skip
+    city_id, code, secret = made.split()[-3:]
     phone = contexts(server, language="ar", size=PHONE).new_page()
     _join(phone, code, "ar")
     assert phone.locator("html").get_attribute("dir") == "rtl"
 
     admin = contexts(server, language="en").new_page()
-    admin.goto("/admin/login/")
-    admin.locator("#id_username").fill("root@gone.majlis.test")
+    admin.goto("/admin/login/")  # the admin signs in through allauth, with a second factor (docs/security.md)
+    admin.locator("#id_login").fill("root@gone.majlis.test")
     admin.locator("#id_password").fill("a long admin password 1")
-    admin.locator("input[type=submit]").click()
+    admin.locator("main form button[type=submit]").first.click()
+    admin.locator("#id_code").fill(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    admin.locator("main form button[type=submit]").first.click()
+    admin.wait_for_url("**/admin/")
     admin.goto(f"/admin/cities/city/{city_id}/delete/")
     admin.locator("input[type=submit]").click()
     expect(admin.locator(".messagelist")).to_contain_text("deleted")

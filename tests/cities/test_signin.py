@@ -1,4 +1,5 @@
-"""Sign-in with django-allauth (e-mail and password, verification, password reset) and the admin 2FA rule."""
+"""Sign-in with django-allauth (e-mail and password, verification, password reset), the admin 2FA rule, the Django
+admin's door (allauth only, a second factor always) and failed sign-in limits that cannot lock out a facilitator."""
 
 import re
 
@@ -7,8 +8,10 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core import mail
-from django.test import override_settings
+from django.core.cache import cache
+from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from cities.models import User
 from cities.services import api_token_issue
@@ -232,3 +235,112 @@ def test_anonymous_visitors_are_untouched_by_the_admin_2fa_rule(client, city_a):
 def test_admin_2fa_rule_is_off_when_the_setting_is_off(client, city_admin):
     client.force_login(city_admin)
     assert client.get(reverse("frontend:dashboard")).status_code == 200
+
+
+# --- The admin door: allauth only, a second factor always ------------------------------------------------
+
+
+def _superuser(**kwargs):
+    return UserFactory(email="root@example.org", is_staff=True, is_superuser=True, **kwargs)
+
+
+def _login_url(next_url: str) -> str:
+    return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+
+
+def test_admin_login_page_is_no_door_of_its_own_but_sends_to_allauth(client):
+    root = _superuser()
+    response = client.get("/admin/")
+    assert response["Location"] == "/admin/login/?next=/admin/"
+    response = client.get(response["Location"])
+    assert response.status_code == 302 and response["Location"] == _login_url("/admin/")
+    # Django's admin form is gone: its fields posted to the old address sign nobody in, even with the right password.
+    response = client.post("/admin/login/?next=/admin/", {"username": root.email, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == _login_url("/admin/")
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/cities/city/").status_code == 302
+
+
+def test_admin_login_sends_nobody_to_another_site(client):
+    response = client.get("/admin/login/?next=https://evil.example.com/")
+    assert response["Location"] == _login_url("/admin/")
+
+
+def test_superuser_with_totp_needs_the_code_to_reach_the_admin(client):
+    root = _superuser()
+    secret = with_totp(root)
+    response = client.post(_login_url("/admin/cities/city/"), {"login": root.email, "password": PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session  # the password alone signs nobody in
+    assert client.get("/admin/cities/city/")["Location"].startswith("/admin/login/")
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert response["Location"] == "/admin/cities/city/"
+    assert client.get("/admin/cities/city/").status_code == 200
+
+
+@pytest.mark.parametrize("require_setting", [False, True])
+def test_superuser_without_totp_cannot_reach_the_admin_in_any_mode_until_it_is_set_up(client, require_setting):
+    root = _superuser()
+    with override_settings(MAJLIS_REQUIRE_ADMIN_2FA=require_setting):
+        sign_in(client, root.email)
+        assert client.session["_auth_user_id"] == str(root.pk)
+        for path in ("/admin/", "/admin/login/", "/admin/cities/city/", reverse("frontend:dashboard")):
+            assert client.get(path)["Location"] == reverse("mfa_activate_totp"), path
+        # Set up now: the session was opened with the password alone, so the admin asks for a code once.
+        secret = with_totp(root)
+        response = client.get("/admin/cities/city/")
+        assert response["Location"] == "/admin/login/?next=/admin/cities/city/"
+        response = client.get(response["Location"])
+        assert response["Location"] == f"{reverse('mfa_reauthenticate')}?{urlencode({'next': '/admin/cities/city/'})}"
+        response = client.post(response["Location"], {"code": totp_code(secret)})
+        assert response["Location"] == "/admin/cities/city/"
+        assert client.get("/admin/cities/city/").status_code == 200
+
+
+def test_staff_session_without_a_second_factor_is_kept_out_of_the_admin(client):
+    """A session that never passed a code (here: force_login) does not open the admin, even with TOTP set up."""
+    staff = UserFactory(is_staff=True)
+    with_totp(staff)
+    client.force_login(staff)
+    assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
+    assert client.get("/admin/login/?next=/admin/")["Location"].startswith(reverse("mfa_reauthenticate"))
+
+
+def test_signed_in_account_without_staff_status_is_refused_by_the_admin(client, facilitator):
+    with_totp(facilitator)
+    client.force_login(facilitator)
+    assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
+
+
+# --- Failed sign-ins: limited per address, never a lock on someone else's account ------------------------
+
+PRODUCTION_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+
+
+def _attempt(client, email, password, address):
+    return client.post(reverse("account_login"), {"login": email, "password": password}, REMOTE_ADDR=address)
+
+
+def test_failures_from_another_address_do_not_lock_the_staff_account(client, facilitator, settings):
+    settings.ACCOUNT_RATE_LIMITS = PRODUCTION_LIMITS
+    cache.clear()
+    attacker, facilitator_address = "203.0.113.66", "198.51.100.7"
+    for _ in range(5):
+        assert _attempt(Client(), facilitator.email, "wrong password", attacker).status_code == 200
+    # The attacker's address is now limited for this account, even with the right password...
+    refused = _attempt(Client(), facilitator.email, PASSWORD, attacker)
+    assert refused.status_code == 200 and "Too many failed login attempts" in refused.content.decode()
+    # ...while the facilitator, from the room's address, signs in at once.
+    response = _attempt(client, facilitator.email, PASSWORD, facilitator_address)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(facilitator.pk)
+
+
+def test_failed_sign_ins_are_limited_per_address_across_accounts(db, settings):
+    settings.ACCOUNT_RATE_LIMITS = PRODUCTION_LIMITS
+    cache.clear()
+    users = UserFactory.create_batch(11)
+    for user in users[:10]:
+        assert "Too many" not in _attempt(Client(), user.email, "wrong password", "203.0.113.66").content.decode()
+    assert "Too many" in _attempt(Client(), users[10].email, "wrong password", "203.0.113.66").content.decode()
+    assert "Too many" not in _attempt(Client(), users[10].email, "wrong password", "203.0.113.67").content.decode()

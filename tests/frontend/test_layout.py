@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
+from tests.cities.test_signin import totp_code, with_totp
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -158,7 +159,9 @@ def test_csrf_failure_page_is_in_our_layout(client):
 
 def test_django_admin_renders_for_a_superuser(client):
     admin = UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    secret = with_totp(admin)  # the admin opens only to a session that passed a second factor (test_signin.py)
+    client.post(reverse("account_login"), {"login": admin.email, "password": "correct horse battery"})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/cities/city/").status_code == 200
 

@@ -36,7 +36,7 @@ def test_every_response_carries_the_strict_policy_and_the_other_headers(client, 
     assert policy["script-src"] == ["'self'"]
     assert policy["style-src"] == ["'self'"]
     assert policy["img-src"] == ["'self'", "data:"]
-    assert policy["connect-src"] == ["'self'", "ws:", "wss:"]
+    assert policy["connect-src"] == ["'self'", "ws://testserver"]  # the site's own socket only (test_socket_origin)
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["form-action"] == ["'self'"]
     assert policy["base-uri"] == ["'self'"]
@@ -52,7 +52,7 @@ def test_every_response_carries_the_strict_policy_and_the_other_headers(client, 
 def test_the_participant_and_join_pages_carry_the_strict_policy(client, session):
     response = client.get(f"/j/{session.join_code}/")
     assert response.status_code == 200
-    assert response["Content-Security-Policy"] == policy_header(DEFAULT_POLICY)
+    assert response["Content-Security-Policy"] == policy_header(DEFAULT_POLICY, "ws://testserver")
 
 
 def test_swagger_ui_gets_a_nonce_for_its_inline_script_and_nothing_else_is_relaxed(client):
