@@ -239,10 +239,10 @@ async def test_browsers_and_forms_still_join_through_django(box, city_a, facilit
     url = f"/api/v1/sessions/{session.join_code}/join"
     status, body, _ = await _asgi_raw("POST", url, b"{not json", [(b"content-type", b"application/json")])
     assert status == 400 and body["detail"]  # the fast path's own parse error
-    status, _, _ = await _asgi_raw(
+    status, body, _ = await _asgi_raw(
         "POST", url, b"consent=true", [(b"content-type", b"application/x-www-form-urlencoded")]
     )
-    assert status == 201  # a form goes through DRF, which parses it
+    assert status == 415 and body["code"] == "json_required"  # a form goes through DRF, which refuses it
     status, _, headers = await _asgi_raw(
         "POST", url, b'{"consent": true}', [(b"content-type", b"application/json"), (b"cookie", b"sessionid=x")]
     )
