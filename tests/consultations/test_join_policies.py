@@ -403,3 +403,38 @@ def test_items_stay_when_ballots_are_set_aside(room, facilitator):
     script = _script_votes(session, item, 5)
     joins.participants_set_aside(session=session, participant_ids=[p.pk for p in script], actor=facilitator)
     assert Item.objects.filter(pk=item.pk).exists()
+
+
+def test_the_consultation_summary_states_each_session_s_join_policy(live_session, consultation, facilitator):
+    from consultations.exporters import summary_for_consultation
+
+    _policy(live_session, JoinPolicy.CARDS, facilitator)
+    summary = summary_for_consultation(consultation, fmt="json").decode()
+    assert "join_policy" in summary and "Printed one-time cards" in summary
+    french = summary_for_consultation(consultation, fmt="json", language="fr").decode()
+    assert "Cartes imprimées à usage unique" in french
+
+
+def test_the_console_in_french_shows_the_join_settings(live_session, facilitator, client):
+    client.force_login(facilitator)
+    page = client.get(
+        f"/staff/{live_session.consultation.city.slug}/sessions/{live_session.join_code}/", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Qui peut rejoindre" in page and "Accès suspects" in page and "Lieux (une adresse" in page
+
+
+def test_the_retention_purge_clears_the_keyed_device_and_address(live_session, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from consultations.models import Session
+    from consultations.privacy import participants_purge_expired
+
+    settings.MAJLIS_PARTICIPANT_RETENTION_MONTHS = 24
+    person = services.participant_join(code=live_session.join_code, consent=True, device="d", address="192.0.2.8")
+    Session.objects.filter(pk=live_session.pk).update(created_at=timezone.now() - timedelta(days=800))
+    report = participants_purge_expired(now=timezone.now())
+    assert report.participants == 1
+    person.refresh_from_db()
+    assert (person.device_key, person.origin_key) == ("", "")
