@@ -33,7 +33,7 @@ from cities.models import User
 from cities.services import audit_record
 
 from .errors import CrossSiteRequest, InvalidInput, JoinPassRefused, JsonRequired
-from .models import JOIN_CODE_ALPHABET, Ballot, Item, JoinCard, JoinPolicy, Participant, Session
+from .models import JOIN_CODE_ALPHABET, Ballot, Item, JoinCard, JoinPolicy, Participant, Session, VotingMethod
 
 ROOM_CODE_LENGTH = 5  # 23**5 codes, two valid at a time: guessing within the join rate limits is hopeless
 ROOM_CODE_PERIOD = 60  # seconds
@@ -328,14 +328,24 @@ def participants_restore(*, session: Session, participant_ids, actor: User | Non
 
     people = [p for p in _participants_of(session, participant_ids) if p.set_aside_at is not None]
     session = Session.objects.select_for_update().get(pk=session.pk)
-    items = set(Item.objects.filter(session=session).values_list("pk", flat=True))
+    items = {item.pk: item for item in Item.objects.filter(session=session).only("pk", "kind", "merged_into_id")}
     tallies: dict[int, int] = defaultdict(int)
     ballots = []
     for person in people:
+        # An item merged meanwhile: the ballot goes to the item kept, added up and capped as items_merge does.
+        mine: dict[int, int] = defaultdict(int)
         for item_id, points in person.set_aside_ballots:
+            seen = set()
+            while item_id in items and items[item_id].merged_into_id and item_id not in seen:
+                seen.add(item_id)
+                item_id = items[item_id].merged_into_id
             if item_id in items:
-                ballots.append(Ballot(session=session, participant=person, item_id=item_id, points=points))
-                tallies[item_id] += points
+                mine[item_id] += points
+        for item_id, points in mine.items():
+            kind = items[item_id].kind
+            cap = 1 if session.voting_method_for(kind) == VotingMethod.APPROVAL else session.dot_max_per_item
+            ballots.append(Ballot(session=session, participant=person, item_id=item_id, points=min(cap, points)))
+            tallies[item_id] += min(cap, points)
         person.set_aside_at, person.set_aside_ballots = None, []
     Ballot.objects.bulk_create(ballots)
     Participant.objects.bulk_update(people, ["set_aside_at", "set_aside_ballots"])

@@ -438,3 +438,42 @@ def test_the_retention_purge_clears_the_keyed_device_and_address(live_session, s
     assert report.participants == 1
     person.refresh_from_db()
     assert (person.device_key, person.origin_key) == ("", "")
+
+
+def test_restored_ballots_follow_an_item_merged_meanwhile(room, facilitator):
+    session, item = room
+    to_phase(session, Phase.CHALLENGES, facilitator)
+    author = services.participant_join(code=session.join_code, consent=True)
+    twin = services.item_submit(participant=author, kind=ItemKind.CHALLENGE, text="Libraries shut too early")
+    services.item_moderate(item=twin, action="approve", actor=facilitator)
+    to_phase(session, Phase.CHALLENGE_VOTING, facilitator)
+    person = services.participant_join(code=session.join_code, consent=True, device="both")
+    services.vote_cast(participant=person, item_id=item.pk)
+    services.vote_cast(participant=person, item_id=twin.pk)
+    joins.participants_set_aside(session=session, participant_ids=[person.pk], actor=facilitator)
+    services.items_merge(source=twin, target=item, actor=facilitator)
+    joins.participants_restore(session=session, participant_ids=[person.pk], actor=facilitator)
+    item.refresh_from_db()
+    assert list(Ballot.objects.filter(participant=person).values_list("item_id", "points")) == [(item.pk, 1)]
+    assert item.tally == 1
+
+
+def test_a_session_gets_a_join_policy_and_sets_ballots_aside_through_the_api(room, consultation, facilitator):
+    session, item = room
+    api = APIClient()
+    api.force_authenticate(facilitator)
+    created = api.post(
+        f"/api/v1/consultations/{consultation.pk}/sessions/", {"title": "Budget", "join_policy": "cards"}, format="json"
+    )
+    assert created.status_code == 201 and created.json()["join_policy"] == "cards"
+    script = _script_votes(session, item, 5)
+    clusters = api.get(f"/api/v1/sessions/{session.join_code}/join-clusters").json()["clusters"]
+    ids = clusters[0]["identical_ballots"][0]["participants"]
+    assert ids == sorted(p.pk for p in script)
+    url = f"/api/v1/sessions/{session.join_code}/set-aside"
+    assert api.post(url, {"participants": [ids[0], 10**9]}, format="json").status_code == 400
+    answer = api.post(url, {"participants": ids}, format="json").json()
+    assert answer["participants"] == 5 and answer["join"]["set_aside"] == 5
+    assert api.post(url, {"participants": ids, "restore": True}, format="json").json()["join"]["set_aside"] == 0
+    item.refresh_from_db()
+    assert item.tally == 5
