@@ -17,6 +17,7 @@ Nothing kept here names a person: the device id and the address are stored as ke
 secret key and the session), which nobody can turn back into an address and which differ from session to session.
 """
 
+import functools
 import hmac
 import secrets
 import time
@@ -77,13 +78,18 @@ def same_origin(origin: str, *, scheme: str, host: str) -> bool:
 
 def device_key(session_id: int, device: str) -> str:
     """The stored form of a device id: a keyed hash, per session."""
-    return salted_hmac("majlis.join.device", f"{session_id}:{device}", algorithm="sha256").hexdigest()[:32]
+    return _keyed("device", f"{session_id}:{device}", settings.SECRET_KEY)[:32]
 
 
 def origin_key(session_id: int, address: str) -> str:
     """The stored form of the address a participant joined from: a keyed hash, per session (enough to group the
     joins of one address in the console; not an address)."""
-    return salted_hmac("majlis.join.origin", f"{session_id}:{address}", algorithm="sha256").hexdigest()[:16]
+    return _keyed("origin", f"{session_id}:{address}", settings.SECRET_KEY)[:16]
+
+
+@functools.lru_cache(maxsize=4096)  # a hall joins from one address: computed once per session
+def _keyed(purpose: str, text: str, secret: str) -> str:
+    return salted_hmac(f"majlis.join.{purpose}", text, secret=secret, algorithm="sha256").hexdigest()
 
 
 def clean_device(device) -> str:
