@@ -512,6 +512,7 @@ def consultation_detail(request, city: str, pk: int):
                 dot_max_per_item=data["dot_max_per_item"],
                 premoderation=data["premoderation"],
                 capacity=data["capacity"],
+                join_policy=data["join_policy"] or JoinPolicy.OPEN,
             )
         except (SessionError, ValidationError) as exc:
             form.add_error(None, _error_text(exc))

@@ -477,3 +477,13 @@ def test_a_session_gets_a_join_policy_and_sets_ballots_aside_through_the_api(roo
     assert api.post(url, {"participants": ids, "restore": True}, format="json").json()["join"]["set_aside"] == 0
     item.refresh_from_db()
     assert item.tally == 5
+
+
+def test_the_facilitator_chooses_the_policy_when_creating_a_session_on_the_page(consultation, facilitator, client):
+    client.force_login(facilitator)
+    url = f"/staff/{consultation.city.slug}/consultations/{consultation.pk}/"
+    assert b'name="join_policy"' in client.get(url).content
+    form = {"title": "Budget vote", "challenge_voting_method": "approval", "proposal_voting_method": "approval",
+            "dot_points": "5", "dot_max_per_item": "3", "join_policy": "cards"}  # fmt: skip
+    client.post(url, form)
+    assert consultation.sessions.get(title="Budget vote").join_policy == JoinPolicy.CARDS
