@@ -151,6 +151,15 @@ def request_fields(session: Session, *, device=None, address: str = "", room_cod
     }
 
 
+def participant_fields(session: Session, fields: dict) -> dict:
+    """The fields a new participant is stored with, from a join request's fields. Under the cards policy the card
+    is the person, not the device: its device id is not kept (two cards used on one phone are two participants)."""
+    stored = {name: value for name, value in fields.items() if name not in REQUEST_ONLY}
+    if session.join_policy == JoinPolicy.CARDS:
+        stored["device_key"] = ""
+    return stored
+
+
 def resume_key(session: Session, fields: dict) -> str:
     """What makes two join requests of one session the same person: the card under the cards policy, else the
     device id ("" when the request has neither)."""

@@ -468,7 +468,7 @@ def participant_join_many(requests: list[dict]) -> list[Participant | Exception]
                     first[joins.resume_key(session, fields)] = index
                 participant = Participant(
                     session=session, consented_at=now, join_policy=session.join_policy,
-                    **{name: value for name, value in fields.items() if name not in joins.REQUEST_ONLY},
+                    **joins.participant_fields(session, fields),
                 )  # fmt: skip
                 new.append((index, fields, participant))
         if new:

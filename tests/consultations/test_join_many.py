@@ -303,6 +303,9 @@ policy_request = st.fixed_dictionaries(
 
 @pytest.mark.django_db
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(sequence=[{"code": "cards", "card": 0, "device": "a"}, {"code": "cards", "card": 1, "device": "a"}])
+@example(sequence=[{"code": "open", "device": "a"}, {"code": "cards", "card": 0, "device": "a"},
+                   {"code": "cards", "card": 2, "device": "a"}, {"code": "open", "device": "a"}])  # fmt: skip
 @given(sequence=st.lists(policy_request, min_size=1, max_size=10))
 def test_devices_cards_and_room_codes_decide_in_a_group_as_one_after_the_other(policies, sequence):
     requests = [

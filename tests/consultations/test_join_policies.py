@@ -487,3 +487,11 @@ def test_the_facilitator_chooses_the_policy_when_creating_a_session_on_the_page(
             "dot_points": "5", "dot_max_per_item": "3", "join_policy": "cards"}  # fmt: skip
     client.post(url, form)
     assert consultation.sessions.get(title="Budget vote").join_policy == JoinPolicy.CARDS
+
+
+def test_two_cards_used_on_one_phone_are_two_participants(live_session, facilitator):
+    session = _policy(live_session, JoinPolicy.CARDS, facilitator)
+    first, second = joins.cards_create(session=session, count=2, actor=facilitator)
+    a = services.participant_join(code=session.join_code, consent=True, card=first.code, device="family-phone")
+    b = services.participant_join(code=session.join_code, consent=True, card=second.code, device="family-phone")
+    assert a.pk != b.pk and not a.resumed and not b.resumed
