@@ -411,7 +411,7 @@ MAJLIS_SOCKET_LIMITS = {
 # sized for a room of 2,000. Off in the test suite except where a test turns it on.
 MAJLIS_RATE_LIMITS_ENABLED = env_bool("MAJLIS_RATE_LIMITS", not TESTING)
 MAJLIS_RATE_LIMITS = {
-    "join_address": os.environ.get("MAJLIS_RATE_JOIN_ADDRESS", "600/m"),  # joins of one session from one address
+    "join_address": os.environ.get("MAJLIS_RATE_JOIN_ADDRESS", "1200/m"),  # joins of one session from one address
     "join_session": os.environ.get("MAJLIS_RATE_JOIN_SESSION", "3000/m"),  # joins of one session in all
     "submit_participant": os.environ.get("MAJLIS_RATE_SUBMIT_PARTICIPANT", "10/m"),
     "submit_session": os.environ.get("MAJLIS_RATE_SUBMIT_SESSION", "4000/m"),

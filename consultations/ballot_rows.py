@@ -119,6 +119,7 @@ def voters_for_update(participant_ids) -> Callable[[], tuple[set[tuple[int, int]
         f"SELECT {participant}.{_c(Participant, 'id')}, {columns} FROM {participant} "  # noqa: S608 (model names)
         f"INNER JOIN {session} ON {session}.{_c(Session, 'id')} = {participant}.{_c(Participant, 'session')} "
         f"WHERE {participant}.{_c(Participant, 'id')} IN ({_placeholders(len(ids))}) "
+        f"AND {participant}.{_c(Participant, 'set_aside_at')} IS NULL "  # set aside: no longer a voter
         f"ORDER BY {participant}.{_c(Participant, 'id')}{lock}"
     )
     attnames = [field.attname for field in fields]

@@ -73,3 +73,22 @@ class IdempotencyKeyReused(SessionError):
     status_code = 409
     default_message = _("This Idempotency-Key was already used for a different submission.")
     code = "idempotency_key_reused"
+
+
+class CrossSiteRequest(SessionError):
+    status_code = 403
+    default_message = _("This request comes from another site. Join from this site's own join page.")
+    code = "cross_site"
+
+
+class JsonRequired(SessionError):
+    status_code = 415
+    default_message = _("Joining takes a JSON request (Content-Type: application/json).")
+    code = "json_required"
+
+
+class JoinPassRefused(JoinRefused):
+    """The session's join policy asks for a room code or a card, and this one is missing or not valid."""
+
+    default_message = _("This session needs the room code shown on the screen or a printed card to join.")
+    code = "join_pass_refused"

@@ -38,6 +38,7 @@ from consultations.models import (
     Item,
     ItemKind,
     ItemStatus,
+    JoinPolicy,
     Participant,
     Phase,
     Session,
@@ -343,6 +344,7 @@ class ConsultationSummary(BaseExporter):
                 "proposal_voting": str(methods.get(s.proposal_voting_method, "")),
                 "dot_points": s.dot_points,
                 "premoderation": _yes_no(s.premoderation),
+                "join_policy": str(JoinPolicy(s.join_policy).label),  # who could join: docs/security.md
                 "participants": shown[s.pk],
                 "published_at": _when(s.published_at),
             }

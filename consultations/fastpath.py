@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from rest_framework import exceptions
 
-from . import services, throttles
+from . import joins, services, throttles
 from .aio import in_db_thread, session_for_code
 from .api.serializers import JoinRequest, plain_join_request
 from .api.views import PARTICIPANT_KEYWORD, join_answer
@@ -91,6 +91,12 @@ class VoteFastPath:
         client = scope.get("client") or ("-", 0)
         address = client[0] or "-"
         try:
+            refusal = joins.join_request_refusal(
+                content_type=headers.get("content-type", ""), origin=headers.get("origin"),
+                scheme=scope.get("scheme", "http"), host=headers.get("host", ""),
+            )  # fmt: skip
+            if refusal is not None:
+                raise refusal
             fields = _join_fields(body)
         except Exception:
             await throttles.acheck_join(code=code, address=address)  # DRF: JoinThrottle, before the view
@@ -100,7 +106,7 @@ class VoteFastPath:
             await throttles.acheck_join(code=code, address=address)
             limits = None
         # Otherwise counted by the ballot box's writer with its group, before it writes (_vote says why).
-        participant = await _in_ballot_box(services.participant_join, limits, code=code, **fields)
+        participant = await _in_ballot_box(services.participant_join, limits, code=code, address=address, **fields)
         return 201, join_answer(participant)  # no query: the participant carries its session
 
     async def _vote(self, scope, headers, receive, code, item):

@@ -110,6 +110,14 @@ class Theme(models.Model):
         return self.name
 
 
+class JoinPolicy(models.TextChoices):
+    """How a session admits people (consultations/joins.py holds the rule, docs/security.md what each stops)."""
+
+    OPEN = "open", _("Open link: one participant per browser")
+    ROTATING = "rotating", _("Code on the screen that changes every minute")
+    CARDS = "cards", _("Printed one-time cards")
+
+
 def default_phases() -> list[str]:
     return list(PHASE_ORDER)
 
@@ -158,6 +166,7 @@ class Session(models.Model):
     )
     join_code = models.CharField(_("join code"), max_length=JOIN_CODE_LENGTH, unique=True)
     locked = models.BooleanField(_("room locked"), default=False)
+    join_policy = models.CharField(_("join policy"), max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.OPEN)
     results_visible = models.BooleanField(_("results shown to participants"), default=False)
     published_at = models.DateTimeField(_("results published"), null=True, blank=True)
     # One counter per session that only rises; every change a screen can see increments it.
@@ -214,6 +223,25 @@ class JoinCode(models.Model):
         return self.code
 
 
+class JoinCard(models.Model):
+    """A printed one-time card of a session with the cards join policy: it admits one participant, and the same
+    card later resumes that participant instead of admitting another (consultations/joins.py)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="join_cards")
+    code = models.CharField(max_length=16)
+    participant = models.OneToOneField(
+        "Participant", on_delete=models.SET_NULL, null=True, blank=True, related_name="join_card"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["session", "code"], name="join_card_unique_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class Participant(models.Model):
     """An anonymous participant of one session. No name or contact details are kept here."""
 
@@ -232,11 +260,26 @@ class Participant(models.Model):
     organisation = models.CharField(_("organisation"), max_length=20, choices=Organisation.choices, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    # How this participant was admitted, and keyed hashes (consultations/joins.py) of the device id its browser
+    # sent and of the address it joined from: never the id or the address themselves, and not comparable across
+    # sessions. They let a browser resume its participant and the console show many joins from one place.
+    join_policy = models.CharField(max_length=10, choices=JoinPolicy.choices, blank=True, editable=False)
+    device_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    origin_key = models.CharField(max_length=16, blank=True, default="", editable=False)
+    # Set by a facilitator (joins.participants_set_aside): the participant's ballots are kept here, out of every
+    # count, until restored; a set-aside participant cannot vote.
+    set_aside_at = models.DateTimeField(null=True, blank=True, editable=False)
+    set_aside_ballots = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         indexes = [models.Index(fields=["session", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "device_key"], condition=~Q(device_key=""), name="participant_one_per_device"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk}"

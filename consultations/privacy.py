@@ -7,8 +7,9 @@ remain.
 
 What a purge does to each session that ended before the cut-off:
 - every Participant row of the session loses its profile answers (age band, gender, district, organisation and
-  language become blank); the row itself stays, so that its ballots, the tallies and the one-ballot-per-item
-  constraint stay intact, and a council Candidate who came from that session keeps its (null-safe) link;
+  language become blank) and the keyed hashes of its device id and address; the row itself stays, so that its
+  ballots, the tallies and the one-ballot-per-item constraint stay intact, and a council Candidate who came from
+  that session keeps its (null-safe) link;
 - every item of the session loses its author link, so that a text can no longer be tied to a voter;
 - item texts, ballots and their points, moderation states and the session itself are kept: results and
   rankings read the same as before, breakdowns by group show nothing any more;
@@ -29,7 +30,10 @@ from cities.services import audit_record
 
 from .models import Item, Participant, Session
 
-PROFILE_CLEARED = {"age_band": "", "gender": "", "district": None, "organisation": "", "language": ""}
+PROFILE_CLEARED = {
+    "age_band": "", "gender": "", "district": None, "organisation": "", "language": "",
+    "device_key": "", "origin_key": "",  # keyed hashes of the join's device id and address (consultations/joins.py)
+}  # fmt: skip
 AUDIT_ACTION = "session.participants_purge"
 
 
@@ -46,7 +50,10 @@ def retention_cutoff(*, now: datetime) -> datetime:
 
 
 def _has_profile() -> Q:
-    return ~Q(age_band="") | ~Q(gender="") | Q(district__isnull=False) | ~Q(organisation="") | ~Q(language="")
+    return (
+        ~Q(age_band="") | ~Q(gender="") | Q(district__isnull=False) | ~Q(organisation="") | ~Q(language="")
+        | ~Q(device_key="") | ~Q(origin_key="")
+    )  # fmt: skip
 
 
 def expired_sessions(*, now: datetime):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from cities.models import City, District, User
 from cities.services import audit_record
 
-from . import ballot_rows, realtime
+from . import ballot_rows, joins, realtime
 from .errors import (
     ConsentRequired,
     IdempotencyKeyReused,
@@ -52,6 +52,7 @@ from .models import (
     ItemKind,
     ItemStatus,
     JoinCode,
+    JoinPolicy,
     Organisation,
     Participant,
     Phase,
@@ -176,6 +177,7 @@ def session_create(
     district: District | None = None,
     starts_at=None,
     ends_at=None,
+    join_policy: str = JoinPolicy.OPEN,
 ) -> Session:
     """Create a session in its lobby with a fresh join code.
 
@@ -191,6 +193,8 @@ def session_create(
     _check_dot_settings(dot_points, dot_max_per_item)
     if district is not None and district.city_id != consultation.city_id:
         raise InvalidInput(_("This district belongs to another city."))
+    if join_policy not in JoinPolicy.values:
+        raise InvalidInput(_("Unknown join policy."))
     if premoderation is None:
         premoderation = consultation.participants_may_be_minors
     session = Session.objects.create(
@@ -207,6 +211,7 @@ def session_create(
         district=district,
         starts_at=starts_at,
         ends_at=ends_at,
+        join_policy=join_policy,
         join_code=join_code_generate(),
     )
     JoinCode.objects.create(code=session.join_code, session=session)
@@ -223,7 +228,7 @@ def session_configure(*, session: Session, actor: User | None, **changes) -> Ses
     session = Session.objects.select_for_update().get(pk=session.pk)
     allowed = {
         "title", "place", "district", "starts_at", "ends_at", "capacity", "premoderation", "phases",
-        "challenge_voting_method", "proposal_voting_method", "dot_points", "dot_max_per_item",
+        "challenge_voting_method", "proposal_voting_method", "dot_points", "dot_max_per_item", "join_policy",
     }  # fmt: skip
     unknown = set(changes) - allowed
     if unknown:
@@ -240,6 +245,8 @@ def session_configure(*, session: Session, actor: User | None, **changes) -> Ses
     _check_dot_settings(
         changes.get("dot_points", session.dot_points), changes.get("dot_max_per_item", session.dot_max_per_item)
     )
+    if "join_policy" in changes and changes["join_policy"] not in JoinPolicy.values:
+        raise InvalidInput(_("Unknown join policy."))
     if "title" in changes and not (changes["title"] or "").strip():
         raise InvalidInput(_("A session needs a title."))
     if changes.get("capacity") == 0:
@@ -374,10 +381,16 @@ def participant_join(
     district: int | None = None,
     organisation: str | None = None,
     language: str = "",
+    device: str | None = None,
+    address: str = "",
+    room_code: str | None = None,
+    card: str | None = None,
 ) -> Participant:
-    """Admit an anonymous participant with the session's current join code.
+    """Admit an anonymous participant with the session's current join code, as the session's join policy allows
+    (consultations/joins.py): a device id or a card already used resumes the participant it admitted instead.
 
-    Only the profile questions the consultation asks are stored; each accepts "unsaid".
+    Only the profile questions the consultation asks are stored; each accepts "unsaid". address is where the
+    request came from (kept only as a keyed hash). Whether the participant was resumed: `participant.resumed`.
     Raises SessionNotFound, ConsentRequired, JoinRefused, SessionClosed, RoomFull, InvalidInput.
     """
     (result,) = participant_join_many(
@@ -390,6 +403,10 @@ def participant_join(
                 "district": district,
                 "organisation": organisation,
                 "language": language,
+                "device": device,
+                "address": address,
+                "room_code": room_code,
+                "card": card,
             }
         ]
     )
@@ -404,7 +421,7 @@ def participant_join_many(requests: list[dict]) -> list[Participant | Exception]
 
     The ballot box (ballot_box.py) hands each group commit's run of joins here (a room joining at once would
     otherwise queue on the session's row, one transaction each). requests are participant_join's keyword
-    arguments in arrival order; the result at each position is the participant admitted or the error
+    arguments in arrival order; the result at each position is the participant admitted (or resumed) or the error
     participant_join raises, as if the requests had run one after the other (tests/consultations/test_join_many.py).
     Must run inside a transaction.
     """
@@ -421,15 +438,25 @@ def participant_join_many(requests: list[dict]) -> list[Participant | Exception]
         admitted.setdefault(session.pk, []).append((index, fields))
     now = timezone.now()
     for session_id in sorted(admitted):  # a fixed lock order across groups
-        # The row lock makes the headcount cap hold under parallel joins.
+        # The row lock makes the headcount cap, the cards and the devices hold under parallel joins.
         session = Session.objects.select_for_update().get(pk=session_id)
+        resumed, refused = joins.admit(session, admitted[session_id])
         free = None
         if session.capacity is not None:
             free = session.capacity - Participant.objects.filter(session=session).count()
-        new: list[tuple[int, Participant]] = []
+        new: list[tuple[int, dict, Participant]] = []
+        first: dict[str, int] = {}  # a device key or card -> the position admitted with it in this group
+        repeats: dict[int, int] = {}  # position -> the earlier position of this group it resumes
         for index, fields in admitted[session_id]:
+            again = first.get(joins.resume_key(session, fields))
             if session.is_closed:
                 results[index] = SessionClosed()
+            elif index in refused:
+                results[index] = refused[index]
+            elif index in resumed:
+                results[index] = _resumed(resumed[index])
+            elif again is not None:
+                repeats[index] = again
             elif session.locked:
                 results[index] = JoinRefused(_("The facilitator has locked this session: nobody new may join."))
             elif free is not None and free <= 0:
@@ -437,13 +464,29 @@ def participant_join_many(requests: list[dict]) -> list[Participant | Exception]
             else:
                 if free is not None:
                     free -= 1
-                new.append((index, Participant(session=session, consented_at=now, **fields)))
+                if joins.resume_key(session, fields):
+                    first[joins.resume_key(session, fields)] = index
+                participant = Participant(
+                    session=session, consented_at=now, join_policy=session.join_policy,
+                    **joins.participant_fields(session, fields),
+                )  # fmt: skip
+                new.append((index, fields, participant))
         if new:
-            participants = Participant.objects.bulk_create([participant for _, participant in new])
-            for (index, _participant), participant in zip(new, participants, strict=True):
+            participants = Participant.objects.bulk_create([participant for _, _, participant in new])
+            for (index, _fields, _participant), participant in zip(new, participants, strict=True):
+                participant.resumed = False
                 results[index] = participant
+            joins.admitted(session, [(i, f, p) for (i, f, _), p in zip(new, participants, strict=True)])
             _bump(session)
+        for index, earlier in repeats.items():
+            results[index] = _resumed(results[earlier])  # type: ignore[arg-type]
     return results  # type: ignore[return-value]
+
+
+def _resumed(participant: Participant) -> Participant:
+    resumed = copy.copy(participant)
+    resumed.resumed = True
+    return resumed
 
 
 def _join_fields(
@@ -457,8 +500,13 @@ def _join_fields(
     district: int | None = None,
     organisation: str | None = None,
     language: str = "",
+    device: str | None = None,
+    address: str = "",
+    room_code: str | None = None,
+    card: str | None = None,
 ) -> tuple[Session, dict]:
-    """Check one join request before any lock: (its session, the participant's fields). Raises SessionError."""
+    """Check one join request before any lock: (its session, the participant's fields, with the join policy's
+    request fields in joins.REQUEST_ONLY). Raises SessionError."""
     if code not in sessions:
         try:
             sessions[code] = session_by_code(code, current_only=True)
@@ -476,6 +524,7 @@ def _join_fields(
         "organisation": _choice(organisation, Organisation, _("organisation")) if consultation.ask_organisation else "",
         "district": None,
         "language": (language or "")[:8],
+        **joins.request_fields(session, device=device, address=address, room_code=room_code, card=card),
     }
     if consultation.ask_district and district not in (None, "", "unsaid"):
         try:
@@ -767,7 +816,9 @@ def _lock_participant(participant: Participant) -> None:
     The participant may be a bare Participant(pk=..., session_id=...) built from a signed token; its existence
     is checked here. Raises UnknownParticipant.
     """
-    found = Participant.objects.select_for_update().filter(pk=participant.pk, session_id=participant.session_id)
+    found = Participant.objects.select_for_update().filter(
+        pk=participant.pk, session_id=participant.session_id, set_aside_at__isnull=True
+    )
     if not list(found.values_list("pk", flat=True)):
         raise UnknownParticipant
 

@@ -7,8 +7,9 @@ refused with 429, a translated {"detail", "code": "rate_limited"} and a Retry-Af
 message (pages).
 
 Limits (settings.MAJLIS_RATE_LIMITS; switched off with MAJLIS_RATE_LIMITS=0):
-- join_address / join_session: joins of one session from one address / in all. One school's Wi-Fi is one
-  address for a whole room, so the per-address limit lets 500 people join within a minute.
+- join_address / join_session: joins of one session from one address / in all. One hall's Wi-Fi is one
+  address for a whole room, so the per-address limit lets 1,000 people join within a minute; what stops a script's
+  repeated joins is the session's join policy (consultations/joins.py), not this limit.
 - submit_participant / submit_session: items submitted by one participant / in one session.
 - vote_participant / vote_session: ballots (cast or withdrawn) of one participant / in one session.
 A participant's limits key on the ids in its signed token, checked without a database query, so that the vote

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from consultations.models import PHASE_ORDER, AgeBand, Gender, Organisation, Phase, VotingMethod
+from consultations.models import PHASE_ORDER, AgeBand, Gender, JoinPolicy, Organisation, Phase, VotingMethod
 from consultations.services import ITEM_TEXT_MAX
 
 UNSAID = "unsaid"
@@ -134,6 +134,9 @@ class SessionForm(forms.Form):
     )
     capacity = forms.IntegerField(
         label=_("Headcount cap"), min_value=1, required=False, help_text=_("Leave empty for no cap.")
+    )
+    join_policy = forms.ChoiceField(
+        label=_("Join policy"), choices=JoinPolicy.choices, initial=JoinPolicy.OPEN, required=False
     )
 
     def __init__(self, *args, consultation, **kwargs):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/<slug:city>/sessions/<str:code>/", sessions.session_console, name="session_console"),
     path("staff/<slug:city>/sessions/<str:code>/projector/", sessions.projector, name="projector"),
     path("staff/<slug:city>/sessions/<str:code>/poster/", sessions.poster, name="poster"),
+    path("staff/<slug:city>/sessions/<str:code>/cards/print/", sessions.join_cards, name="join_cards"),
     path(
         "staff/<slug:city>/sessions/<str:code>/<slug:action>/",
         sessions.session_action,

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ..models import AgeBand, Consultation, Gender, ItemKind, Organisation, Phase, Session, VotingMethod
+from ..models import AgeBand, Consultation, Gender, ItemKind, JoinPolicy, Organisation, Phase, Session, VotingMethod
 
 
 class JoinRequest(serializers.Serializer):
@@ -12,10 +12,24 @@ class JoinRequest(serializers.Serializer):
     district = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     organisation = serializers.ChoiceField(choices=Organisation.choices, required=False, allow_blank=True)
     language = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    device = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=64,
+        help_text="A random id the client keeps (the join page keeps one in the browser): joining again with it "
+        "returns the participant it joined as instead of a new one.",
+    )  # fmt: skip
+    room_code = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=16,
+        help_text="The code the projector shows, which changes every minute (join policy 'rotating').",
+    )  # fmt: skip
+    card = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=32,
+        help_text="The code of a printed one-time card (join policy 'cards').",
+    )  # fmt: skip
 
 
 _JOIN_CHOICES = {"age_band": AgeBand.values, "gender": Gender.values, "organisation": Organisation.values}
-_JOIN_FIELDS = {"consent", "district", "language", *_JOIN_CHOICES}
+_JOIN_TEXT = {"district": 10**9, "language": 8, "device": 64, "room_code": 16, "card": 32}  # name -> most characters
+_JOIN_FIELDS = {"consent", *_JOIN_TEXT, *_JOIN_CHOICES}
 
 
 def plain_join_request(data) -> dict | None:
@@ -33,17 +47,17 @@ def plain_join_request(data) -> dict | None:
             if type(value) is not str or (value and value not in choices):
                 return None
             fields[name] = value
-    for name in ("district", "language"):
+    for name, longest in _JOIN_TEXT.items():
         if name not in data:
             continue
         value = data[name]
-        if value is None and name == "district":
+        if value is None and name != "language":
             fields[name] = None
             continue
         if type(value) is not str or not value.isprintable():
             return None
         value = value.strip()
-        if name == "language" and len(value) > 8:
+        if len(value) > longest:
             return None
         fields[name] = value
     return fields
@@ -55,6 +69,9 @@ class JoinResponse(serializers.Serializer):
     session = serializers.DictField()
     state_url = serializers.CharField()
     websocket_url = serializers.CharField()
+    resumed = serializers.BooleanField(
+        help_text="True when the device id or the card had already joined: this is that same participant."
+    )
 
 
 class StateItem(serializers.Serializer):
@@ -163,7 +180,7 @@ class SessionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "consultation", "title", "join_code", "phase", "phases", "challenge_voting_method",
             "proposal_voting_method", "dot_points", "dot_max_per_item", "premoderation", "capacity", "locked",
-            "results_visible", "published_at", "place", "starts_at", "ends_at", "version",
+            "results_visible", "published_at", "place", "starts_at", "ends_at", "version", "join_policy",
         ]  # fmt: skip
         read_only_fields = ["id", "consultation", "join_code", "phase", "locked", "results_visible", "published_at",
                             "version"]  # fmt: skip
@@ -180,3 +197,28 @@ class SessionCreate(serializers.Serializer):
     # The column is a 32-bit integer on PostgreSQL (and SQLite refuses 64-bit overflow): bounded, not a 500.
     capacity = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=1_000_000)
     place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    join_policy = serializers.ChoiceField(choices=JoinPolicy.choices, required=False)
+
+
+class JoinPolicyRequest(serializers.Serializer):
+    join_policy = serializers.ChoiceField(choices=JoinPolicy.choices)
+
+
+class CardsRequest(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=2000)
+
+
+class CardsResponse(serializers.Serializer):
+    cards = serializers.ListField(child=serializers.CharField(), help_text="Every card's code, oldest first.")
+    used = serializers.IntegerField(help_text="How many of them admitted a participant.")
+
+
+class RoomCodeResponse(serializers.Serializer):
+    room_code = serializers.CharField()
+    seconds_left = serializers.IntegerField(help_text="Until the next code (the current one is accepted 60 s more).")
+    join_url = serializers.CharField(help_text="The join page's address with the room code, for a QR code.")
+
+
+class SetAsideRequest(serializers.Serializer):
+    participants = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=5000)
+    restore = serializers.BooleanField(required=False, default=False)

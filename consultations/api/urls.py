@@ -20,6 +20,11 @@ urlpatterns = [
     re_path(rf"^{CODE}/rotate-code/?$", views.SessionRotateCode.as_view(), name="session-rotate-code"),
     re_path(rf"^{CODE}/publish/?$", views.SessionPublish.as_view(), name="session-publish"),
     re_path(rf"^{CODE}/results/?$", views.SessionResults.as_view(), name="session-results"),
+    re_path(rf"^{CODE}/join-policy/?$", views.SessionJoinPolicy.as_view(), name="session-join-policy"),
+    re_path(rf"^{CODE}/cards/?$", views.SessionCards.as_view(), name="session-cards"),
+    re_path(rf"^{CODE}/room-code/?$", views.SessionRoomCode.as_view(), name="session-room-code"),
+    re_path(rf"^{CODE}/join-clusters/?$", views.SessionJoinClusters.as_view(), name="session-join-clusters"),
+    re_path(rf"^{CODE}/set-aside/?$", views.SessionSetAside.as_view(), name="session-set-aside"),
     path("consultations/", views.ConsultationList.as_view(), name="consultation-list"),
     path("consultations/<int:pk>/sessions/", views.ConsultationSessions.as_view(), name="consultation-sessions"),
 ]

@@ -4,18 +4,19 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cities.models import Role
 from cities.permissions import cities_for_user, city_for_staff
 
-from .. import selectors, services
+from .. import joins, selectors, services
 from ..ballot_box import ballot_box
 from ..errors import SessionError, SessionNotFound
 from ..models import Consultation, Item, Participant, Session
 from ..permissions import can_run_session, can_watch_session
-from ..throttles import JoinThrottle, SubmissionThrottle, VoteThrottle
+from ..throttles import JoinThrottle, SubmissionThrottle, VoteThrottle, client_address
 from ..tokens import participant_claims, participant_from_token, participant_token
 from . import serializers as s
 
@@ -57,6 +58,7 @@ def join_answer(participant: Participant) -> dict:
         "session": {"id": session.pk, "code": session.join_code, "title": session.title},
         "state_url": f"/api/v1/sessions/{session.join_code}/state",
         "websocket_url": f"/ws/sessions/{session.join_code}/",
+        "resumed": getattr(participant, "resumed", False),
     }
 
 
@@ -126,12 +128,24 @@ class SessionAPIView(APIView):
 
 class SessionJoin(SessionAPIView):
     throttle_classes = [JoinThrottle]  # per session and address, per session (consultations/throttles.py)
+    parser_classes = [JSONParser]  # never a form: joins.join_request_refusal
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # counted by the throttle first, as the fast path counts
+        refusal = joins.join_request_refusal(
+            content_type=request.META.get("CONTENT_TYPE", ""), origin=request.META.get("HTTP_ORIGIN"),
+            scheme=request.scheme, host=request.get_host(),
+        )  # fmt: skip
+        if refusal is not None:
+            raise refusal
 
     @extend_schema(request=s.JoinRequest, responses={201: s.JoinResponse}, auth=[])
     def post(self, request, code):
         data = s.JoinRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        participant = ballot_box.run(services.participant_join, code=code, **data.validated_data)
+        participant = ballot_box.run(
+            services.participant_join, code=code, address=client_address(request), **data.validated_data
+        )
         return Response(join_answer(participant), status=status.HTTP_201_CREATED)
 
 
@@ -308,18 +322,88 @@ class SessionPublish(SessionAPIView):
         return Response(s.SessionSerializer(session).data)
 
 
+class SessionJoinPolicy(SessionAPIView):
+    """The facilitator chooses who may join (consultations/joins.py)."""
+
+    @extend_schema(request=s.JoinPolicyRequest, responses=s.SessionSerializer)
+    def post(self, request, code):
+        session = self.staff_session(request, code)
+        data = s.JoinPolicyRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.session_configure(
+            session=session, actor=request.user, join_policy=data.validated_data["join_policy"]
+        )
+        return Response(s.SessionSerializer(session).data)
+
+
+class SessionCards(SessionAPIView):
+    """The session's printed one-time cards: GET lists them, POST creates more."""
+
+    def answer(self, session: Session) -> dict:
+        cards = list(session.join_cards.values_list("code", "participant_id"))
+        return {"cards": [c for c, _p in cards], "used": sum(p is not None for _c, p in cards)}
+
+    @extend_schema(responses=s.CardsResponse)
+    def get(self, request, code):
+        return Response(self.answer(self.staff_session(request, code)))
+
+    @extend_schema(request=s.CardsRequest, responses={201: s.CardsResponse})
+    def post(self, request, code):
+        session = self.staff_session(request, code)
+        data = s.CardsRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        joins.cards_create(session=session, count=data.validated_data["count"], actor=request.user)
+        return Response(self.answer(session), status=status.HTTP_201_CREATED)
+
+
+class SessionRoomCode(SessionAPIView):
+    """The room code the projector shows now (join policy 'rotating')."""
+
+    @extend_schema(responses=s.RoomCodeResponse)
+    def get(self, request, code):
+        session = self.staff_session(request, code)
+        room = joins.room_code(session.pk)
+        return Response({
+            "room_code": room,
+            "seconds_left": joins.room_code_seconds_left(),
+            "join_url": request.build_absolute_uri(f"/j/{session.join_code}/?room={room}"),
+        })  # fmt: skip
+
+
+class SessionJoinClusters(SessionAPIView):
+    """Suspicious joins: places with many joins in a short time or identical ballots (joins.join_clusters)."""
+
+    @extend_schema(responses={200: OpenApiResponse(description="Clusters of joins from one place, busiest first")})
+    def get(self, request, code):
+        session = self.staff_session(request, code)
+        return Response({"window_seconds": joins.CLUSTER_WINDOW, "clusters": joins.join_clusters(session)})
+
+
+class SessionSetAside(SessionAPIView):
+    """Set participants' ballots aside (they stop counting), or count them again with "restore": true."""
+
+    @extend_schema(request=s.SetAsideRequest, responses={200: OpenApiResponse(description='{"participants": n}')})
+    def post(self, request, code):
+        session = self.staff_session(request, code)
+        data = s.SetAsideRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = joins.participants_restore if data.validated_data["restore"] else joins.participants_set_aside
+        n = change(session=session, participant_ids=data.validated_data["participants"], actor=request.user)
+        return Response({"participants": n, "join": joins.join_summary(session)})
+
+
 class SessionResults(SessionAPIView):
     @extend_schema(
         responses={200: OpenApiResponse(description="Ranked items, breakdowns under disclosure control, consensus")}
     )
     def get(self, request, code):
         session = self.session(code)
-        if request.user.is_authenticated and can_watch_session(request.user, session):
-            return Response(selectors.session_results(session))
-        participant = self.participant(request, session)
-        if not participant.session.results_visible:
-            raise exceptions.PermissionDenied()
-        return Response(selectors.session_results(session))
+        if not (request.user.is_authenticated and can_watch_session(request.user, session)):
+            participant = self.participant(request, session)
+            if not participant.session.results_visible:
+                raise exceptions.PermissionDenied()
+        # How people joined (the policy, what each policy admitted, ballots set aside): an added key.
+        return Response({**selectors.session_results(session), "join": joins.join_summary(session)})
 
 
 class ConsultationList(SessionAPIView):

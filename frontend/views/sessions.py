@@ -4,6 +4,8 @@ Every write calls consultations.services and every aggregate read consultations.
 shape pages, turn domain errors into translated messages and keep what a person typed when a write fails.
 """
 
+import secrets
+
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
@@ -22,8 +24,8 @@ from django.views.decorators.http import require_GET, require_POST
 from cities.disclosure import POOLED
 from cities.models import Role
 from cities.permissions import city_for_staff
-from consultations import selectors, services, throttles
-from consultations.errors import JoinRefused, SessionClosed, SessionError, SessionNotFound
+from consultations import joins, selectors, services, throttles
+from consultations.errors import JoinPassRefused, JoinRefused, SessionClosed, SessionError, SessionNotFound
 from consultations.models import (
     AgeBand,
     Consultation,
@@ -31,6 +33,7 @@ from consultations.models import (
     Item,
     ItemKind,
     ItemStatus,
+    JoinPolicy,
     Participant,
     Phase,
     Session,
@@ -197,6 +200,7 @@ def join(request, code: str):
         return render(
             request, "frontend/sessions/join_refused.html", {"session": session, "message": refusal.message}, status=403
         )
+    _keep_join_pass(request, session)
     profile_form = ProfileForm(consultation=consultation)
     asks_questions = bool(profile_form.fields)
     step = "profile" if request.GET.get("step") == "profile" and request.session.get(_consent_key(session)) else ""
@@ -221,8 +225,33 @@ def join(request, code: str):
     return _join_page(request, session, "consent", ConsentForm())
 
 
+def _join_pass_key(session: Session) -> str:
+    return f"majlis_join_pass_{session.pk}"
+
+
+def _keep_join_pass(request, session: Session) -> None:
+    """Keep the room code or card this browser brought (the projector's or the card's QR code: ?room= / ?card=,
+    or typed in the consent step) until it joins."""
+    kept = dict(request.session.get(_join_pass_key(session)) or {})
+    for name, query in (("room_code", "room"), ("card", "card")):
+        value = request.POST.get(name) if request.method == "POST" else request.GET.get(query)
+        if value:
+            kept[name] = value[:32]
+    if kept:
+        request.session[_join_pass_key(session)] = kept
+
+
+def _browser_device(request) -> str:
+    """This browser's device id for joins (consultations/joins.py): a random id kept in its session cookie."""
+    device = request.session.get("majlis_device")
+    if not device:
+        device = request.session["majlis_device"] = secrets.token_urlsafe(16)
+    return device
+
+
 def _join_page(request, session, step, form, status=200):
     consultation = session.consultation
+    kept = request.session.get(_join_pass_key(session)) or {}
     return render(
         request,
         "frontend/sessions/join.html",
@@ -233,6 +262,10 @@ def _join_page(request, session, step, form, status=200):
             "form": form,
             "asks_questions": bool(ProfileForm(consultation=consultation).fields),
             "retention_months": getattr(settings, "MAJLIS_PARTICIPANT_RETENTION_MONTHS", 24),
+            "asks_room_code": session.join_policy == JoinPolicy.ROTATING,
+            "asks_card": session.join_policy == JoinPolicy.CARDS,
+            "room_code": kept.get("room_code", ""),
+            "card": kept.get("card", ""),
         },
         status=status,
     )
@@ -244,10 +277,20 @@ def _do_join(request, session, code, profile, form, step):
     except throttles.RateLimited as limited:
         form.add_error(None, limited.message)
         return _rate_limited(_join_page(request, session, step, form, status=429), limited)
+    kept = request.session.get(_join_pass_key(session)) or {}
     try:
         participant = services.participant_join(
-            code=code, consent=True, language=translation.get_language() or "", **profile
-        )
+            code=code, consent=True, language=translation.get_language() or "", device=_browser_device(request),
+            address=throttles.client_address(request), room_code=kept.get("room_code"), card=kept.get("card"),
+            **profile,
+        )  # fmt: skip
+    except JoinPassRefused as exc:
+        request.session.pop(_join_pass_key(session), None)
+        request.session.pop(_consent_key(session), None)
+        form = ConsentForm({"consent": "on"})
+        form.is_valid()
+        form.add_error(None, exc.message)
+        return _join_page(request, session, "consent", form, status=exc.status_code)
     except SessionError as exc:
         if exc.code in ("join_refused", "room_full", "closed", "not_found"):
             return render(
@@ -260,6 +303,7 @@ def _do_join(request, session, code, profile, form, step):
         return _join_page(request, session, step, form, status=exc.status_code)
     browser_remember(request.session, participant)
     request.session.pop(_consent_key(session), None)
+    request.session.pop(_join_pass_key(session), None)
     return redirect("frontend:participant", code=participant.session.join_code)
 
 
@@ -469,6 +513,7 @@ def consultation_detail(request, city: str, pk: int):
                 dot_max_per_item=data["dot_max_per_item"],
                 premoderation=data["premoderation"],
                 capacity=data["capacity"],
+                join_policy=data["join_policy"] or JoinPolicy.OPEN,
             )
         except (SessionError, ValidationError) as exc:
             form.add_error(None, _error_text(exc))
@@ -579,11 +624,40 @@ def session_console(request, city: str, code: str):
             "short_url": short_url(url),
             "ws_path": f"/ws/sessions/{session.join_code}/",
             "labels": _live_labels(),
+            "join_policies": JoinPolicy.choices,
+            "join_summary": joins.join_summary(session),
+            "clusters": joins.join_clusters(session),
+            "cards_count": session.join_cards.count(),
+            "cluster_window": joins.CLUSTER_WINDOW,
         },
     )
 
 
-CONSOLE_ACTIONS = ("phase", "lock", "rotate", "results", "publish", "moderate", "edit", "merge")
+CONSOLE_ACTIONS = (
+    "phase", "lock", "rotate", "results", "publish", "moderate", "edit", "merge", "join_policy", "cards", "set_aside",
+    "restore",
+)  # fmt: skip
+
+
+def _join_action(request, session: Session, action: str) -> str:
+    """The console's join buttons (policy, cards, setting ballots aside): the message to show."""
+    user = request.user
+    if action == "join_policy":
+        session = services.session_configure(session=session, actor=user, join_policy=request.POST.get("policy", ""))
+        return _("Join policy: %(policy)s.") % {"policy": JoinPolicy(session.join_policy).label}
+    if action == "cards":
+        try:
+            count = int(request.POST.get("count", ""))
+        except ValueError:
+            count = 0
+        cards = joins.cards_create(session=session, count=count, actor=user)
+        return _("%(n)d cards created. Print them from the cards page.") % {"n": len(cards)}
+    ids = [part for part in request.POST.get("participants", "").split(",") if part.strip()]
+    if action == "set_aside":
+        n = joins.participants_set_aside(session=session, participant_ids=ids, actor=user)
+        return _("The ballots of %(n)d participants are set aside: they no longer count.") % {"n": n}
+    n = joins.participants_restore(session=session, participant_ids=ids, actor=user)
+    return _("The ballots of %(n)d participants count again.") % {"n": n}
 
 
 @login_required
@@ -616,6 +690,9 @@ def session_action(request, city: str, code: str, action: str):
         elif action == "publish":
             session = services.session_publish(session=session, actor=user)
             messages.success(request, _("The session is closed and its results are published."))
+        elif action in ("join_policy", "cards", "set_aside", "restore"):
+            messages.success(request, _join_action(request, session, action))
+            anchor = "#joins"
         else:
             item = get_object_or_404(Item, pk=request.POST.get("item") or 0, session=session)
             anchor = "#moderation" if item.status == ItemStatus.PENDING else f"#item-{item.pk}"
@@ -656,12 +733,18 @@ def projector(request, city: str, code: str):
     phase_kind = session.submission_kind or session.voting_kind
     result_kinds = [phase_kind] if phase_kind else [ItemKind.CHALLENGE, ItemKind.PROPOSAL]
     bars = PROJECTOR_BARS if phase_kind else PROJECTOR_BARS // 2
+    room = None
+    if session.join_policy == JoinPolicy.ROTATING:
+        # The code changes every minute: the QR code carries it, and the page reloads when it changes.
+        room = {"code": joins.room_code(session.pk), "seconds_left": joins.room_code_seconds_left()}
+        url = f"{url}?room={room['code']}"
     return render(
         request,
         "frontend/sessions/projector.html",
         {
             "session": session,
             "state": state,
+            "room": room,
             "phase": phase_info(state["phase"]),
             "qr": qr_svg(url),
             "join_url": url,
@@ -696,4 +779,21 @@ def poster(request, city: str, code: str):
             "short_url": short_url(url),
             "poster_languages": [("ar", "rtl"), ("fr", "ltr"), ("en", "ltr")],
         },
+    )
+
+
+@login_required
+@require_GET
+def join_cards(request, city: str, code: str):
+    """The session's one-time cards, printable: a QR code and the card's code on each."""
+    session = _staff_session(request, city, code)
+    url = join_url(request, session.join_code)
+    cards = [
+        {"code": card.code, "used": card.participant_id is not None, "qr": qr_svg(f"{url}?card={card.code}")}
+        for card in session.join_cards.all()
+    ]
+    return render(
+        request,
+        "frontend/sessions/cards.html",
+        {"city": session.consultation.city, "session": session, "cards": cards, "short_url": short_url(url)},
     )

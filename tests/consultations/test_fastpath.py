@@ -239,10 +239,10 @@ async def test_browsers_and_forms_still_join_through_django(box, city_a, facilit
     url = f"/api/v1/sessions/{session.join_code}/join"
     status, body, _ = await _asgi_raw("POST", url, b"{not json", [(b"content-type", b"application/json")])
     assert status == 400 and body["detail"]  # the fast path's own parse error
-    status, _, _ = await _asgi_raw(
+    status, body, _ = await _asgi_raw(
         "POST", url, b"consent=true", [(b"content-type", b"application/x-www-form-urlencoded")]
     )
-    assert status == 201  # a form goes through DRF, which parses it
+    assert status == 415 and body["code"] == "json_required"  # a form goes through DRF, which refuses it
     status, _, headers = await _asgi_raw(
         "POST", url, b'{"consent": true}', [(b"content-type", b"application/json"), (b"cookie", b"sessionid=x")]
     )
@@ -315,3 +315,33 @@ async def test_with_group_commit_valid_requests_are_counted_by_the_writer_not_th
     assert (await _asgi("POST", f"/api/v1/sessions/{session.join_code}/join", None, {"consent": True}))[0] == 201
     assert [limit for hits in counted for limit, _ident in hits] == ["vote_participant", "vote_session",
                                                                      "join_address", "join_session"]  # fmt: skip
+
+
+async def test_the_fast_path_refuses_another_site_s_origin_as_the_view_does(box, city_a, facilitator):
+    session, _, _ = await _world(city_a, facilitator)
+    url = f"/api/v1/sessions/{session.join_code}/join"
+    before = await _participants(session)
+    evil = [(b"content-type", b"application/json"), (b"origin", b"https://evil.example")]
+    status, body, _ = await _asgi_raw("POST", url, b'{"consent": true}', evil)
+    drf_status, drf_body = await database_sync_to_async(
+        lambda: (lambda r: (r.status_code, r.json()))(
+            APIClient().post(url, {"consent": True}, format="json", HTTP_ORIGIN="https://evil.example")
+        )
+    )()
+    assert (status, body) == (drf_status, drf_body) == (403, body) and body["code"] == "cross_site"
+    same = [(b"content-type", b"application/json"), (b"origin", b"http://testserver")]
+    assert (await _asgi_raw("POST", url, b'{"consent": true}', same))[0] == 201
+    assert await _participants(session) == before + 1
+
+
+async def test_the_fast_path_resumes_a_device_s_participant_as_the_view_does(box, city_a, facilitator):
+    session, _, _ = await _world(city_a, facilitator)
+    url = f"/api/v1/sessions/{session.join_code}/join"
+    before = await _participants(session)
+    status, first = await _asgi("POST", url, None, {"consent": True, "device": "phone-7"})
+    again_status, again = await _asgi("POST", url, None, {"consent": True, "device": "phone-7"})
+    drf_status, drf = await _drf("POST", url, None, {"consent": True, "device": "phone-7"})
+    assert status == again_status == drf_status == 201
+    assert first["participant"] == again["participant"] == drf["participant"]
+    assert (first["resumed"], again["resumed"], drf["resumed"]) == (False, True, True)
+    assert await _participants(session) == before + 1

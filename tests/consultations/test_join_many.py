@@ -258,3 +258,68 @@ def test_the_ballot_box_commits_joins_queued_together_in_one_group(consultation,
     )
     # One participant_join_many for the run: the session's version rose once, not once per participant.
     assert Session.objects.get(pk=session.pk).version == version + 1
+
+
+@pytest.fixture
+def policies(consultation, facilitator):
+    """An open session for two, a session joined by cards (three cards) and one joined by the room code."""
+    from consultations import joins
+
+    open_ = services.session_create(consultation=consultation, title="Open", created_by=facilitator, capacity=2)
+    cards = services.session_create(consultation=consultation, title="Cards", created_by=facilitator,
+                                    join_policy="cards")  # fmt: skip
+    codes = [card.code for card in joins.cards_create(session=cards, count=3, actor=facilitator)]
+    rotating = services.session_create(consultation=consultation, title="Rotating", created_by=facilitator,
+                                       join_policy="rotating")  # fmt: skip
+    return {
+        "codes": {"open": open_.join_code, "cards": cards.join_code, "rotating": rotating.join_code},
+        "cards": [*codes, codes[0].lower(), "NOTACARD00"],
+        "room": {"now": joins.room_code(rotating.pk), "wrong": "AAAAA"},
+    }
+
+
+def _identities(results):
+    """Each result as (error code) or ("admitted"/"resumed", the position of the first result with its participant)."""
+    first: dict[int, int] = {}
+    out = []
+    for index, result in enumerate(results):
+        if isinstance(result, Exception):
+            out.append((type(result).__name__, result.code))
+            continue
+        first.setdefault(result.pk, index)
+        out.append(("resumed" if result.resumed else "admitted", first[result.pk]))
+    return out
+
+
+policy_request = st.fixed_dictionaries(
+    {"code": st.sampled_from(["open", "open", "cards", "cards", "rotating"])},
+    optional={
+        "device": st.sampled_from([None, "", "a", "b", "c"]),
+        "card": st.integers(0, 4),
+        "room_code": st.sampled_from(["now", "wrong"]),
+    },
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(sequence=[{"code": "cards", "card": 0, "device": "a"}, {"code": "cards", "card": 1, "device": "a"}])
+@example(sequence=[{"code": "open", "device": "a"}, {"code": "cards", "card": 0, "device": "a"},
+                   {"code": "cards", "card": 2, "device": "a"}, {"code": "open", "device": "a"}])  # fmt: skip
+@given(sequence=st.lists(policy_request, min_size=1, max_size=10))
+def test_devices_cards_and_room_codes_decide_in_a_group_as_one_after_the_other(policies, sequence):
+    requests = [
+        {
+            "consent": True, "code": policies["codes"][r["code"]], "device": r.get("device"),
+            "card": policies["cards"][r["card"]] if "card" in r else None,
+            "room_code": policies["room"][r["room_code"]] if "room_code" in r else None,
+        }
+        for r in sequence
+    ]  # fmt: skip
+    with transaction.atomic():
+        many = _identities(services.participant_join_many(requests))
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        single = _identities(_one_by_one(services.participant_join)(requests))
+        transaction.set_rollback(True)
+    assert many == single

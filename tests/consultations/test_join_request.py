@@ -15,9 +15,12 @@ _values = st.one_of(
     st.sampled_from(["", " ", "  x  ", "\x00", "\ud800", "ar", "fr-CA", "123456789", *AgeBand.values]),
     st.sampled_from([*Gender.values, *Organisation.values, "unsaid", "3", " 3 "]),
     st.lists(st.integers(), max_size=2),
+    st.text(alphabet="abc-", min_size=14, max_size=70),
 )
 _requests = st.dictionaries(
-    st.sampled_from(["consent", "age_band", "gender", "district", "organisation", "language", "other"]),
+    st.sampled_from(
+        ["consent", "age_band", "gender", "district", "organisation", "language", "device", "room_code", "card", "x"]
+    ),
     _values,
     max_size=6,
 )

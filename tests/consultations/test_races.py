@@ -119,3 +119,40 @@ def test_headcount_cap_holds_under_parallel_joins(voting, facilitator):
     assert errors == []
     assert Participant.objects.filter(session=session).count() == 10
     assert outcomes.count("joined") == 9 and outcomes.count("RoomFull") == 11
+
+
+def test_one_device_joining_in_parallel_is_one_participant(voting, group_commit):
+    session, _items = voting
+    before = Participant.objects.filter(session=session).count()
+
+    def join(_i):
+        response = APIClient().post(
+            f"/api/v1/sessions/{session.join_code}/join", {"consent": True, "device": "one-phone"}, format="json"
+        )
+        assert response.status_code == 201, response.content
+        return response.json()["participant"]
+
+    results, errors = _parallel(12, join)
+    assert not errors, errors
+    assert len(set(results)) == 1
+    assert Participant.objects.filter(session=session).count() == before + 1
+
+
+def test_one_card_used_in_parallel_admits_one_participant(voting, group_commit, facilitator):
+    from consultations import joins
+
+    session, _items = voting
+    session = services.session_configure(session=session, actor=facilitator, join_policy="cards")
+    (card,) = joins.cards_create(session=session, count=1, actor=facilitator)
+    before = Participant.objects.filter(session=session).count()
+
+    def join(i):
+        body = {"consent": True, "card": card.code, "device": f"phone-{i}"}
+        response = APIClient().post(f"/api/v1/sessions/{session.join_code}/join", body, format="json")
+        assert response.status_code == 201, response.content
+        return response.json()["participant"]
+
+    results, errors = _parallel(12, join)
+    assert not errors, errors
+    assert len(set(results)) == 1
+    assert Participant.objects.filter(session=session).count() == before + 1

@@ -49,6 +49,11 @@ MATRIX: dict[str, frozenset] = {
     "api:session-results-visible": FACILITATION,
     "api:session-rotate-code": FACILITATION,
     "api:session-publish": FACILITATION,
+    "api:session-join-policy": FACILITATION,
+    "api:session-cards": FACILITATION,
+    "api:session-room-code": FACILITATION,
+    "api:session-join-clusters": FACILITATION,
+    "api:session-set-aside": FACILITATION,
     # Participants read results only once shown; in the lobby only staff of Fes may.
     "api:session-results": FES_STAFF,
     "api:consultation-list": SIGNED_IN,  # scoped to the caller's cities (checked below for leaks)
@@ -108,6 +113,7 @@ MATRIX: dict[str, frozenset] = {
     "frontend:session_console": FACILITATION,
     "frontend:projector": FACILITATION,
     "frontend:poster": FACILITATION,
+    "frontend:join_cards": FACILITATION,
     "frontend:session_action": FACILITATION,
     # --- Staff: the youth council of Fes
     "frontend:council_home": SECRETARIAT,
