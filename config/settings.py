@@ -355,8 +355,8 @@ LOGGING = {
 # reads and socket writes take longer, and in a large room up to MAJLIS_REALTIME_LARGE_TICK, reached when a process
 # holds 500 screens (realtime.LARGE_ROOM). With Redis (several workers) each push costs every worker a read and a write
 # per socket while the same cores commit the ballots: a room of 2,000 on 2 workers kept up better with 0.2 s than
-# with 0.1 s (docs/benchmarks.md, session 4), a room of 1,000 about as well, while a room of 200 gets its states about
-# 100 ms sooner at 0.1 s (session 5). Embedded (one process, no Redis): 0.1 s whatever the room.
+# with 0.1 s, a room of 1,000 about as well, while a room of 200 gets its states sooner at 0.1 s (docs/benchmarks.md,
+# settings the figures depend on). Embedded (one process, no Redis): 0.1 s whatever the room.
 MAJLIS_REALTIME_TICK = float(os.environ.get("MAJLIS_REALTIME_TICK", "0.1"))
 MAJLIS_REALTIME_LARGE_TICK = float(
     os.environ.get("MAJLIS_REALTIME_LARGE_TICK", "0.2" if REDIS_URL else str(MAJLIS_REALTIME_TICK))
@@ -364,7 +364,8 @@ MAJLIS_REALTIME_LARGE_TICK = float(
 # How long a thread may hold the interpreter before another that waits gets it (sys.setswitchinterval, applied by
 # config/asgi.py in each server process). Python's 5 ms default makes the ballot box's writer thread, back from each
 # of its round trips to the database, wait up to that long for the event loop thread: eight round trips a group.
-# 0.5 ms cut a room of 2,000's acknowledgement p95 by about a third (docs/benchmarks.md, session 6).
+# 0.5 ms about halved the server's own handling of a vote in a burst of 2,000 (docs/benchmarks.md, settings the
+# figures depend on).
 MAJLIS_GIL_SWITCH_INTERVAL = float(os.environ.get("MAJLIS_GIL_SWITCH_INTERVAL", "0.0005"))
 
 
@@ -386,7 +387,8 @@ def _gc_thresholds(raw: str) -> tuple[int, int, int]:
 # than freed: a worker holding its share of a room of 2,000 (sockets, keep-alive connections, requests waiting for the
 # ballot box) collected some 25 times a second, and fully every few seconds, each full collection pausing the event
 # loop and the ballot box's writer for 60 to 260 ms. With 20,000 the young generation is collected about every three
-# seconds, in 10 to 20 ms, and no full collection came during a room's vote (docs/benchmarks.md, session 8).
+# seconds, in 10 to 20 ms, and no full collection came during a room's vote (docs/benchmarks.md,
+# settings the figures depend on).
 MAJLIS_GC_THRESHOLDS = _gc_thresholds(os.environ.get("MAJLIS_GC_THRESHOLDS") or "20000,20,10")
 # Ballots sent over the API are committed in groups by one writer thread per process (consultations/ballot_box.py).
 MAJLIS_BALLOT_GROUP_COMMIT = env_bool("MAJLIS_BALLOT_GROUP_COMMIT", True)

@@ -145,7 +145,7 @@ class BallotBox:
         was committed.
 
         Each round trip to the database counts: a group waits for every one of them, on a machine whose cores are
-        busy with the sockets (docs/benchmarks.md, session 5). So the connection is checked only after an idle
+        busy with the sockets (docs/benchmarks.md). So the connection is checked only after an idle
         second (a failed group closes it anyway), and a group made of one run (a room voting: only ballots) has no
         savepoint, since the group's own transaction plays its part.
         """

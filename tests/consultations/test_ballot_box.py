@@ -114,7 +114,7 @@ def test_withdraw_goes_through_the_box_too(voting):
     assert not Ballot.objects.exists()
 
 
-# --- Round trips: a group waits for each of them (docs/benchmarks.md, session 5) -----------------------------------
+# --- Round trips: a group waits for each of them (docs/benchmarks.md) ------------------------------------------
 
 
 def _entry(fn, **kwargs):

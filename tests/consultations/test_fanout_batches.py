@@ -73,7 +73,7 @@ def test_a_small_room_is_written_in_one_go(monkeypatch):
 
 
 def test_a_workers_share_of_a_room_of_two_thousand_is_written_in_one_go(monkeypatch):
-    """Each turn given to other work between batches stretched the fan-out under load (session 8): a room of 2,000
+    """Each turn given to other work between batches stretched the fan-out under load: a room of 2,000
     on two workers is written in one go by each of them."""
     offers, seen = _push_while_other_work_waits(monkeypatch, 1000)
     assert len(offers) == 1000

@@ -89,7 +89,7 @@ class SlowLayer(SharedLayer):  # Redis behind a busy event loop: a group_send is
 
 def test_the_push_does_not_wait_for_the_announcement(monkeypatch):
     """A tick's reads and writes go ahead while the announcement to the other processes is still on its way
-    (session 8: waiting for group_send held every screen of the process back by up to 280 ms a tick)."""
+    (waiting for group_send held every screen of the process back by up to 280 ms a tick)."""
 
     async def scenario():
         layer = SlowLayer()
