@@ -941,9 +941,17 @@ def _urn_compact() -> None:
     try:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute(f"VACUUM FULL {table}")
+                # VACUUM FULL takes the table's exclusive lock: wait for casts of other elections, not forever.
+                cursor.execute("SET lock_timeout = '10s'")
+                try:
+                    cursor.execute(f"VACUUM FULL {table}")
+                finally:
+                    cursor.execute("RESET lock_timeout")
             elif connection.vendor == "sqlite":
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = cursor.fetchone()[0]
+                if busy:
+                    logger.warning("The SQLite log could not be truncated after an election closed (busy).")
     except Exception:
         logger.warning("Could not compact the ballot table after an election closed.", exc_info=True)
 

@@ -273,7 +273,12 @@ class ElectionForm(forms.Form):
             term=term, status=MembershipStatus.ACTIVE
         ).select_related("person")
         self.fields["candidates"].label_from_instance = lambda m: str(m.person)
-        self.fields["meeting"].queryset = Meeting.objects.filter(council_id=term.council_id)
+        meetings = Meeting.objects.filter(council_id=term.council_id)
+        self.fields["meeting"].queryset = meetings
+        # Proposed by default: today's sitting, where the members will be.
+        today = meetings.filter(scheduled_at__date=timezone.localdate()).order_by("scheduled_at").first()
+        if today is not None:
+            self.fields["meeting"].initial = today.pk
 
 
 class CandidateAcceptForm(forms.Form):

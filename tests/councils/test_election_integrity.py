@@ -197,3 +197,8 @@ def test_the_election_form_takes_the_meeting(council, members, meeting, secretar
     )
     assert response.status_code == 302
     assert council.elections.get().meeting == meeting
+
+
+def test_the_election_form_proposes_todays_meeting(council, members, meeting, secretariat_client):
+    page = secretariat_client.get(reverse("frontend:council_elections", args=["fes"])).content.decode()
+    assert f'<option value="{meeting.pk}" selected>' in page
