@@ -903,9 +903,16 @@ def council_vote(request, code: str):
     return _ballot(request, code, in_form=False)
 
 
+def _register_path(election: Election) -> str:
+    """Every member who holds a slip can open the voters' register from the ballot pages."""
+    if election.status == ElectionStatus.DRAFT:
+        return ""
+    return reverse("frontend:council_election_register", args=[register_token(election)])
+
+
 def _refusal(request, election, error: CouncilError):
     """The page for a code that may not vote now (already used, not checked in, voting closed)."""
-    context = {"election": election, "error": error}
+    context = {"election": election, "error": error, "register_path": _register_path(election)}
     if isinstance(error, AlreadyVoted):
         context["used"] = True
     elif isinstance(error, NotCheckedIn):
@@ -936,8 +943,15 @@ def _ballot(request, code: str, *, in_form: bool):
         except CouncilError as error:
             form.add_error(None, error.detail)
         else:
-            return render(request, "frontend/councils/vote_done.html", {"election": election, "thanks": True})
-    context = {"election": election, "form": form, "code": code, "in_form": in_form}
+            context = {"election": election, "thanks": True, "register_path": _register_path(election)}
+            return render(request, "frontend/councils/vote_done.html", context)
+    context = {
+        "election": election,
+        "form": form,
+        "code": code,
+        "in_form": in_form,
+        "register_path": _register_path(election),
+    }
     return render(request, "frontend/councils/vote.html", context)
 
 

@@ -103,6 +103,7 @@ def test_a_91_member_council_elects_its_president_through_the_pages(lang, city_a
         done = phone.post("/e/", {"code": code, "choice": str(choice.pk) if choice else "blank"})
         assert done.status_code == 200
         assert _t(lang, "Thank you, your vote is counted.") in done.content.decode()
+        assert _t(lang, "See the voters' register: who has voted, never how") in done.content.decode()
 
     # Turnout against the members checked in, on the election page and the public register.
     page = office.get(election_url).content.decode()

@@ -145,6 +145,8 @@ def test_the_used_code_page_records_an_incident_the_election_page_shows(
     assert client.post("/e/", {"code": code, "choice": str(members[0].pk)}).status_code == 200
     response = Client().post("/e/", {"code": code})
     assert response.status_code == 409 and "tell the chair" in response.content.decode()
+    register_link = reverse("frontend:council_election_register", args=[register_token(election)])
+    assert f'href="{register_link}"' in response.content.decode()  # the member can check the register
     page = secretariat_client.get(reverse("frontend:council_election", args=["fes", election.pk])).content.decode()
     assert "Incidents" in page and str(members[2].person) in page
     assert "Told that their code had already been used" in page
