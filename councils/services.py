@@ -894,7 +894,7 @@ def _urn_rewrite(election: Election, *, add: int | None) -> None:
     in a random order with new random keys. So the live rows' physical order (PostgreSQL, pg_dump), SQLite rowids,
     keys and PostgreSQL xmin (all rows carry the last cast's) say nothing about the order of casting. Deleted rows
     are zeroed in the SQLite file (PRAGMA secure_delete, config/settings.py); on PostgreSQL they stay as dead
-    tuples until election_close rewrites the table (_urn_compact). A council has about a hundred members at most,
+    tuples until election_close rewrites the table (ballots_compact). A council has about a hundred members at most,
     so a cast rewrites at most that many short rows."""
     choices = list(ElectionBallot.objects.filter(election=election).values_list("choice_id", flat=True))
     choices.append(add)
@@ -931,12 +931,15 @@ def ballot_cast(*, code: str, choice: Membership | int | None) -> None:
         raise refusal
 
 
-def _urn_compact() -> None:
-    """After an election closes: drop the history of its urn that the database still keeps. PostgreSQL keeps every
-    rewritten generation as dead tuples until VACUUM; VACUUM FULL writes the ballot table anew (live rows only)
-    and must run outside a transaction. SQLite zeroes deleted rows (secure_delete) but its write-ahead log keeps
-    earlier page images until a checkpoint; a TRUNCATE checkpoint empties it. Best effort: the election is closed
-    whatever happens here; a failure is logged (docs/councils.md says what to run by hand)."""
+def ballots_compact() -> bool:
+    """Drop the history of council ballot urns that the database still keeps; True when it ran to the end.
+
+    PostgreSQL keeps every rewritten generation of an urn as dead tuples until VACUUM; a plain VACUUM frees them
+    but leaves their bytes in the pages, so VACUUM FULL writes the ballot table anew (live rows only). It must run
+    outside a transaction and cannot drop tuples that a transaction older than it may still see (a backup or a long
+    report running at that moment): those go at the next run. SQLite zeroes deleted rows (secure_delete) but its
+    write-ahead log keeps earlier page images until a checkpoint; a TRUNCATE checkpoint empties it. election_close
+    calls this after its commit; `manage.py elections_compact` runs it by hand or daily. Failures are logged."""
     table = connection.ops.quote_name(ElectionBallot._meta.db_table)
     try:
         with connection.cursor() as cursor:
@@ -949,11 +952,13 @@ def _urn_compact() -> None:
                     cursor.execute("RESET lock_timeout")
             elif connection.vendor == "sqlite":
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                busy = cursor.fetchone()[0]
-                if busy:
+                if cursor.fetchone()[0]:
                     logger.warning("The SQLite log could not be truncated after an election closed (busy).")
+                    return False
     except Exception:
-        logger.warning("Could not compact the ballot table after an election closed.", exc_info=True)
+        logger.warning("Could not compact the council ballot table.", exc_info=True)
+        return False
+    return True
 
 
 @transaction.atomic
@@ -1012,7 +1017,7 @@ def election_close(*, election: Election, actor: User | None) -> Election:
         city=election.council.city,
         data={"outcome": election.outcome, "turnout": turnout, "seed": election.lot_seed},
     )
-    transaction.on_commit(_urn_compact)
+    transaction.on_commit(ballots_compact)
     return election
 
 
