@@ -9,6 +9,7 @@ import logging
 import random
 import re
 import secrets
+import time
 from collections.abc import Iterable
 from datetime import date
 
@@ -931,25 +932,54 @@ def ballot_cast(*, code: str, choice: Membership | int | None) -> None:
         raise refusal
 
 
-def ballots_compact() -> bool:
-    """Drop the history of council ballot urns that the database still keeps; True when it ran to the end.
+def _older_transactions_running(cursor) -> bool:
+    """PostgreSQL: whether a transaction or snapshot that began before the newest ballot was written still runs.
+    VACUUM FULL cannot drop a dead tuple such a transaction may see: its own snapshot counts every running
+    transaction of the cluster (any database), and snapshots held in this database count too."""
+    table = connection.ops.quote_name(ElectionBallot._meta.db_table)
+    cursor.execute(f"SELECT min(age(xmin)) FROM {table}")  # noqa: S608 - our own table name
+    newest = cursor.fetchone()[0]
+    if newest is None:
+        return False
+    cursor.execute(
+        "SELECT max(age(x)) FROM (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)"
+        "::text::xid AS x UNION ALL SELECT backend_xmin FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL) AS running"
+    )
+    oldest = cursor.fetchone()[0]
+    return oldest is not None and oldest >= newest
+
+
+def ballots_compact(*, wait: float = 5.0) -> bool:
+    """Drop the history of council ballot urns that the database still keeps; True when all of it is gone.
 
     PostgreSQL keeps every rewritten generation of an urn as dead tuples until VACUUM; a plain VACUUM frees them
     but leaves their bytes in the pages, so VACUUM FULL writes the ballot table anew (live rows only). It must run
-    outside a transaction and cannot drop tuples that a transaction older than it may still see (a backup or a long
-    report running at that moment): those go at the next run. SQLite zeroes deleted rows (secure_delete) but its
-    write-ahead log keeps earlier page images until a checkpoint; a TRUNCATE checkpoint empties it. election_close
-    calls this after its commit; `manage.py elections_compact` runs it by hand or daily. Failures are logged."""
+    outside a transaction, and cannot drop tuples that a transaction begun before the last cast may still see (a
+    backup, a long report, a stuck session — in any database of the server): this waits up to `wait` seconds for
+    such transactions to end, compacts what it can, and answers False if they were still running. SQLite zeroes
+    deleted rows (secure_delete) but its write-ahead log keeps earlier page images until a checkpoint; a TRUNCATE
+    checkpoint empties it. election_close calls this after its commit; `manage.py elections_compact` runs it by
+    hand or daily. Failures are logged."""
     table = connection.ops.quote_name(ElectionBallot._meta.db_table)
     try:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                deadline = time.monotonic() + wait
+                while (blocked := _older_transactions_running(cursor)) and time.monotonic() < deadline:
+                    time.sleep(0.2)
                 # VACUUM FULL takes the table's exclusive lock: wait for casts of other elections, not forever.
                 cursor.execute("SET lock_timeout = '10s'")
                 try:
                     cursor.execute(f"VACUUM FULL {table}")
                 finally:
                     cursor.execute("RESET lock_timeout")
+                if blocked:
+                    logger.warning(
+                        "Council ballot table: a transaction older than the last ballot is still running, so earlier"
+                        " states of an urn remain until `manage.py elections_compact` runs again."
+                    )
+                    return False
             elif connection.vendor == "sqlite":
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 if cursor.fetchone()[0]:

@@ -12,7 +12,15 @@ class Command(BaseCommand):
         "a backup or a long report was running."
     )
 
-    def handle(self, *args, **options):
-        if not ballots_compact():
-            raise CommandError("The ballot table could not be compacted (see the warning above); try again later.")
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=60.0,
+            help="Seconds to wait for transactions older than the last ballot to end (default 60).",
+        )
+
+    def handle(self, *args, wait=60.0, **options):
+        if not ballots_compact(wait=wait):
+            raise CommandError("The ballot table could not be compacted entirely (see the warning above); try later.")
         self.stdout.write("Council ballot table compacted.")
