@@ -159,8 +159,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
+            # secure_delete: deleted rows are overwritten with zeros, so the file keeps no earlier state of a
+            # rewritten council ballot urn (councils.services._urn_rewrite; docs/councils.md).
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON;"
+                " PRAGMA secure_delete=ON;"
             ),
         }
     )

@@ -31,6 +31,13 @@ class ElectionNotOpen(CouncilError):
     status_code = 409
 
 
+class NotCheckedIn(CouncilError):
+    default_message = _(
+        "Check in to the meeting first: your ballot code works once you are checked in. Then scan your slip again."
+    )
+    status_code = 409
+
+
 class RosterImportError(CouncilError):
     """The file has problems. `problems` lists (row, column, message); nothing was imported."""
 

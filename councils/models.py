@@ -408,6 +408,15 @@ class Election(models.Model):
     winner = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     lot_seed = models.CharField(_("seed of the draw"), max_length=64, blank=True)
     tally = models.JSONField(_("votes per candidate"), default=dict, blank=True)
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="elections",
+        verbose_name=_("meeting where members vote"),
+        help_text=_("A ballot code then works only for a member checked in to this meeting."),
+    )
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -438,12 +447,11 @@ class BallotCode(models.Model):
 
 
 class ElectionVoter(models.Model):
-    """That a member has voted (the register). Unique per election and member: one ballot per member is a
-    database constraint. Nothing here points at a ballot."""
+    """That a member has voted (the register), never when: no timestamp. Unique per election and member: one
+    ballot per member is a database constraint. Nothing here points at a ballot."""
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="voters")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
-    voted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["election", "membership"], name="election_one_vote_per_member")]
@@ -452,9 +460,36 @@ class ElectionVoter(models.Model):
         return f"{self.election_id}/{self.membership_id}"
 
 
+class IncidentKind(models.TextChoices):
+    CODE_USED = "code_used", _("Told that their code had already been used")
+    NOT_CHECKED_IN = "not_checked_in", _("Tried to vote without being checked in to the meeting")
+
+
+class ElectionIncident(models.Model):
+    """A member's ballot code was refused in a way that may mean someone else used or tried it: the chair and the
+    room see these on the register. Says who and when, never anything about a ballot."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="incidents")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("what happened"), max_length=20, choices=IncidentKind.choices)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    first_at = models.DateTimeField(_("first time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("election incident")
+        verbose_name_plural = _("election incidents")
+        constraints = [
+            models.UniqueConstraint(fields=["election", "membership", "kind"], name="election_incident_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.election_id}/{self.membership_id}: {self.kind}"
+
+
 class ElectionBallot(models.Model):
-    """What was chosen (the urn). A random key and no timestamp: nothing orders ballots or ties them to a voter.
-    An empty choice is a blank vote."""
+    """What was chosen (the urn). A random key and no timestamp, and every cast rewrites the election's whole urn
+    in a random order with new keys (services.ballot_cast): no row order, rowid, key or transaction id ties a
+    ballot to the moment it was cast, hence to a voter. An empty choice is a blank vote."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="ballots")

@@ -1,5 +1,5 @@
 """Reads of council records that join or aggregate: the roster, composition against targets, attendance rates,
-candidates with their participation, a member's record and a person's data export."""
+candidates with their participation, a member's record and a person's data export, an election's register."""
 
 import math
 from collections import Counter
@@ -16,9 +16,12 @@ from consultations.models import AgeBand, Ballot, Gender, Item
 from .models import (
     SEATED_STATUSES,
     Attendance,
+    AttendanceMethod,
     Candidate,
     CandidateStatus,
     Council,
+    Election,
+    ElectionStatus,
     Meeting,
     MemberRole,
     Membership,
@@ -429,3 +432,62 @@ def person_export(person: Person) -> dict:
 
 def member_statuses() -> list[tuple[str, str]]:
     return [("", _("Seated (active and suspended)")), *MembershipStatus.choices, ("all", _("All"))]
+
+
+@dataclass
+class RegisterLine:
+    name: str
+    voted: bool
+    present: bool | None  # None: the election has no meeting
+    present_by_secretariat: bool = False
+
+
+@dataclass
+class ElectionRegister:
+    """Who may vote, who is checked in to the election's meeting and who has voted — never how or when — with the
+    incidents (a member told their code was used; a code tried by a member not checked in)."""
+
+    eligible: int
+    voted: int
+    present: int | None  # members checked in to the election's meeting; None without a meeting
+    present_by_secretariat: int
+    lines: list[RegisterLine]
+    incidents: list[dict]
+
+    @property
+    def more_ballots_than_present(self) -> bool:
+        return self.present is not None and self.voted > self.present
+
+
+def election_register(election: Election) -> ElectionRegister:
+    codes = list(election.codes.select_related("membership__person").order_by("membership__person__full_name", "id"))
+    voted = set(election.voters.values_list("membership_id", flat=True))
+    attendance: dict[int, str] = {}
+    if election.meeting_id is not None:
+        attendance = dict(
+            Attendance.objects.filter(
+                meeting_id=election.meeting_id, membership_id__in=[c.membership_id for c in codes]
+            ).values_list("membership_id", "method")
+        )
+    has_meeting = election.meeting_id is not None
+    lines = [
+        RegisterLine(
+            name=str(c.membership.person),
+            voted=c.membership_id in voted,
+            present=(c.membership_id in attendance) if has_meeting else None,
+            present_by_secretariat=attendance.get(c.membership_id) == AttendanceMethod.SECRETARIAT,
+        )
+        for c in codes
+    ]
+    incidents = [
+        {"name": str(i.membership.person), "kind": i.get_kind_display(), "attempts": i.attempts, "at": i.first_at}
+        for i in election.incidents.select_related("membership__person").order_by("first_at", "id")
+    ]
+    return ElectionRegister(
+        eligible=election.eligible_count if election.status != ElectionStatus.DRAFT else len(codes),
+        voted=len(voted),
+        present=len(attendance) if has_meeting else None,
+        present_by_secretariat=sum(1 for m in attendance.values() if m == AttendanceMethod.SECRETARIAT),
+        lines=lines,
+        incidents=incidents,
+    )

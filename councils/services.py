@@ -5,16 +5,18 @@ message) and nothing is written. Staff writes are audited (cities.services.audit
 a membership is kept in MembershipChange.
 """
 
+import logging
 import random
 import re
 import secrets
+import time
 from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +26,7 @@ from cities.models import AuditEntry, City, District, User
 from cities.services import audit_record
 from consultations.models import AgeBand, Gender, Participant
 
-from .errors import AlreadyVoted, CouncilError, ElectionNotOpen, UnknownCode
+from .errors import AlreadyVoted, CouncilError, ElectionNotOpen, NotCheckedIn, UnknownCode
 from .models import (
     ADULT_AGE,
     BALLOT_CODE_LENGTH,
@@ -41,9 +43,11 @@ from .models import (
     DistrictSeatTarget,
     Election,
     ElectionBallot,
+    ElectionIncident,
     ElectionOutcome,
     ElectionStatus,
     ElectionVoter,
+    IncidentKind,
     Meeting,
     MemberRole,
     Membership,
@@ -60,6 +64,7 @@ from .models import (
 PERSON_FIELDS = ("full_name", "phone", "email", "date_of_birth", "age_band", "gender", "district", "organisation")
 MEMBERSHIP_FIELDS = ("role", "selection_method", "starts_on", "ends_on", "status")
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,24}$")
+logger = logging.getLogger(__name__)
 
 
 def normalise_code(code: str) -> str:
@@ -766,10 +771,14 @@ def election_create(
     actor: User | None,
     quorum_percent: int = 50,
     tie_rule: str = TieRule.TIE,
+    meeting: Meeting | None = None,
 ) -> Election:
-    """Prepare an election of role among candidates (active members of term). Raises CouncilError."""
+    """Prepare an election of role among candidates (active members of term). With a meeting, a ballot code works
+    only for a member checked in to it (members vote in the room). Raises CouncilError."""
     if term.council_id != council.pk:
         raise CouncilError(_("This term belongs to another council."), code="term")
+    if meeting is not None and meeting.council_id != council.pk:
+        raise CouncilError(_("This meeting belongs to another council."), code="meeting")
     role = _clean_choice(role, MemberRole, _("role"), required=True)
     tie_rule = _clean_choice(tie_rule, TieRule, _("if there is a tie"), required=True)
     if not 0 <= int(quorum_percent) <= 100:
@@ -788,9 +797,16 @@ def election_create(
         role=role,
         quorum_percent=int(quorum_percent),
         tie_rule=tie_rule,
+        meeting=meeting,
     )
     election.candidates.set(candidates)
-    audit_record(actor=actor, action="election.create", target=election, city=council.city, data={"role": role})
+    audit_record(
+        actor=actor,
+        action="election.create",
+        target=election,
+        city=council.city,
+        data={"role": role, "meeting": meeting.pk if meeting else None},
+    )
     return election
 
 
@@ -828,27 +844,152 @@ def ballot_code_lookup(code: str) -> BallotCode:
     return found
 
 
-@transaction.atomic
+def _incident_record(ballot_code: BallotCode, kind: str) -> None:
+    updated = ElectionIncident.objects.filter(
+        election_id=ballot_code.election_id, membership_id=ballot_code.membership_id, kind=kind
+    ).update(attempts=F("attempts") + 1)
+    if not updated:
+        ElectionIncident.objects.create(
+            election_id=ballot_code.election_id, membership_id=ballot_code.membership_id, kind=kind
+        )
+
+
+def _ballot_admission(code: str) -> tuple[BallotCode, CouncilError | None]:
+    """Inside a transaction: lock the code's election and say whether the code may vote now (None) or why not.
+    A refusal that may mean someone else holds the member's code (it was already used; the member is not checked
+    in to the election's meeting) is recorded as an incident, which the register shows to the chair and the room.
+    Raises UnknownCode."""
+    ballot_code = ballot_code_lookup(code)
+    # Every admission and cast of an election queues on its row: the urn is rewritten by one cast at a time.
+    ballot_code.election = election = Election.objects.select_for_update().get(pk=ballot_code.election_id)
+    if election.status != ElectionStatus.OPEN:
+        return ballot_code, ElectionNotOpen()
+    if ElectionVoter.objects.filter(election=election, membership_id=ballot_code.membership_id).exists():
+        _incident_record(ballot_code, IncidentKind.CODE_USED)
+        return ballot_code, AlreadyVoted()
+    if (
+        election.meeting_id is not None
+        and not Attendance.objects.filter(
+            meeting_id=election.meeting_id, membership_id=ballot_code.membership_id
+        ).exists()
+    ):
+        _incident_record(ballot_code, IncidentKind.NOT_CHECKED_IN)
+        return ballot_code, NotCheckedIn()
+    return ballot_code, None
+
+
+def ballot_code_check(code: str) -> BallotCode:
+    """The ballot code if its member may vote now (the ballot page asks before showing the ballot). Raises
+    UnknownCode, ElectionNotOpen, AlreadyVoted, NotCheckedIn; the last two are kept as incidents."""
+    with transaction.atomic():
+        ballot_code, refusal = _ballot_admission(code)
+    if refusal is not None:
+        raise refusal
+    return ballot_code
+
+
+_urn_shuffle = secrets.SystemRandom().shuffle
+
+
+def _urn_rewrite(election: Election, *, add: int | None) -> None:
+    """Put a ballot into the election's urn by rewriting the whole urn: every ballot is deleted and inserted again,
+    in a random order with new random keys. So the live rows' physical order (PostgreSQL, pg_dump), SQLite rowids,
+    keys and PostgreSQL xmin (all rows carry the last cast's) say nothing about the order of casting. Deleted rows
+    are zeroed in the SQLite file (PRAGMA secure_delete, config/settings.py); on PostgreSQL they stay as dead
+    tuples until election_close rewrites the table (ballots_compact). A council has about a hundred members at most,
+    so a cast rewrites at most that many short rows."""
+    choices = list(ElectionBallot.objects.filter(election=election).values_list("choice_id", flat=True))
+    choices.append(add)
+    _urn_shuffle(choices)
+    ElectionBallot.objects.filter(election=election).delete()
+    ElectionBallot.objects.bulk_create([ElectionBallot(election=election, choice_id=choice) for choice in choices])
+
+
 def ballot_cast(*, code: str, choice: Membership | int | None) -> None:
     """Cast the secret ballot of the member holding code; choice None is a blank vote.
 
-    The register row (ElectionVoter, unique per election and member) and the ballot (ElectionBallot, no link to
-    the voter, random key, no timestamp) are written in one transaction: a second ballot breaks the unique
-    constraint and nothing is written. Raises UnknownCode, ElectionNotOpen, AlreadyVoted, CouncilError.
+    In one transaction, under a lock on the election's row: the register row (ElectionVoter: who voted, never when;
+    unique per election and member) is written and the ballot put into the urn (ElectionBallot: no link to the
+    voter, the code or a time; the urn is rewritten in a random order, see _urn_rewrite). A second ballot from the
+    same member is refused (and the unique constraint would refuse it anyway). Raises UnknownCode, ElectionNotOpen,
+    AlreadyVoted, NotCheckedIn (the last two recorded as incidents), CouncilError.
     """
-    ballot_code = ballot_code_lookup(code)
-    election = ballot_code.election
-    if election.status != ElectionStatus.OPEN:
-        raise ElectionNotOpen
-    choice_id = choice.pk if isinstance(choice, Membership) else (int(choice) if choice not in (None, "") else None)
-    if choice_id is not None and not election.candidates.filter(pk=choice_id).exists():
-        raise CouncilError(_("This person is not a candidate in this election."), code="choice")
+    with transaction.atomic():
+        ballot_code, refusal = _ballot_admission(code)
+        if refusal is None:
+            election = ballot_code.election
+            choice_id = (
+                choice.pk if isinstance(choice, Membership) else (int(choice) if choice not in (None, "") else None)
+            )
+            if choice_id is not None and not election.candidates.filter(pk=choice_id).exists():
+                raise CouncilError(_("This person is not a candidate in this election."), code="choice")
+            try:
+                with transaction.atomic():
+                    ElectionVoter.objects.create(election=election, membership_id=ballot_code.membership_id)
+            except IntegrityError:
+                raise AlreadyVoted from None
+            _urn_rewrite(election, add=choice_id)
+    if refusal is not None:
+        raise refusal
+
+
+def _older_transactions_running(cursor) -> bool:
+    """PostgreSQL: whether a transaction or snapshot that began before the newest ballot was written still runs.
+    VACUUM FULL cannot drop a dead tuple such a transaction may see: its own snapshot counts every running
+    transaction of the cluster (any database), and snapshots held in this database count too."""
+    table = connection.ops.quote_name(ElectionBallot._meta.db_table)
+    cursor.execute(f"SELECT min(age(xmin)) FROM {table}")  # noqa: S608 - our own table name
+    newest = cursor.fetchone()[0]
+    if newest is None:
+        return False
+    cursor.execute(
+        "SELECT max(age(x)) FROM (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)"
+        "::text::xid AS x UNION ALL SELECT backend_xmin FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL) AS running"
+    )
+    oldest = cursor.fetchone()[0]
+    return oldest is not None and oldest >= newest
+
+
+def ballots_compact(*, wait: float = 5.0) -> bool:
+    """Drop the history of council ballot urns that the database still keeps; True when all of it is gone.
+
+    PostgreSQL keeps every rewritten generation of an urn as dead tuples until VACUUM; a plain VACUUM frees them
+    but leaves their bytes in the pages, so VACUUM FULL writes the ballot table anew (live rows only). It must run
+    outside a transaction, and cannot drop tuples that a transaction begun before the last cast may still see (a
+    backup, a long report, a stuck session — in any database of the server): this waits up to `wait` seconds for
+    such transactions to end, compacts what it can, and answers False if they were still running. SQLite zeroes
+    deleted rows (secure_delete) but its write-ahead log keeps earlier page images until a checkpoint; a TRUNCATE
+    checkpoint empties it. election_close calls this after its commit; `manage.py elections_compact` runs it by
+    hand or daily. Failures are logged."""
+    table = connection.ops.quote_name(ElectionBallot._meta.db_table)
     try:
-        with transaction.atomic():
-            ElectionVoter.objects.create(election=election, membership_id=ballot_code.membership_id)
-    except IntegrityError:
-        raise AlreadyVoted from None
-    ElectionBallot.objects.create(election=election, choice_id=choice_id)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                deadline = time.monotonic() + wait
+                while (blocked := _older_transactions_running(cursor)) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                # VACUUM FULL takes the table's exclusive lock: wait for casts of other elections, not forever.
+                cursor.execute("SET lock_timeout = '10s'")
+                try:
+                    cursor.execute(f"VACUUM FULL {table}")
+                finally:
+                    cursor.execute("RESET lock_timeout")
+                if blocked:
+                    logger.warning(
+                        "Council ballot table: a transaction older than the last ballot is still running, so earlier"
+                        " states of an urn remain until `manage.py elections_compact` runs again."
+                    )
+                    return False
+            elif connection.vendor == "sqlite":
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                if cursor.fetchone()[0]:
+                    logger.warning("The SQLite log could not be truncated after an election closed (busy).")
+                    return False
+    except Exception:
+        logger.warning("Could not compact the council ballot table.", exc_info=True)
+        return False
+    return True
 
 
 @transaction.atomic
@@ -907,6 +1048,7 @@ def election_close(*, election: Election, actor: User | None) -> Election:
         city=election.council.city,
         data={"outcome": election.outcome, "turnout": turnout, "seed": election.lot_seed},
     )
+    transaction.on_commit(ballots_compact)
     return election
 
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path(P + "elections/<int:pk>/", v.council_election, name="council_election"),
     path(P + "elections/<int:pk>/codes/", v.council_election_codes, name="council_election_codes"),
     path("e/", v.council_vote_lookup, name="council_vote_lookup"),
+    path("e/register/<str:token>/", v.council_election_register, name="council_election_register"),
     path("e/<str:code>/", v.council_vote, name="council_vote"),
     path("m/<str:token>/", v.council_checkin, name="council_checkin"),
     path("s/<str:join_code>/council/", v.council_opt_in, name="council_opt_in"),

@@ -28,7 +28,7 @@ from consultations.models import AgeBand, Gender, Participant, Session
 from consultations.services import normalise_join_code, session_by_code
 from consultations.tokens import browser_participant_id
 from councils import selectors, services
-from councils.errors import AlreadyVoted, CouncilError, RosterImportError
+from councils.errors import AlreadyVoted, CouncilError, ElectionNotOpen, NotCheckedIn, RosterImportError, UnknownCode
 from councils.exporters import ROSTER_FORMATS, RosterExporter, person_json
 from councils.models import (
     Candidate,
@@ -256,6 +256,16 @@ class ElectionForm(forms.Form):
         initial=50,
     )
     tie_rule = forms.ChoiceField(label=gettext_lazy("If there is a tie"), choices=TieRule.choices)
+    meeting = forms.ModelChoiceField(
+        label=gettext_lazy("Meeting where members vote"),
+        queryset=Meeting.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("None: codes work from anywhere"),
+        help_text=gettext_lazy(
+            "Recommended. A ballot code then works only for a member checked in to this meeting, so a slip "
+            "in the wrong hands is useless outside the room."
+        ),
+    )
 
     def __init__(self, *args, term: Term, **kwargs):
         super().__init__(*args, **kwargs)
@@ -263,6 +273,12 @@ class ElectionForm(forms.Form):
             term=term, status=MembershipStatus.ACTIVE
         ).select_related("person")
         self.fields["candidates"].label_from_instance = lambda m: str(m.person)
+        meetings = Meeting.objects.filter(council_id=term.council_id)
+        self.fields["meeting"].queryset = meetings
+        # Proposed by default: today's sitting, where the members will be.
+        today = meetings.filter(scheduled_at__date=timezone.localdate()).order_by("scheduled_at").first()
+        if today is not None:
+            self.fields["meeting"].initial = today.pk
 
 
 class CandidateAcceptForm(forms.Form):
@@ -778,10 +794,17 @@ def council_elections(request, city_slug: str):
     )
 
 
+REGISTER_SALT = "majlis.council.election-register"
+
+
+def register_token(election: Election) -> str:
+    return signing.dumps({"e": election.pk}, salt=REGISTER_SALT)
+
+
 @login_required
 def council_election(request, city_slug: str, pk: int):
     council = council_for_secretariat(request.user, city_slug)
-    election = get_object_or_404(Election, pk=pk, council=council)
+    election = get_object_or_404(Election.objects.select_related("meeting"), pk=pk, council=council)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "open":
@@ -799,6 +822,9 @@ def council_election(request, city_slug: str, pk: int):
         ({"membership": c, "votes": tally.get(str(c.pk), 0)} for c in candidates), key=lambda r: -r["votes"]
     )
     vote_url = request.build_absolute_uri(reverse("frontend:council_vote_lookup"))
+    register_path = reverse("frontend:council_election_register", args=[register_token(election)])
+    register_url = request.build_absolute_uri(register_path)
+    register = selectors.election_register(election)
     return _page(
         request,
         council,
@@ -807,18 +833,40 @@ def council_election(request, city_slug: str, pk: int):
             "election": election,
             "results": results,
             "candidates": candidates,
-            "voted": election.voters.count(),
+            "voted": register.voted,
+            "register": register,
+            "register_url": register_url,
+            "register_qr": qr_svg(register_url) if election.status == ElectionStatus.OPEN else "",
             "vote_url": vote_url,
         },
         section="elections",
     )
 
 
+def council_election_register(request, token: str):
+    """Public, for the projector and members' phones (the link is signed, shown in the room): who may vote, who is
+    checked in, who has voted — never how or when — and the incidents. A member who sees their name marked as
+    voted without having voted, or a name marked present who is not in the room, tells the chair. Names are
+    shown while voting is open; once it has closed, only the figures."""
+    try:
+        pk = int(signing.loads(token, salt=REGISTER_SALT)["e"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise Http404 from None
+    election = get_object_or_404(Election.objects.select_related("council__city", "meeting"), pk=pk)
+    if election.status == ElectionStatus.DRAFT:
+        raise Http404
+    register = selectors.election_register(election)
+    context = {"election": election, "register": register, "is_open": election.status == ElectionStatus.OPEN}
+    return render(request, "frontend/councils/election_register.html", context)
+
+
 @login_required
 def council_election_codes(request, city_slug: str, pk: int):
     """The printable ballot sheet: one slip per member with their single-use code and a QR code."""
     council = council_for_secretariat(request.user, city_slug)
-    election = get_object_or_404(Election, pk=pk, council=council, status=ElectionStatus.OPEN)
+    election = get_object_or_404(
+        Election.objects.select_related("meeting"), pk=pk, council=council, status=ElectionStatus.OPEN
+    )
     slips = []
     for code in election.codes.select_related("membership__person").order_by("membership__person__full_name"):
         # The code rides in the fragment, which browsers never send: ballot-code.js puts it into the /e/ form.
@@ -855,30 +903,55 @@ def council_vote(request, code: str):
     return _ballot(request, code, in_form=False)
 
 
+def _register_path(election: Election) -> str:
+    """Every member who holds a slip can open the voters' register from the ballot pages."""
+    if election.status == ElectionStatus.DRAFT:
+        return ""
+    return reverse("frontend:council_election_register", args=[register_token(election)])
+
+
+def _refusal(request, election, error: CouncilError):
+    """The page for a code that may not vote now (already used, not checked in, voting closed)."""
+    context = {"election": election, "error": error, "register_path": _register_path(election)}
+    if isinstance(error, AlreadyVoted):
+        context["used"] = True
+    elif isinstance(error, NotCheckedIn):
+        context["not_checked_in"] = True
+    else:
+        context["closed"] = True
+    return render(request, "frontend/councils/vote_done.html", context, status=409)
+
+
 def _ballot(request, code: str, *, in_form: bool):
     """A member casts their secret ballot with their single-use code."""
     try:
-        ballot_code = services.ballot_code_lookup(code)
-    except CouncilError:
+        ballot_code = services.ballot_code_check(code)
+    except UnknownCode:
         return render(request, "frontend/councils/vote_done.html", {"unknown": True}, status=404)
+    except CouncilError as error:
+        found = services.ballot_code_lookup(code)
+        return _refusal(request, found.election, error)
     election = ballot_code.election
-    if election.status != ElectionStatus.OPEN:
-        return render(request, "frontend/councils/vote_done.html", {"election": election, "closed": True}, status=409)
-    if election.voters.filter(membership_id=ballot_code.membership_id).exists():
-        return render(request, "frontend/councils/vote_done.html", {"election": election, "used": True}, status=409)
     casting = request.method == "POST" and "choice" in request.POST
     form = VoteForm(request.POST if casting else None, election=election)
     if casting and form.is_valid():
         choice = form.cleaned_data["choice"]
         try:
             services.ballot_cast(code=code, choice=None if choice == "blank" else int(choice))
-        except AlreadyVoted:
-            return render(request, "frontend/councils/vote_done.html", {"election": election, "used": True}, status=409)
+        except (AlreadyVoted, NotCheckedIn, ElectionNotOpen) as error:
+            return _refusal(request, election, error)
         except CouncilError as error:
             form.add_error(None, error.detail)
         else:
-            return render(request, "frontend/councils/vote_done.html", {"election": election, "thanks": True})
-    context = {"election": election, "form": form, "code": code, "in_form": in_form}
+            context = {"election": election, "thanks": True, "register_path": _register_path(election)}
+            return render(request, "frontend/councils/vote_done.html", context)
+    context = {
+        "election": election,
+        "form": form,
+        "code": code,
+        "in_form": in_form,
+        "register_path": _register_path(election),
+    }
     return render(request, "frontend/councils/vote.html", context)
 
 

@@ -72,7 +72,7 @@ def _first_pk(model, **filters):
 def world(db, settings, tmp_path) -> World:
     """Both demo cities, one client per role, and URL arguments naming real objects of Fes."""
     from councils.models import BallotCode, Council, Election, Meeting, Membership
-    from frontend.views.councils import checkin_token
+    from frontend.views.councils import checkin_token, register_token
     from proposals.models import Attachment, FundingCall, Project, Tranche
 
     cache.clear()
@@ -153,6 +153,7 @@ def world(db, settings, tmp_path) -> World:
         "frontend:council_election": {"pk": election.pk if election else 999999},
         "frontend:council_election_codes": {"pk": election.pk if election else 999999},
         "frontend:council_vote": {"code": ballot_code.code if ballot_code else "NOCODE"},
+        "frontend:council_election_register": {"token": register_token(election) if election else "none"},
         "api:consultation-sessions": {"pk": consultation.pk},
         "api:council-member-list": {"pk": council.pk},
         "api:proposal-detail": {"pk": proposal_pk},

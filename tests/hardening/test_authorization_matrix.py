@@ -89,6 +89,7 @@ MATRIX: dict[str, frozenset] = {
     "frontend:council_vote_lookup": ANYONE,
     "frontend:council_vote": ANYONE,  # by single-use code (the demo election is not open: 409 to everyone)
     "frontend:council_checkin": ANYONE,  # by the meeting's signed token
+    "frontend:council_election_register": ANYONE,  # by the election's signed token; names only while voting is open
     "frontend:council_opt_in": ANYONE,  # explains itself to a browser that has not joined
     "frontend:city_projects": ANYONE,
     "frontend:selection_results": ANYONE,

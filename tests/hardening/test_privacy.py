@@ -133,6 +133,8 @@ def test_purge_expired_command_with_dry_run_then_for_real(old_and_new):
 # Secret-looking URL arguments and why each is acceptable. Anything new must be added here with a reason.
 SECRET_ARGUMENTS_ALLOWED = {
     ("frontend:council_checkin", "token"): "signed meeting id on the check-in QR code; names a meeting, not a person",
+    ("frontend:council_election_register", "token"): "signed election id on the register's QR code in the room; "
+    "names an election, not a person, and grants no vote",
     ("frontend:api_token_revoke", "token_id"): "the database id of the caller's own token, not its key",
     ("frontend:exports_download", "token"): "random link to a finished export: only the signed-in account that ran "
     "it may fetch it, until it expires (cities.exports.export_link_fetch; tested by the authorization matrix)",
