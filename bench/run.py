@@ -88,6 +88,8 @@ class AppServer:
             # sustained scenario sends more than the per-session vote limit. Other limits stay as configured.
             MAJLIS_RATE_JOIN_ADDRESS="1000000/m", MAJLIS_RATE_JOIN_SESSION="1000000/m",
             MAJLIS_RATE_VOTE_SESSION="10000000/m",
+            # Every screen comes from 127.0.0.1 too: no cap on the sockets one address holds in a worker.
+            MAJLIS_SOCKETS_PER_ADDRESS="0",
         )  # fmt: skip
         env.pop("TEST_DATABASE_NAME", None)
         if backend == "postgres":
