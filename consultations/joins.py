@@ -22,7 +22,6 @@ import hmac
 import secrets
 import time
 from collections import defaultdict
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +30,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import User
+from cities.origins import origin_allowed, trusted_origins
 from cities.services import audit_record
 
 from .errors import CrossSiteRequest, InvalidInput, JoinPassRefused, JsonRequired
@@ -53,24 +53,16 @@ CLUSTER_BALLOTS = 5
 
 def join_request_refusal(*, content_type: str, origin: str | None, scheme: str, host: str) -> Exception | None:
     """Why a join request must be refused before it is read, or None. The join endpoint takes JSON only, and no
-    request whose Origin is another site: a form on another site (urlencoded, multipart, text/plain: the kinds a
-    browser sends across sites without asking) cannot make a visitor's browser join, nor anything else that a
-    browser marks as coming from elsewhere."""
-    if origin is not None and not same_origin(origin, scheme=scheme, host=host):
+    request whose Origin is another site (cities.origins, the rule the live sockets follow too): a form on another
+    site (urlencoded, multipart, text/plain: the kinds a browser sends across sites without asking) cannot make a
+    visitor's browser join, nor anything else that a browser marks as coming from elsewhere."""
+    if origin is not None and not origin_allowed(
+        origin, host=host, secure=scheme == "https", allowed_hosts=settings.ALLOWED_HOSTS, trusted=trusted_origins()
+    ):
         return CrossSiteRequest()
     if content_type.split(";")[0].strip().lower() != "application/json":
         return JsonRequired()
     return None
-
-
-def same_origin(origin: str, *, scheme: str, host: str) -> bool:
-    """Whether an Origin header names this site (scheme, host and port) or one of settings.CSRF_TRUSTED_ORIGINS."""
-    origin = origin.strip().lower()
-    if origin == f"{scheme}://{host}".lower():
-        return True
-    trusted = {o.strip().lower().rstrip("/") for o in getattr(settings, "CSRF_TRUSTED_ORIGINS", [])}
-    parts = urlsplit(origin)
-    return bool(parts.scheme and parts.netloc) and origin.rstrip("/") in trusted
 
 
 # --- Keys -------------------------------------------------------------------------------------------------------

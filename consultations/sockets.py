@@ -20,13 +20,12 @@ import re
 import time
 from importlib import import_module
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import auth
 from django.http.cookie import parse_cookie
-from django.http.request import split_domain_port, validate_host
 
+from cities.origins import origin_allowed, trusted_origins
 from cities.permissions import can_facilitate
 
 from . import realtime
@@ -53,57 +52,6 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_LARGE = 1009
 CLOSE_POLICY = 1008
 CLOSE_TOO_MANY = 4429  # more open sockets from this address, or for this participant, than the process allows
-
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def web_origin(url: str) -> tuple[str, str, int] | None:
-    """(scheme, host, port) of an http(s) origin or URL, the port made explicit; None for anything else."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parts.hostname:
-        return None
-    return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme]
-
-
-def trusted_origins() -> frozenset[tuple[str, str, int]]:
-    """The site's own origin (SITE_URL) and CSRF_TRUSTED_ORIGINS (exact origins; wildcards are not followed)."""
-    candidates = [settings.SITE_URL, *getattr(settings, "CSRF_TRUSTED_ORIGINS", [])]
-    return frozenset(origin for origin in map(web_origin, candidates) if origin is not None and "*" not in origin[1])
-
-
-def origin_allowed(
-    origin: str | None,
-    *,
-    host: str = "",
-    secure: bool = False,
-    allowed_hosts: list[str],
-    trusted: frozenset[tuple[str, str, int]] = frozenset(),
-) -> bool:
-    """Whether a handshake's Origin is the site's own: scheme, host and port all equal, as for Django's CSRF check.
-
-    Allowed: one of trusted (SITE_URL, CSRF_TRUSTED_ORIGINS), or the origin of the address the socket was opened
-    on (`http(s)://` + its Host header, when that host is one of ALLOWED_HOSTS). Another port of the same host is
-    another origin, and is refused. A handshake without an Origin header does not come from a web page (browsers
-    always send one), so no foreign site can ride a visitor's cookie through it; such clients must authenticate
-    with a `hello`."""
-    if origin is None:
-        return True
-    claimed = web_origin(origin)
-    if claimed is None:
-        return False
-    if claimed in trusted:
-        return True
-    if not host:
-        return False
-    domain, _port = split_domain_port(host)
-    own = web_origin(f"{'https' if secure else 'http'}://{host}")
-    return bool(domain) and validate_host(domain, allowed_hosts) and claimed == own
 
 
 def audience_from_cookies(cookie_header: str, session_id: int) -> tuple[str | None, int | None]:

@@ -381,6 +381,19 @@ def test_json_from_another_site_is_refused_and_from_this_site_accepted(live_sess
     assert Participant.objects.filter(session=live_session).count() == 1
 
 
+def test_joins_and_sockets_read_an_origin_by_one_rule(live_session, settings):
+    """The join asks cities.origins as the live socket's handshake does: the default port written out is the same
+    origin, and SITE_URL is trusted whatever Host the request names."""
+    settings.SITE_URL = "https://majlis.example.org"
+    url = f"/api/v1/sessions/{live_session.join_code}/join"
+    explicit_port = APIClient().post(url, {"consent": True}, format="json", HTTP_ORIGIN="http://testserver:80")
+    assert explicit_port.status_code == 201
+    site = APIClient().post(url, {"consent": True}, format="json", HTTP_ORIGIN="https://majlis.example.org")
+    assert site.status_code == 201
+    wrong_scheme = APIClient().post(url, {"consent": True}, format="json", HTTP_ORIGIN="https://testserver")
+    assert wrong_scheme.status_code == 403
+
+
 def test_every_new_message_is_translated():
     from django.utils import translation
 

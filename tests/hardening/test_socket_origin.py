@@ -9,10 +9,10 @@ from channels.db import database_sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 from django.test import override_settings
 
+from cities.origins import origin_allowed, trusted_origins, web_origin
 from config.asgi import application
 from consultations import services
 from consultations.realtime import hub
-from consultations.sockets import origin_allowed, trusted_origins, web_origin
 
 HOSTS = ["127.0.0.1", "localhost", "[::1]", "majlis.example.org"]
 
