@@ -400,7 +400,9 @@ BALLOT_COLUMNS = {  # column of the anonymous ballot table -> what it reads; no 
     "district": "profile_district",
 }
 _BALLOT_TEXT = ("kind", "age_band", "gender", "district")
-_NO_DISTRICT = "_no_district"
+# Profile columns that may be NULL (an answer the export leaves out, or no district): COPY's CSV is read back with a
+# flag per column, since CSV cannot tell a NULL from an empty text.
+_NULLABLE_PROFILE = {"age_band": "profile_age_band", "gender": "profile_gender", "district": "profile_district"}
 # Every profile (age band, gender, district) the table shows is shared by at least this many voters of its session
 # (k-anonymity, cities.disclosure.profiles_generalise); tests of the CSV's bytes lower it to see every answer.
 BALLOT_K = THRESHOLD
@@ -475,10 +477,15 @@ def _ballots_frame_copy(rows) -> pd.DataFrame:
     """The rows of ``rows`` (BALLOT_COLUMNS) by COPY … TO STDOUT in CSV, read with pandas.
 
     Text columns are read as text whatever they look like ("123", "NA", ""), with no missing-value guessing. CSV
-    cannot tell a NULL district from an empty name, so the query also says which participants gave none."""
+    cannot tell a NULL from an empty text, so the query also says which profile answers are NULL (left out by the
+    generalisation, or no district)."""
+    flags = [f"_null_{column}" for column in _NULLABLE_PROFILE]
     flagged = rows.values_list(
         *BALLOT_COLUMNS.values(),
-        ExpressionWrapper(Q(profile_district__isnull=True), output_field=BooleanField()),
+        *(
+            ExpressionWrapper(Q(**{f"{field}__isnull": True}), output_field=BooleanField())
+            for field in _NULLABLE_PROFILE.values()
+        ),
     )
     sql, params = flagged.query.get_compiler(using=flagged.db).as_sql()
     buffer = io.BytesIO()
@@ -491,16 +498,17 @@ def _ballots_frame_copy(rows) -> pd.DataFrame:
     frame = pd.read_csv(
         buffer,
         header=None,
-        names=[*columns, _NO_DISTRICT],
-        dtype={**dict.fromkeys(_BALLOT_TEXT, str), _NO_DISTRICT: bool},
+        names=[*columns, *flags],
+        dtype={**dict.fromkeys(_BALLOT_TEXT, str), **dict.fromkeys(flags, bool)},
         na_filter=False,
         true_values=["t"],
         false_values=["f"],
         encoding="utf-8",
     )
-    no_district = frame.pop(_NO_DISTRICT)
-    if no_district.any():
-        frame["district"] = frame["district"].mask(no_district)
+    for column, flag in zip(_NULLABLE_PROFILE, flags, strict=True):
+        null = frame.pop(flag)
+        if null.any():
+            frame[column] = frame[column].mask(null)
     return frame
 
 

@@ -4,10 +4,12 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cities.exports import REGISTRY, ExportError, PdfUnavailable, exporters_for, run_export
+from cities.middleware import NUL_REFUSED_MESSAGE
 from cities.permissions import cities_for_user, networks_for_admin
 
 
@@ -58,6 +60,17 @@ class ExportList(APIView):
         return Response(rows)
 
 
+def _has_nul(value) -> bool:
+    """Whether a JSON value holds a NUL character anywhere (keys included): PostgreSQL cannot compare such a text."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _city_of(user, cls, options: dict):
     """The city the options point at (an object they name, or ``city``, a slug), among the caller's cities."""
     cities = cities_for_user(user)
@@ -76,6 +89,12 @@ class ExportRun(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def post(self, request, identifier):
+        # The options are read from the body as they come (no serializer field refuses NUL for us), and a slug or an
+        # id with NUL in it reached a query: a 500 on PostgreSQL. Refused like a NUL in a query string.
+        if not isinstance(request.data, dict):  # a JSON list or text: no options to read (it was a 500)
+            return Response({"detail": str(ParseError.default_detail), "code": "invalid_input"}, status=400)
+        if _has_nul(request.data):
+            return Response({"detail": str(NUL_REFUSED_MESSAGE), "code": "nul_character"}, status=400)
         options = request.data.get("options") or {}
         if not isinstance(options, dict):
             return Response({"detail": "options must be an object."}, status=400)

@@ -91,3 +91,38 @@ def test_a_nul_in_a_json_body_is_refused_without_a_server_error(api_client, faci
 
 def test_a_request_without_nul_is_untouched(client, city_a):
     assert client.get("/?lang=fr").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "identifier, options",
+    [("council_roster", {"city": "a\x00"}), ("council_attendance", {"city": "\x00"}),
+     ("network_key_figures", {"network": "n\x00"}), ("consultation_summary", {"consultation": "1\x00"}),
+     ("council_roster", {"city": "x", "term": "\x00"})],
+)  # fmt: skip
+def test_a_nul_in_an_export_request_is_a_clear_400(secretariat, city_a, identifier, options):
+    """The export API reads its options from the JSON body itself: a slug with NUL in it reached a query (500 on
+    PostgreSQL). Found by the independent attack scripts of issue 19."""
+    from tests.conftest import token_client
+
+    client = token_client(secretariat)
+    client.raise_request_exception = False
+    for body in ({"format": "csv", "options": options}, {"format": "csv\x00", "options": {"city": city_a.slug}}):
+        response = client.post(
+            f"/api/v1/exports/{identifier}", data=json.dumps(body), content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="fr",
+        )  # fmt: skip
+        assert response.status_code == 400, (body, response.status_code)
+        assert response.json()["code"] == "nul_character"
+        assert "Cette requête" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("body", ["[1]", '"x"', "3", "null"])
+def test_an_export_request_whose_body_is_not_an_object_is_a_400(secretariat, body):
+    """`request.data.get` on a JSON list or text was a 500 (found by the attack scripts of issue 19)."""
+    from tests.conftest import token_client
+
+    client = token_client(secretariat)
+    client.raise_request_exception = False
+    response = client.post("/api/v1/exports/council_roster", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_input"
