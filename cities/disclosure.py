@@ -14,8 +14,8 @@ Methods (docs/privacy.md, "Disclosure control"):
 - **Counts of people that are not a vote** (participants per group, per session, per city; totals of them):
   *rounding to base* ``ROUNDING_BASE``, every count and every total rounded on its own, small ones to 0 or 5; so no
   difference of two published figures (two exports, two dates, a table and its total) is exact.
-- **Row-level ballot data**: *k-anonymity by local generalisation*: a ballot's profile (age band, gender, district)
-  is published only as far as at least ``THRESHOLD`` voters of its session share it (``profiles_generalise``).
+- **Row-level ballot data** shows no profile at all (consultations.exporters): a row-level profile, even one shared by
+  ``THRESHOLD`` voters, gives with the items' exact totals every group's count of supporters, small ones included.
 """
 
 from __future__ import annotations
@@ -230,40 +230,3 @@ def consensus(dimensions: Iterable[Dimension], total: int, published: Mapping, *
                 continue
             shares.append(bounds[group][0] / size)
     return (min(shares) if shares else total / max(1, everyone)), len(shares)
-
-
-# --- row-level data: k-anonymity ---------------------------------------------------------------------------------
-
-
-def profiles_generalise(counts: Mapping[tuple, int], *, k: int = THRESHOLD) -> dict[tuple, tuple]:
-    """Local generalisation of profiles (a tuple of answers, most telling last, e.g. (age band, gender, district))
-    so that every published profile is shared by ``k`` people or more, or by nobody.
-
-    ``counts`` maps each true profile to its number of people. Profiles of fewer than ``k`` people lose their last
-    answer (None), then the one before, and so on; the people whose profile is then shared by fewer than ``k`` lose
-    it entirely; if those are 1 to k-1 people, the smallest published profile is blanked with them. Returns the
-    published profile of every true profile."""
-    width = len(next(iter(counts), ()))
-    blank = (None,) * width
-    published = {p: tuple(p) for p, n in counts.items() if n > 0}
-
-    def groups() -> dict[tuple, int]:
-        sizes: dict[tuple, int] = {}
-        for p, shown in published.items():
-            sizes[shown] = sizes.get(shown, 0) + counts[p]
-        return sizes
-
-    for keep in range(width - 1, -1, -1):  # how many answers a profile still too rare keeps
-        sizes = groups()
-        for p, shown in published.items():
-            if sizes[shown] < k:
-                published[p] = (*shown[:keep], *([None] * (width - keep)))
-    while True:
-        sizes = groups()
-        pool = sizes.pop(blank, 0)
-        if not 0 < pool < k or not sizes:
-            return published
-        smallest = min(sizes, key=lambda s: (sizes[s], repr(s)))
-        for p, shown in published.items():
-            if shown == smallest:
-                published[p] = blank

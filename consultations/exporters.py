@@ -9,14 +9,13 @@ from collections.abc import Iterator
 
 import pandas as pd
 from django.db import connections, transaction
-from django.db.models import BooleanField, Case, CharField, Count, ExpressionWrapper, F, Q, Sum, TextField, Value, When
+from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, Q, Sum, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cities import disclosure
-from cities.disclosure import THRESHOLD, profiles_generalise
 from cities.exports import (
     ALL_FORMATS,
     BaseExporter,
@@ -385,7 +384,7 @@ class ConsultationBallots(BaseExporter):
 
 def _exported_ballots(consultation: Consultation):
     """The ballots of the consultation's sessions whose voting is not open: two exports taken while a room votes
-    would differ by the ballots cast in between, with their voters' profiles (docs/privacy.md)."""
+    would differ by the ballots cast in between (docs/privacy.md)."""
     return Ballot.objects.filter(session__consultation=consultation).exclude(session__phase__in=VOTING_PHASES)
 
 
@@ -403,49 +402,17 @@ _BALLOT_TEXT = ("kind", "age_band", "gender", "district")
 # Profile columns that may be NULL (an answer the export leaves out, or no district): COPY's CSV is read back with a
 # flag per column, since CSV cannot tell a NULL from an empty text.
 _NULLABLE_PROFILE = {"age_band": "profile_age_band", "gender": "profile_gender", "district": "profile_district"}
-# Every profile (age band, gender, district) the table shows is shared by at least this many voters of its session
-# (k-anonymity, cities.disclosure.profiles_generalise); tests of the CSV's bytes lower it to see every answer.
-BALLOT_K = THRESHOLD
-_PROFILE = ("participant__age_band", "participant__gender", "participant__district_id")
-_PROFILE_SHOWN = {  # published column -> (position in the profile, what it shows)
-    "profile_age_band": (0, "participant__age_band"),
-    "profile_gender": (1, "participant__gender"),
-    "profile_district": (2, "participant__district__name"),
-}
+# The profile columns stay in the table's format, always empty. A profile on a row, however generalised, publishes with
+# the items' exact totals the number of each group's supporters of each item, counts of 1 to 4 included, which the
+# live breakdowns hide, and subtracted from a published cell it gives a lone voter's ballot away (docs/privacy.md,
+# "Disclosure control"). Breakdowns by group are read from the results and the summary, under disclosure control.
+_PROFILE_COLUMNS = ("profile_age_band", "profile_gender", "profile_district")
 
 
-def _profile_q(session_id: int, profile: tuple) -> Q:
-    age_band, gender, district_id = profile
-    q = Q(session_id=session_id, participant__age_band=age_band, participant__gender=gender)
-    return q & (Q(participant__district_id=district_id) if district_id else Q(participant__district__isnull=True))
-
-
-def _profiles_generalised(ballots):
-    """``ballots`` with the published profile of each ballot's voter as profile_age_band, profile_gender and
-    profile_district: an answer is left out (NULL, an empty cell) where fewer than BALLOT_K voters of the session
-    share it with the answers before it (district first, then gender, then age band; cities.disclosure). The
-    decision is taken on one grouped count of voters and written into the query as CASE expressions, so the COPY and
-    the iterator read the same generalised rows."""
-    counts: dict[int, dict[tuple, int]] = {}
-    for row in ballots.values("session_id", *_PROFILE).annotate(n=Count("participant_id", distinct=True)).order_by():
-        counts.setdefault(row["session_id"], {})[tuple(row[f] for f in _PROFILE)] = row["n"]
-    blanked: dict[str, Q] = {}
-    for session_id, profiles in counts.items():
-        for profile, shown in profiles_generalise(profiles, k=BALLOT_K).items():
-            for column, (position, _field) in _PROFILE_SHOWN.items():
-                if shown[position] is None and profile[position] not in (None, ""):
-                    blanked[column] = blanked.get(column, Q(pk__in=[])) | _profile_q(session_id, profile)
-    annotations = {}
-    for column, (_position, field) in _PROFILE_SHOWN.items():
-        if column in blanked:
-            annotations[column] = Case(
-                When(blanked[column], then=Value(None, output_field=CharField())),
-                default=F(field),
-                output_field=CharField(),
-            )
-        else:
-            annotations[column] = F(field)
-    return ballots.annotate(**annotations)
+def _profiles_left_out(ballots):
+    """``ballots`` with profile_age_band, profile_gender and profile_district as NULL (empty cells): the anonymous
+    ballot table shows no answer of any voter."""
+    return ballots.annotate(**{column: Value(None, output_field=CharField()) for column in _PROFILE_COLUMNS})
 
 
 def _ballot_rows(ballots):
@@ -453,7 +420,7 @@ def _ballot_rows(ballots):
     may pick another plan and order for the COPY than for the iterator), and an order that says nothing of who voted
     when (the table's own order roughly follows the ballots' creation, which would put one person's ballots
     together)."""
-    return _profiles_generalised(ballots).order_by(*BALLOT_COLUMNS.values())
+    return _profiles_left_out(ballots).order_by(*BALLOT_COLUMNS.values())
 
 
 def ballots_frame(ballots, *, use_copy: bool | None = None) -> pd.DataFrame:
@@ -477,8 +444,8 @@ def _ballots_frame_copy(rows) -> pd.DataFrame:
     """The rows of ``rows`` (BALLOT_COLUMNS) by COPY … TO STDOUT in CSV, read with pandas.
 
     Text columns are read as text whatever they look like ("123", "NA", ""), with no missing-value guessing. CSV
-    cannot tell a NULL from an empty text, so the query also says which profile answers are NULL (left out by the
-    generalisation, or no district)."""
+    cannot tell a NULL from an empty text, so the query also says which profile answers are NULL (every one: the
+    table shows no profile)."""
     flags = [f"_null_{column}" for column in _NULLABLE_PROFILE]
     flagged = rows.values_list(
         *BALLOT_COLUMNS.values(),
