@@ -132,10 +132,10 @@ def consensus_frame(consultation: Consultation, items: pd.DataFrame) -> pd.DataF
         return pd.DataFrame(columns=columns)
     dims = list(CONSENSUS_DIMENSIONS)
     names = dict(zip(dims, ("gender", "age_band", "district"), strict=True))
-    voting = set(
-        Session.objects.filter(
-            consultation=consultation, phase__in=[Phase.CHALLENGE_VOTING, Phase.PROPOSAL_VOTING]
-        ).values_list("pk", flat=True)
+    voting = set(  # sessions whose live results show no breakdown: voting open, or breakdowns withheld
+        Session.objects.filter(consultation=consultation)
+        .filter(Q(phase__in=[Phase.CHALLENGE_VOTING, Phase.PROPOSAL_VOTING]) | Q(breakdowns_withheld=True))
+        .values_list("pk", flat=True)
     )
     everyone = dict(
         Participant.objects.filter(session__consultation=consultation)

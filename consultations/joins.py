@@ -308,6 +308,8 @@ def participants_set_aside(*, session: Session, participant_ids, actor: User | N
 
     people = [p for p in _participants_of(session, participant_ids) if p.set_aside_at is None]
     session = Session.objects.select_for_update().get(pk=session.pk)
+    if people and Ballot.objects.filter(participant__in=people).exclude(item__kind=session.voting_kind).exists():
+        services.breakdowns_withhold(session=session)  # ballots counted outside their voting change
     now = timezone.now()
     tallies: dict[int, int] = defaultdict(int)
     for person in people:
@@ -336,6 +338,9 @@ def participants_restore(*, session: Session, participant_ids, actor: User | Non
     people = [p for p in _participants_of(session, participant_ids) if p.set_aside_at is not None]
     session = Session.objects.select_for_update().get(pk=session.pk)
     items = {item.pk: item for item in Item.objects.filter(session=session).only("pk", "kind", "merged_into_id")}
+    kept = [item_id for person in people for item_id, _points in person.set_aside_ballots]
+    if any(item_id in items and items[item_id].kind != session.voting_kind for item_id in kept):
+        services.breakdowns_withhold(session=session)  # ballots come back on items whose voting is not open
     tallies: dict[int, int] = defaultdict(int)
     ballots = []
     for person in people:

@@ -169,6 +169,10 @@ class Session(models.Model):
     join_policy = models.CharField(_("join policy"), max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.OPEN)
     results_visible = models.BooleanField(_("results shown to participants"), default=False)
     published_at = models.DateTimeField(_("results published"), null=True, blank=True)
+    # Set for good when the ballots counted on items whose voting had closed change (voting reopened, ballots set
+    # aside or restored, items merged): breakdowns read before and after would differ by those ballots alone, so
+    # the session's results show none from then on (services.breakdowns_withhold, docs/privacy.md).
+    breakdowns_withheld = models.BooleanField(_("breakdowns withheld"), default=False)
     # One counter per session that only rises; every change a screen can see increments it.
     version = models.BigIntegerField(default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -171,7 +171,7 @@ def session_results(session: Session, *, kind: str | None = None) -> dict:
         it["rank"] = rank
     participants = Participant.objects.filter(session=session).count()
 
-    shown = session.voting_kind is None
+    shown = session.voting_kind is None and not session.breakdowns_withheld
     dimensions = disclosure.dimensions_recode(_voter_groups(session) if shown else {name: {} for name in BREAKDOWNS})
     counts: dict[int, dict[str, dict]] = defaultdict(lambda: defaultdict(dict))
     if shown and items:
@@ -215,7 +215,7 @@ def session_results(session: Session, *, kind: str | None = None) -> dict:
             "method": disclosure.METHOD_VOTES,
             "threshold": disclosure.THRESHOLD,
             "basis": "voters",
-            "breakdowns": "shown" if shown else "after_voting",
+            "breakdowns": "shown" if shown else ("withheld" if session.breakdowns_withheld else "after_voting"),
             "question": next((dim.name for dim in dimensions if dim.shown), None),
         },
     }

@@ -80,6 +80,23 @@ def join_code_generate() -> str:
     raise RuntimeError("Could not find a free join code.")  # 23**6 codes: practically unreachable
 
 
+def breakdowns_withhold(*, session: Session, kind: str | None = None) -> bool:
+    """Withhold the session's breakdowns by group for good if ballots counted while no voting phase of ``kind`` (any
+    kind when None) was open exist: a change to them now (reopened voting, ballots set aside or restored, a merge)
+    would let breakdowns read before and after it be subtracted (cities.disclosure; docs/privacy.md). Call it inside
+    the transaction of the change, with the session's row locked. Returns whether they are withheld."""
+    if session.breakdowns_withheld:
+        return True
+    ballots = Ballot.objects.filter(session=session)
+    if kind is not None:
+        ballots = ballots.filter(item__kind=kind)
+    if not ballots.exists():
+        return False
+    Session.objects.filter(pk=session.pk).update(breakdowns_withheld=True)
+    session.breakdowns_withheld = True
+    return True
+
+
 def _bump(session: Session) -> int:
     """Raise the session's version and tell screens once the transaction commits. Returns the new version: once
     committed, every state of that version or later contains this transaction's writes (session_snapshot reads
@@ -271,6 +288,9 @@ def session_set_phase(*, session: Session, phase: str, actor: User | None) -> Se
     if phase == session.phase:
         return session
     previous = session.phase
+    reopened = {Phase.CHALLENGE_VOTING: ItemKind.CHALLENGE, Phase.PROPOSAL_VOTING: ItemKind.PROPOSAL}.get(phase)
+    if reopened is not None:  # ballots of this kind already exist: its voting was open before, and closed
+        breakdowns_withhold(session=session, kind=reopened)
     session.phase = phase
     fields = ["phase"]
     if phase == Phase.RESULTS and not session.results_visible:
@@ -643,6 +663,8 @@ def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
     if ItemStatus.MERGED in (source.status, target.status):
         raise InvalidInput(_("This item was already merged."))
     session = source.session
+    if session.voting_kind != source.kind and Ballot.objects.filter(item__in=[source, target]).exists():
+        breakdowns_withhold(session=session, kind=source.kind)
     cap = 1 if session.voting_method_for(source.kind) == VotingMethod.APPROVAL else session.dot_max_per_item
     target_ballots = {b.participant_id: b for b in Ballot.objects.select_for_update().filter(item=target)}
     moved = 0  # points the target gains

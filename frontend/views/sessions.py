@@ -579,6 +579,7 @@ def _results_context(session: Session) -> dict:
         ],
         "breakdowns": breakdowns,
         "breakdowns_after_voting": results["disclosure"]["breakdowns"] == "after_voting",
+        "breakdowns_withheld": results["disclosure"]["breakdowns"] == "withheld",
         "consensus": [{**c, "pct": round(100 * c["score"])} for c in results["consensus"]],
     }
 
