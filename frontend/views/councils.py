@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -838,6 +839,8 @@ def council_election(request, city_slug: str, pk: int):
             "register_url": register_url,
             "register_qr": qr_svg(register_url) if election.status == ElectionStatus.OPEN else "",
             "vote_url": vote_url,
+            # An address inside a sentence keeps its left-to-right order on an Arabic page.
+            "vote_url_ltr": format_html('<span dir="ltr">{}</span>', vote_url),
         },
         section="elections",
     )

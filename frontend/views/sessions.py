@@ -795,5 +795,11 @@ def join_cards(request, city: str, code: str):
     return render(
         request,
         "frontend/sessions/cards.html",
-        {"city": session.consultation.city, "session": session, "cards": cards, "short_url": short_url(url)},
+        {
+            "city": session.consultation.city,
+            "session": session,
+            "cards": cards,
+            "used_count": sum(card["used"] for card in cards),
+            "short_url": short_url(url),
+        },
     )

@@ -1,0 +1,58 @@
+"""The election page as the secretariat reads it in Arabic and French: addresses, incidents, closing."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from councils import services
+from councils.errors import NotCheckedIn
+from councils.models import BallotCode, Meeting
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def election(council, term, members, secretariat):
+    meeting = Meeting.objects.create(council=council, title="Election sitting", scheduled_at=timezone.now())
+    election = services.election_create(
+        council=council, term=term, title="President", role="president", candidates=members[:2], actor=secretariat,
+        meeting=meeting,
+    )  # fmt: skip
+    election = services.election_open(election=election, actor=secretariat)
+    code = BallotCode.objects.get(election=election, membership=members[2]).code
+    with pytest.raises(NotCheckedIn):  # an incident for the page to list
+        services.ballot_cast(code=code, choice=members[0])
+    return election
+
+
+def _page(client, election, language):
+    url = reverse("frontend:council_election", args=["fes", election.pk])
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+
+def test_addresses_keep_their_order_on_an_arabic_page(election, secretariat_client):
+    # On a right-to-left page "http://host/e/" showed as "/http://host/e": the addresses are isolated left to right.
+    page = _page(secretariat_client, election, "ar")
+    assert re.search(r'<span dir="ltr">http://testserver/e/</span>', page)
+    assert re.search(r'<p class="muted register-url"><bdi dir="ltr">http://testserver/e/register/[^<]+</bdi></p>', page)
+
+
+def test_the_incidents_table_scrolls_inside_the_page_on_a_phone(election, secretariat_client):
+    page = _page(secretariat_client, election, "fr")
+    incidents = page.split('id="incidents-title"', 1)[1]
+    assert re.search(r'<div class="table-scroll" tabindex="0"><table class="table">', incidents)
+
+
+def test_closing_the_vote_asks_first_in_the_reader_s_language(election, secretariat_client):
+    for language in ("ar", "fr"):
+        with translation.override(language):
+            question = translation.gettext(
+                "Close voting and count now? Members who have not voted will not be able to, and this cannot be undone."
+            )
+        assert not question.startswith("Close voting"), language
+        page = _page(secretariat_client, election, language)
+        form = re.search(r'<form method="post" data-confirm="([^"]*)">(?:(?!</form>).)*value="close"', page, re.S)
+        assert form and form.group(1) == question  # translations are trusted text (Django marks them safe)
+        assert "frontend/confirm.js" in page
