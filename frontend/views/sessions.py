@@ -627,7 +627,7 @@ def session_console(request, city: str, code: str):
             "join_policies": JoinPolicy.choices,
             "join_summary": joins.join_summary(session),
             "clusters": joins.join_clusters(session),
-            "cards_count": session.join_cards.count(),
+            "cards_count": session.join_cards.filter(participant__isnull=True).count(),  # the cards left to print
             "cluster_window": joins.CLUSTER_WINDOW,
         },
     )

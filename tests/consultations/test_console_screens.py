@@ -130,3 +130,12 @@ def test_used_cards_are_not_printed_and_the_page_says_so(live_session, facilitat
         assert fresh and "no-print" not in fresh.group(1).split()
     assert "1 carte déjà utilisée est grisée et ne sera pas imprimée." in page
     assert "<html" in page and 'dir="rtl"' in _cards_page(client, session, "ar")
+
+
+def test_the_print_button_counts_the_cards_left_to_print(live_session, facilitator, client):
+    session = services.session_configure(session=live_session, actor=facilitator, join_policy=JoinPolicy.CARDS)
+    cards = joins.cards_create(session=session, count=3, actor=facilitator)
+    services.participant_join(code=session.join_code, consent=True, card=cards[0].code)
+    client.force_login(facilitator)
+    page = _console(client, session, "fr")
+    assert "Imprimer 2 cartes" in page and "Imprimer 3 cartes" not in page
