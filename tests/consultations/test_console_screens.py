@@ -139,3 +139,21 @@ def test_the_print_button_counts_the_cards_left_to_print(live_session, facilitat
     client.force_login(facilitator)
     page = _console(client, session, "fr")
     assert "Imprimer 2 cartes" in page and "Imprimer 3 cartes" not in page
+
+
+def test_the_console_results_state_the_join_policy_and_the_ballots_set_aside(room_script, facilitator, client):
+    session = room_script
+    cluster = joins.join_clusters(session)[0]
+    joins.participants_set_aside(
+        session=session, participant_ids=cluster["identical_ballots"][0]["participants"], actor=facilitator
+    )
+    session = services.session_configure(session=session, actor=facilitator, join_policy=JoinPolicy.CARDS)
+    (card,) = joins.cards_create(session=session, count=1, actor=facilitator)
+    services.participant_join(code=session.join_code, consent=True, card=card.code)
+    client.force_login(facilitator)
+    page = _console(client, session, "fr")
+    stated = re.search(r'<p id="results-join">(.*?)</p>', page, re.S).group(1)
+    assert "Mode d'accès : Cartes imprimées à usage unique." in stated
+    assert "Admis selon chaque mode :" in stated
+    assert "Cartes imprimées à usage unique (1) · Lien ouvert : un participant par navigateur (7)." in stated
+    assert "6 participants" in stated
