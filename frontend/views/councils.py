@@ -302,6 +302,14 @@ class CodeForm(forms.Form):
     )
 
 
+class BallotCodeForm(CodeForm):
+    """The code printed on the member's ballot slip (not the member code used to check in)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = gettext_lazy("Your ballot code")
+
+
 class OptInForm(forms.Form):
     phone = forms.CharField(
         label=gettext_lazy("Phone number"),
@@ -894,7 +902,7 @@ class VoteForm(forms.Form):
 def council_vote_lookup(request):
     """Public: a member types (or the QR code's fragment fills in) their ballot code and votes, all by POST to /e/,
     so that the single-use code never appears in a URL, an access log or the browser's history."""
-    form = CodeForm(request.POST if request.method == "POST" else None)
+    form = BallotCodeForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         return _ballot(request, services.normalise_code(form.cleaned_data["code"]), in_form=True)
     status = 400 if form.is_bound else 200

@@ -13,6 +13,14 @@ from .conftest import to_phase
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A page requested in Arabic leaves Arabic active in this thread (LocaleMiddleware); the next test starts in the
+    default language."""
+    yield
+    translation.deactivate()
+
+
 def _console(client, session, language="en") -> str:
     url = f"/staff/{session.consultation.city.slug}/sessions/{session.join_code}/"
     return client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()

@@ -13,6 +13,14 @@ from councils.models import BallotCode, Meeting
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A page requested in Arabic leaves Arabic active in this thread (LocaleMiddleware); the next test starts in the
+    default language."""
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def election(council, term, members, secretariat):
     meeting = Meeting.objects.create(council=council, title="Election sitting", scheduled_at=timezone.now())
@@ -56,3 +64,14 @@ def test_closing_the_vote_asks_first_in_the_reader_s_language(election, secretar
         form = re.search(r'<form method="post" data-confirm="([^"]*)">(?:(?!</form>).)*value="close"', page, re.S)
         assert form and form.group(1) == question  # translations are trusted text (Django marks them safe)
         assert "frontend/confirm.js" in page
+
+
+@pytest.mark.parametrize(("language", "label"), [("fr", "Votre code de vote"), ("ar", "رمز التصويت الخاص بك")])
+def test_the_ballot_page_asks_for_the_ballot_code_not_the_member_code(client, language, label):
+    # Members hold two codes now: the member code checks them in, the slip's code votes. The ballot page asked for
+    # "your member code", and a member who typed it was told the code is unknown.
+    page = client.get(reverse("frontend:council_vote_lookup"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    with translation.override(language):
+        member_code = translation.gettext("Your member code")
+    assert label in page
+    assert member_code not in page
