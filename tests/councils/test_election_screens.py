@@ -75,3 +75,15 @@ def test_the_ballot_page_asks_for_the_ballot_code_not_the_member_code(client, la
         member_code = translation.gettext("Your member code")
     assert label in page
     assert member_code not in page
+
+
+def test_the_open_register_follows_the_vote_without_a_timed_reload(election, client):
+    # A timed reload (meta refresh) sent a screen reader or a phone's reader back to the top every 15 seconds: with
+    # JavaScript the register replaces its content in place; the meta refresh is left for browsers without it.
+    from frontend.views.councils import register_token
+
+    page = client.get(reverse("frontend:council_election_register", args=[register_token(election)])).content.decode()
+    head = page.split("</head>", 1)[0]
+    assert '<noscript><meta http-equiv="refresh" content="15"></noscript>' in head
+    assert head.count('http-equiv="refresh"') == 1
+    assert "frontend/register-refresh.js" in page and "data-register" in page
