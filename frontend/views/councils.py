@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -299,6 +300,14 @@ class CodeForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "class": "input-code"}),
     )
+
+
+class BallotCodeForm(CodeForm):
+    """The code printed on the member's ballot slip (not the member code used to check in)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = gettext_lazy("Your ballot code")
 
 
 class OptInForm(forms.Form):
@@ -838,6 +847,8 @@ def council_election(request, city_slug: str, pk: int):
             "register_url": register_url,
             "register_qr": qr_svg(register_url) if election.status == ElectionStatus.OPEN else "",
             "vote_url": vote_url,
+            # An address inside a sentence keeps its left-to-right order on an Arabic page.
+            "vote_url_ltr": format_html('<span dir="ltr">{}</span>', vote_url),
         },
         section="elections",
     )
@@ -891,7 +902,7 @@ class VoteForm(forms.Form):
 def council_vote_lookup(request):
     """Public: a member types (or the QR code's fragment fills in) their ballot code and votes, all by POST to /e/,
     so that the single-use code never appears in a URL, an access log or the browser's history."""
-    form = CodeForm(request.POST if request.method == "POST" else None)
+    form = BallotCodeForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         return _ballot(request, services.normalise_code(form.cleaned_data["code"]), in_form=True)
     status = 400 if form.is_bound else 200

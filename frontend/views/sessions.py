@@ -590,6 +590,7 @@ def session_console(request, city: str, code: str):
     if session.join_code != services.normalise_join_code(code):
         return redirect("frontend:session_console", city=city, code=session.join_code)
     state = selectors.session_state(session, audience=selectors.STAFF)
+    join_summary = joins.join_summary(session)
     pending = list(Item.objects.filter(session=session, status=ItemStatus.PENDING).order_by("created_at", "id"))
     for item in pending:
         item.flag_labels = [FLAG_LABELS.get(flag, flag) for flag in item.flags]
@@ -626,9 +627,10 @@ def session_console(request, city: str, code: str):
             "ws_path": f"/ws/sessions/{session.join_code}/",
             "labels": _live_labels(),
             "join_policies": JoinPolicy.choices,
-            "join_summary": joins.join_summary(session),
+            "join_summary": join_summary,
+            "join_admitted": [(JoinPolicy(policy).label, n) for policy, n in join_summary["admitted_by"].items()],
             "clusters": joins.join_clusters(session),
-            "cards_count": session.join_cards.count(),
+            "cards_count": session.join_cards.filter(participant__isnull=True).count(),  # the cards left to print
             "cluster_window": joins.CLUSTER_WINDOW,
         },
     )
@@ -796,5 +798,11 @@ def join_cards(request, city: str, code: str):
     return render(
         request,
         "frontend/sessions/cards.html",
-        {"city": session.consultation.city, "session": session, "cards": cards, "short_url": short_url(url)},
+        {
+            "city": session.consultation.city,
+            "session": session,
+            "cards": cards,
+            "used_count": sum(card["used"] for card in cards),
+            "short_url": short_url(url),
+        },
     )

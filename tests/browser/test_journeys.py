@@ -29,6 +29,11 @@ def _join_over_api(server, code: str) -> str:
     return server.api("POST", f"/sessions/{code}/join", {"consent": True})["token"]
 
 
+CLOSE_QUESTION = (
+    "Close voting and count now? Members who have not voted will not be able to, and this cannot be undone."
+)
+
+
 @pytest.mark.parametrize(("language", "size"), VARIANTS)
 def test_participant_scans_consents_answers_submits_votes_and_sees_results(language, size, server, world, contexts):
     session = new_session(server, world, title=f"Participant {language} {size}", premoderation=False)
@@ -226,8 +231,12 @@ def test_secretariat_keeps_the_roster_imports_members_and_runs_an_election(
     opened = t(language, "Voting is open. Print the ballot codes and hand them out.")
     expect(page.locator(".messages")).to_contain_text(opened)
     expect(page.get_by_role("link", name=t(language, "Print the ballot slips"))).to_be_visible()
+    # Closing cannot be undone: the page asks first, in the page's language (frontend/static/frontend/confirm.js).
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name=t(language, "Close voting and count")).click()
     expect(page.locator(".messages")).to_contain_text(t(language, "Voting is closed and counted."))
+    assert asked == [t(language, CLOSE_QUESTION)]
     expect(page.get_by_role("heading", name=t(language, "Result"))).to_be_visible()
     shot(page, f"{name}-4-result")
 

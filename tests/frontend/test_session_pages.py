@@ -547,7 +547,8 @@ def test_console_results_show_suppressed_small_cells_and_consensus(live_session,
     to_phase(live_session, Phase.RESULTS)
     html = staff_client(facilitator).get(console_url(live_session)).content.decode()
     assert "Consensus" in html and "By gender" in html
-    assert '<td class="num">&lt;5</td>' in html and '<td class="num">*</td>' in html  # the girls' 6 hidden too
+    small, hidden = '<td class="num"><span dir="ltr">&lt;5</span></td>', '<td class="num"><span dir="ltr">*</span></td>'
+    assert small in html and hidden in html  # the girls' 6 hidden too
 
 
 def test_city_admin_may_use_the_console(live_session, city_admin):
