@@ -172,6 +172,19 @@ def check_policy(session: Session, fields: dict) -> None:
         raise JoinPassRefused(_("This session is joined with a printed card. Scan the QR code on your card."))
 
 
+def pass_check(session: Session, *, room_code=None, card=None) -> None:
+    """The room code or card a person brought, checked before the join page asks its questions, so that a wrong one
+    is said at once rather than after the answers. Reads only; the join checks it again under the session's lock
+    (admit). Raises JoinPassRefused."""
+    fields = {"room_code": room_code, "card": normalise_card(card)}
+    check_policy(session, fields)
+    if (
+        session.join_policy == JoinPolicy.CARDS
+        and not JoinCard.objects.filter(session=session, code=fields["card"]).exists()
+    ):
+        raise JoinPassRefused(_("This card is not one of this session's cards."))
+
+
 def admit(session: Session, requests: list[tuple[int, dict]]) -> tuple[dict[int, Participant], dict[int, Exception]]:
     """Under the session's row lock: which of these join requests (position, fields) the session's policy refuses,
     and which resume a participant who already exists (by card, or by device id). The caller admits the others as

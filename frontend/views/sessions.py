@@ -215,6 +215,12 @@ def join(request, code: str):
         else:
             consent_form = ConsentForm(request.POST)
             if consent_form.is_valid():
+                kept = request.session.get(_join_pass_key(session)) or {}
+                try:  # a wrong room code or card is said now, not after the questions
+                    joins.pass_check(session, room_code=kept.get("room_code"), card=kept.get("card"))
+                except JoinPassRefused as exc:
+                    consent_form.add_error(None, exc.message)
+                    return _join_page(request, session, "consent", consent_form, status=exc.status_code)
                 if asks_questions:
                     request.session[_consent_key(session)] = True
                     return redirect(reverse("frontend:join", args=[session.join_code]) + "?step=profile")
@@ -284,8 +290,7 @@ def _do_join(request, session, code, profile, form, step):
             address=throttles.client_address(request), room_code=kept.get("room_code"), card=kept.get("card"),
             **profile,
         )  # fmt: skip
-    except JoinPassRefused as exc:
-        request.session.pop(_join_pass_key(session), None)
+    except JoinPassRefused as exc:  # what was typed stays in the field, to be corrected
         request.session.pop(_consent_key(session), None)
         form = ConsentForm({"consent": "on"})
         form.is_valid()

@@ -175,6 +175,33 @@ def test_the_join_page_takes_the_room_code_from_the_qr_code_or_the_form(live_ses
     assert joined.status_code == 302 and Participant.objects.filter(session=session).count() == 1
 
 
+def test_a_wrong_room_code_or_card_is_said_before_the_questions_and_stays_to_be_corrected(live_session, facilitator):
+    """The consultation asks its questions after consent: a wrong room code or card used to be refused only after
+    the answers, with the field emptied. It is refused at the consent step, translated, and what was typed stays."""
+    session = _policy(live_session, JoinPolicy.ROTATING, facilitator)
+    assert session.consultation.ask_gender  # the join page has a second step
+    browser = Client()
+    wrong = browser.post(
+        f"/j/{session.join_code}/",
+        {"step": "consent", "consent": "on", "room_code": "QQQQQ"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert wrong.status_code == 403
+    assert "Tapez le code affiché maintenant." in wrong.content.decode()
+    assert b'value="QQQQQ"' in wrong.content
+    right = browser.post(
+        f"/j/{session.join_code}/", {"step": "consent", "consent": "on", "room_code": joins.room_code(session.pk)}
+    )
+    assert right.status_code == 302 and "step=profile" in right["Location"]
+
+    cards_session = _policy(live_session, JoinPolicy.CARDS, facilitator)
+    unknown = Client().post(
+        f"/j/{cards_session.join_code}/", {"step": "consent", "consent": "on", "card": "NOTACARD99"}
+    )
+    assert unknown.status_code == 403 and b'value="NOTACARD99"' in unknown.content
+    assert not Participant.objects.filter(session=cards_session).exists()
+
+
 # --- Cards ----------------------------------------------------------------------------------------------------
 
 
