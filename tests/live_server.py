@@ -1,4 +1,5 @@
-"""A real uvicorn process serving `config.asgi` (HTTP and WebSocket) for the tests that drive Chromium."""
+"""Real uvicorn servers of `config.asgi` for tests: a process (the tests that drive Chromium) or a thread of the
+test process (uvicorn_in_thread, for socket tests that share the test database)."""
 
 import os
 import socket
@@ -74,3 +75,32 @@ def server_for_test_database() -> LiveServer:
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.pop("REDIS_URL", None)
     return LiveServer(env)
+
+
+def uvicorn_in_thread():
+    """uvicorn serving `config.asgi` in a thread of this process (so it shares the test database), with
+    websockets-sansio as in production. A generator for a fixture: yields the server's ws:// address, then stops
+    it and resets the hub, whose event loop is gone with the thread."""
+    import threading
+
+    import uvicorn
+
+    from config.asgi import application
+    from consultations.realtime import hub
+
+    port = free_port()
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, ws="websockets-sansio", ws_per_message_deflate=False,
+        lifespan="off", log_level="warning",
+    )  # fmt: skip
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if instance.started:
+            break
+        threading.Event().wait(0.05)
+    yield f"ws://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(10)
+    hub._reset()

@@ -7,16 +7,13 @@ import json
 import threading
 
 import pytest
-import uvicorn
 import websockets
 from channels.db import database_sync_to_async
 
 from consultations import services
-from consultations.realtime import hub
 from consultations.sockets import SessionSocket
 from consultations.tokens import participant_token
-
-from ..hardening.faultdrill import free_port
+from tests.live_server import uvicorn_in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,24 +35,7 @@ def live_session(city_a, facilitator):
 @pytest.fixture
 def server():
     """uvicorn in a thread of this process (it shares the test database), websockets-sansio as in production."""
-    from config.asgi import application
-
-    port = free_port()
-    config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, ws="websockets-sansio", ws_per_message_deflate=False,
-        lifespan="off", log_level="warning",
-    )  # fmt: skip
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if instance.started:
-            break
-        threading.Event().wait(0.05)
-    yield f"ws://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(10)
-    hub._reset()  # the server's loop is gone with its thread
+    yield from uvicorn_in_thread()
 
 
 def _run(coroutine):

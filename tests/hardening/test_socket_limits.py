@@ -11,7 +11,6 @@ import json
 import threading
 
 import pytest
-import uvicorn
 import websockets
 from channels.testing.websocket import WebsocketCommunicator
 
@@ -20,7 +19,7 @@ from consultations import services
 from consultations.realtime import hub
 from consultations.sockets import CLOSE_TOO_MANY, SessionSocket, open_sockets
 from consultations.tokens import participant_claims, participant_token
-from tests.hardening.faultdrill import free_port
+from tests.live_server import uvicorn_in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,22 +108,7 @@ async def test_one_address_gets_a_bounded_number_of_sockets_and_others_are_unaff
 @pytest.fixture
 def server():
     """uvicorn in a thread of this process (it shares the test database), websockets-sansio as in production."""
-    port = free_port()
-    config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, ws="websockets-sansio", ws_per_message_deflate=False,
-        lifespan="off", log_level="warning",
-    )  # fmt: skip
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if instance.started:
-            break
-        threading.Event().wait(0.05)
-    yield f"ws://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(10)
-    hub._reset()  # the server's loop is gone with its thread
+    yield from uvicorn_in_thread()
 
 
 async def _flood(url: str, token: str, count: int) -> tuple[int, list[int]]:
