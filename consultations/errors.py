@@ -1,16 +1,13 @@
-"""Domain errors of live sessions. Each carries a translated message and the HTTP status an API gives it."""
+"""Domain errors of live sessions: SessionError and its subclasses (cities.errors.DomainError: a translated
+message, a code, the HTTP status an API gives it)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from cities.errors import DomainError
 
-class SessionError(Exception):
-    status_code = 400
-    default_message = _("This request cannot be carried out.")
-    code = "invalid"
 
-    def __init__(self, message=None):
-        self.message = message if message is not None else self.default_message
-        super().__init__(str(self.message))
+class SessionError(DomainError):
+    """A live session refuses the request."""
 
 
 class SessionNotFound(SessionError):
@@ -37,6 +34,9 @@ class ConsentRequired(SessionError):
 
 
 class WrongPhase(SessionError):
+    """Not possible in the current phase: the one class for every object that moves through phases (a session, a
+    funding call: proposals.errors re-exports it). Each app raises it with its own message."""
+
     status_code = 409
     default_message = _("This is not possible in the session's current phase.")
     code = "wrong_phase"

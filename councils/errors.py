@@ -1,34 +1,33 @@
-"""Domain errors of council records. Each is a ValidationError with a translated message."""
+"""Domain errors of council records: CouncilError and its subclasses (cities.errors.DomainError: a translated
+message, a code, the HTTP status an API gives it). They are also Django ValidationErrors (forms and the admin
+catch them as such). A raise may name the field it is about with `code=` (for example `code="phone"`): the pages
+put the message next to that field."""
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cities.errors import DomainValidationError
 
-class CouncilError(ValidationError):
-    default_message = _("This request cannot be carried out.")
-    status_code = 400
 
-    def __init__(self, message=None, code=None, params=None):
-        super().__init__(message if message is not None else self.default_message, code=code, params=params)
-
-    @property
-    def detail(self) -> str:
-        return " ".join(str(m) for m in self.messages)
+class CouncilError(DomainValidationError):
+    """A council rule refuses the request."""
 
 
 class AlreadyVoted(CouncilError):
     default_message = _("This ballot code has already been used.")
     status_code = 409
+    code = "already_voted"
 
 
 class UnknownCode(CouncilError):
     default_message = _("This code is not valid. Check it and try again.")
     status_code = 404
+    code = "unknown_code"
 
 
 class ElectionNotOpen(CouncilError):
     default_message = _("Voting is not open for this election.")
     status_code = 409
+    code = "election_not_open"
 
 
 class NotCheckedIn(CouncilError):
@@ -36,12 +35,14 @@ class NotCheckedIn(CouncilError):
         "Check in to the meeting first: your ballot code works once you are checked in. Then scan your slip again."
     )
     status_code = 409
+    code = "not_checked_in"
 
 
 class RosterImportError(CouncilError):
     """The file has problems. `problems` lists (row, column, message); nothing was imported."""
 
     default_message = _("The file has problems; nothing was imported.")
+    code = "roster_import"
 
     def __init__(self, problems: list[tuple[int | None, str, str]]):
         super().__init__()

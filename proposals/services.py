@@ -20,6 +20,7 @@ from consultations.models import Item, ItemKind, ItemStatus
 
 from . import selectors
 from .errors import (
+    CALL_WRONG_PHASE,
     AlreadySelected,
     AlreadyVoted,
     BadAttachment,
@@ -229,7 +230,7 @@ def proposal_submit(
     if not getattr(lead, "is_authenticated", False):
         raise NotAllowed()
     if call.phase != CallPhase.SUBMISSION:
-        raise WrongPhase()
+        raise WrongPhase(CALL_WRONG_PHASE)
     if timezone.now() > call.submission_deadline:
         raise DeadlinePassed()
     amount = _money(requested_amount)
@@ -333,7 +334,7 @@ def proposal_promote(
     session of this city, or already entered)."""
     _require_manager(actor, call.city)
     if call.phase not in (CallPhase.SUBMISSION, CallPhase.REVIEW):
-        raise WrongPhase()
+        raise WrongPhase(CALL_WRONG_PHASE)
     if (
         item.kind != ItemKind.PROPOSAL
         or item.status != ItemStatus.APPROVED
@@ -367,7 +368,7 @@ def proposal_set_eligibility(
     proposal = ProjectProposal.objects.select_for_update().get(pk=proposal.pk)
     _require_manager(actor, call.city)
     if call.phase not in (CallPhase.SUBMISSION, CallPhase.REVIEW) or call.selected_at is not None:
-        raise WrongPhase()
+        raise WrongPhase(CALL_WRONG_PHASE)
     if eligible:
         problems = eligibility_problems(proposal)
         if problems:
@@ -400,7 +401,7 @@ def review_submit(
     if not can_review(reviewer, call):
         raise NotAllowed()
     if call.phase not in (CallPhase.REVIEW, CallPhase.VOTE) or call.selected_at is not None:
-        raise WrongPhase()
+        raise WrongPhase(CALL_WRONG_PHASE)
     if proposal.status != ProposalStatus.ELIGIBLE:
         raise InvalidInput(_("Only eligible proposals are scored."))
     criteria = list(call.criteria.all())
@@ -458,7 +459,7 @@ def vote_cast(
     spent code), AlreadyVoted, InvalidInput (no choice, proposal not eligible, amounts above the budget)."""
     call = _locked_call(call)  # serialises ballots of a call: the budget check below reads a consistent state
     if not call.accepts_votes:
-        raise WrongPhase()
+        raise WrongPhase(CALL_WRONG_PHASE)
     voter_code = None
     if user is not None and getattr(user, "is_authenticated", False):
         if YouthVote.objects.filter(call=call, voter=user).exists():
@@ -528,7 +529,7 @@ def call_select_projects(*, call: FundingCall, actor: User) -> list[SelectionDec
     if call.selected_at is not None:
         raise AlreadySelected()
     if call.phase != CallPhase.SELECTION:
-        raise WrongPhase()
+        raise WrongPhase(CALL_WRONG_PHASE)
     unchecked = call.proposals.filter(status=ProposalStatus.SUBMITTED).count()
     if unchecked:
         raise SelectionBlocked(_("%(n)s proposals have not been checked for eligibility yet.") % {"n": unchecked})

@@ -13,7 +13,7 @@ from cities.permissions import cities_for_user, city_for_staff
 
 from .. import joins, selectors, services
 from ..ballot_box import ballot_box
-from ..errors import SessionError, SessionNotFound
+from ..errors import SessionNotFound
 from ..models import Consultation, Item, Participant, Session
 from ..permissions import can_run_session, can_watch_session
 from ..throttles import JoinThrottle, SubmissionThrottle, VoteThrottle, client_address
@@ -63,14 +63,10 @@ def join_answer(participant: Participant) -> dict:
 
 
 class SessionAPIView(APIView):
-    """Base of the live-session views: resolves the code and turns domain errors into 4xx answers."""
+    """Base of the live-session views: resolves the code and the caller (domain errors answer through
+    cities.api.exceptions, as everywhere in the API)."""
 
     permission_classes = [permissions.AllowAny]  # each view checks participant or staff access itself
-
-    def handle_exception(self, exc):
-        if isinstance(exc, SessionError):
-            return Response({"detail": str(exc.message), "code": exc.code}, status=exc.status_code)
-        return super().handle_exception(exc)
 
     def session(self, code: str) -> Session:
         return services.session_by_code(code)

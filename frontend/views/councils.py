@@ -4,7 +4,7 @@ meetings with QR check-in, secret-ballot elections; and the public pages members
 
 Every write calls councils.services and every aggregate read councils.selectors; access goes through
 councils.permissions (a city the user may not keep answers 404). These views shape pages and turn domain
-errors into form errors.
+errors into form errors and messages (frontend/errors.py).
 """
 
 import qrcode
@@ -47,6 +47,8 @@ from councils.models import (
 )
 from councils.permissions import city_for_secretariat, council_for_secretariat, membership_for_secretariat
 
+from ..errors import error_message, error_text, form_error
+
 CHECKIN_SALT = "majlis.council.meeting-checkin"
 
 
@@ -69,12 +71,6 @@ def meeting_from_token(token: str) -> Meeting:
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise Http404 from None
     return get_object_or_404(Meeting.objects.select_related("council__city"), pk=pk)
-
-
-def _form_error(form, error: CouncilError, fields: dict | None = None) -> None:
-    """Attach a service error to the field it is about (by error code), else to the form."""
-    field = (fields or {}).get(error.code or "", error.code if error.code in form.fields else None)
-    form.add_error(field, error.detail)
 
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -380,7 +376,7 @@ def council_home(request, city_slug: str):
             try:
                 services.council_create(city=city, actor=request.user, **form.cleaned_data)
             except CouncilError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 messages.success(request, _("The council is set up. Add its members."))
                 return redirect("frontend:council_home", city_slug)
@@ -444,7 +440,7 @@ def council_member_add(request, city_slug: str):
         try:
             membership = services.membership_add(term=term, actor=request.user, **form.cleaned_data)
         except CouncilError as error:
-            _form_error(form, error, {"guardian": "guardian_consent", "duplicate": "full_name", "president": "role"})
+            form_error(form, error, {"guardian": "guardian_consent", "duplicate": "full_name", "president": "role"})
         else:
             messages.success(request, _("%(name)s is now a member.") % {"name": membership.person})
             return redirect("frontend:council_member", city_slug, membership.pk)
@@ -470,7 +466,7 @@ def council_member_edit(request, city_slug: str, pk: int):
         try:
             services.membership_update(membership=membership, actor=request.user, reason=reason, **data)
         except CouncilError as error:
-            _form_error(form, error, {"guardian": "guardian_consent", "president": "role"})
+            form_error(form, error, {"guardian": "guardian_consent", "president": "role"})
         else:
             messages.success(request, _("The record is updated."))
             return redirect("frontend:council_member", city_slug, pk)
@@ -491,7 +487,7 @@ def council_member_end(request, city_slug: str, pk: int):
         try:
             services.membership_end(membership=membership, actor=request.user, **form.cleaned_data)
         except CouncilError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("The membership has ended; the seat is vacant."))
             return redirect("frontend:council_member", city_slug, pk)
@@ -522,7 +518,7 @@ def council_member_erase(request, city_slug: str, pk: int):
         try:
             services.person_erase(person=membership.person, actor=request.user, reason=form.cleaned_data["reason"])
         except CouncilError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("The personal data is erased. Anonymous counts are kept."))
             return redirect("frontend:council_member", city_slug, pk)
@@ -588,7 +584,7 @@ def council_settings(request, city_slug: str):
                 "committee": committee_form,
             }.get(kind, settings_form)
             if not form.errors:
-                _form_error(form, error)
+                form_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("frontend:council_settings", city_slug)
@@ -617,7 +613,7 @@ def council_candidates(request, city_slug: str):
     term = council.current_term()
     if request.method == "POST":
         candidate = get_object_or_404(Candidate, pk=request.POST.get("candidate") or 0, council=council)
-        try:
+        with error_message(request):
             if request.POST.get("action") == "decline":
                 services.candidate_decline(candidate=candidate, actor=request.user)
                 messages.success(request, _("The candidate is declined."))
@@ -637,8 +633,6 @@ def council_candidates(request, city_slug: str):
                 )
                 messages.success(request, _("%(name)s is now a member.") % {"name": membership.person})
                 return redirect("frontend:council_member", city_slug, membership.pk)
-        except CouncilError as error:
-            messages.error(request, error.detail)
         return redirect("frontend:council_candidates", city_slug)
     rows = selectors.candidates_with_participation(council)  # candidates come with their participants
     for row in rows:
@@ -714,7 +708,7 @@ def council_meetings(request, city_slug: str):
         try:
             meeting = services.meeting_schedule(council=council, actor=request.user, **form.cleaned_data)
         except CouncilError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return redirect("frontend:council_meeting", city_slug, meeting.pk)
     meetings = council.meetings.all()
@@ -732,7 +726,7 @@ def council_meeting(request, city_slug: str, pk: int):
     )
     if request.method == "POST":
         kind = request.POST.get("form")
-        try:
+        with error_message(request):
             if kind == "minutes" and minutes_form.is_valid():
                 services.meeting_update(meeting=meeting, actor=request.user, **minutes_form.cleaned_data)
             elif kind == "checkin":
@@ -747,8 +741,6 @@ def council_meeting(request, city_slug: str, pk: int):
                         else:
                             services.attendance_remove(meeting=meeting, membership=membership, actor=request.user)
             messages.success(request, _("Saved."))
-        except CouncilError as error:
-            messages.error(request, error.detail)
         return redirect("frontend:council_meeting", city_slug, pk)
     members = list(selectors.roster(term)) if term else []
     present = dict(meeting.attendances.values_list("membership_id", "method"))
@@ -779,7 +771,7 @@ def council_checkin(request, token: str):
             services.meeting_checkin(meeting=meeting, member_code=form.cleaned_data["code"])
             done = True
         except CouncilError as error:
-            form.add_error("code", error.detail)
+            form.add_error("code", error_text(error))
     return render(request, "frontend/councils/checkin.html", {"meeting": meeting, "form": form, "done": done})
 
 
@@ -795,7 +787,7 @@ def council_elections(request, city_slug: str):
         try:
             election = services.election_create(council=council, term=term, actor=request.user, **form.cleaned_data)
         except CouncilError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return redirect("frontend:council_election", city_slug, election.pk)
     return _page(
@@ -815,15 +807,13 @@ def council_election(request, city_slug: str, pk: int):
     council = council_for_secretariat(request.user, city_slug)
     election = get_object_or_404(Election.objects.select_related("meeting"), pk=pk, council=council)
     if request.method == "POST":
-        try:
+        with error_message(request):
             if request.POST.get("action") == "open":
                 services.election_open(election=election, actor=request.user)
                 messages.success(request, _("Voting is open. Print the ballot codes and hand them out."))
             elif request.POST.get("action") == "close":
                 election = services.election_close(election=election, actor=request.user)
                 messages.success(request, _("Voting is closed and counted."))
-        except CouncilError as error:
-            messages.error(request, error.detail)
         return redirect("frontend:council_election", city_slug, pk)
     candidates = list(election.candidates.select_related("person"))
     tally = election.tally.get("candidates", {})
@@ -952,7 +942,7 @@ def _ballot(request, code: str, *, in_form: bool):
         except (AlreadyVoted, NotCheckedIn, ElectionNotOpen) as error:
             return _refusal(request, election, error)
         except CouncilError as error:
-            form.add_error(None, error.detail)
+            form.add_error(None, error_text(error))
         else:
             context = {"election": election, "thanks": True, "register_path": _register_path(election)}
             return render(request, "frontend/councils/vote_done.html", context)
@@ -991,7 +981,7 @@ def council_opt_in(request, join_code: str):
         try:
             services.candidate_opt_in(participant=participant, **form.cleaned_data)
         except CouncilError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             context["thanks"] = True
             return render(request, "frontend/councils/opt_in.html", context)

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cities.errors import DomainError
 from cities.models import City
 from cities.permissions import city_for_staff
 from proposals import selectors, services
@@ -48,6 +49,8 @@ from proposals.permissions import (
     can_see_proposal,
     is_team_lead,
 )
+
+from ..errors import error_message, error_text, form_error
 
 MEMBER_ROWS = 8
 
@@ -163,8 +166,8 @@ def team_submit(request, call_id):
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.proposal_submit(call=call, lead=request.user, members=members, **form.cleaned_data)
-        except FundingError as exc:
-            form.add_error(None, exc.detail)
+        except DomainError as exc:
+            form_error(form, exc)
         else:
             messages.success(request, _("Your proposal was submitted. You may edit it until the deadline."))
             return redirect("frontend:team_proposal_edit", proposal_id=proposal.pk)
@@ -190,20 +193,17 @@ def team_proposal_edit(request, proposal_id):
     )
     if request.method == "POST" and "upload" in request.POST:
         upload = request.FILES.get("file")
-        try:
+        with error_message(request):
             if upload is None:
                 raise FundingError(_("Choose a file to attach."))
             services.attachment_add(proposal=proposal, user=request.user, upload=upload)
-        except FundingError as exc:
-            messages.error(request, exc.detail)
-        else:
             messages.success(request, _("The file was attached."))
         return redirect("frontend:team_proposal_edit", proposal_id=proposal.pk)
     if request.method == "POST" and form.is_valid():
         try:
             services.proposal_update(proposal=proposal, user=request.user, members=members, **form.cleaned_data)
-        except FundingError as exc:
-            form.add_error(None, exc.detail)
+        except DomainError as exc:
+            form_error(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("frontend:team_proposal_edit", proposal_id=proposal.pk)
@@ -244,8 +244,8 @@ def team_vote(request, call_id):
                     choices[key.removeprefix("amount_")] = value.strip()
         try:
             services.vote_cast(call=call, choices=choices, user=request.user, code=request.POST.get("code", ""))
-        except FundingError as exc:
-            errors.append(exc.detail)
+        except DomainError as exc:
+            errors.append(error_text(exc))
         else:
             messages.success(request, _("Thank you: your vote was counted."))
             return redirect("frontend:team_vote", call_id=call.pk)
@@ -266,11 +266,8 @@ def _staff_call(request, city_slug, call_id, *, manage=False):
 
 def _act(request, action, success: str, redirect_to: str):
     """Run a service call from a staff form: a message either way, then back to the page (POST/redirect/GET)."""
-    try:
+    with error_message(request):
         action()
-    except FundingError as exc:
-        messages.error(request, exc.detail)
-    else:
         messages.success(request, success)
     return redirect(redirect_to)
 
@@ -287,8 +284,8 @@ def funding_call_list(request, city_slug):
             data = dict(form.cleaned_data)
             try:
                 call = services.call_create(city=city, actor=request.user, **data)
-            except FundingError as exc:
-                form.add_error(None, exc.detail)
+            except DomainError as exc:
+                form_error(form, exc)
             else:
                 messages.success(request, _("The funding call was created."))
                 return redirect("frontend:funding_call_detail", city_slug=city.slug, call_id=call.pk)

@@ -41,6 +41,8 @@ from consultations.models import (
 )
 from consultations.tokens import browser_participant_id, browser_remember, participant_token
 
+from ..errors import error_message, form_error
+from ..errors import error_text as _error_text
 from ..forms_sessions import (
     ConsentForm,
     ConsultationForm,
@@ -102,14 +104,6 @@ def short_url(url: str) -> str:
 
 def phase_info(phase: str) -> dict:
     return {"value": phase, "label": Phase(phase).label, "instruction": PHASE_INSTRUCTIONS[phase]}
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, SessionError):
-        return str(exc.message)
-    if isinstance(exc, ValidationError):
-        return " ".join(str(m) for m in exc.messages)
-    return str(exc)
 
 
 def _bars(items: list[dict], key: str = "votes") -> list[dict]:
@@ -485,7 +479,7 @@ def consultation_list(request, city: str):
         try:
             consultation = services.consultation_create(city=city_obj, created_by=request.user, **form.values())
         except (SessionError, ValidationError) as exc:
-            form.add_error(None, _error_text(exc))
+            form_error(form, exc)
         else:
             messages.success(request, _("Consultation created."))
             return redirect("frontend:consultation_detail", city=city_obj.slug, pk=consultation.pk)
@@ -521,7 +515,7 @@ def consultation_detail(request, city: str, pk: int):
                 join_policy=data["join_policy"] or JoinPolicy.OPEN,
             )
         except (SessionError, ValidationError) as exc:
-            form.add_error(None, _error_text(exc))
+            form_error(form, exc)
         else:
             messages.success(request, _("Session created. Its join code is %(code)s.") % {"code": session.join_code})
             return redirect("frontend:session_console", city=city_obj.slug, code=session.join_code)
@@ -677,7 +671,7 @@ def session_action(request, city: str, code: str, action: str):
         raise Http404
     anchor = ""
     user = request.user
-    try:
+    with error_message(request):
         if action == "phase":
             session = services.session_set_phase(session=session, phase=request.POST.get("phase", ""), actor=user)
             messages.success(
@@ -719,8 +713,6 @@ def session_action(request, city: str, code: str, action: str):
                 target = get_object_or_404(Item, pk=form.cleaned_data["into"], session=session)
                 services.items_merge(source=item, target=target, actor=user)
                 messages.success(request, _("Merged. The votes now count for the item kept."))
-    except (SessionError, ValidationError) as exc:
-        messages.error(request, _error_text(exc))
     return redirect(reverse("frontend:session_console", args=[city, session.join_code]) + anchor)
 
 

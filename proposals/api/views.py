@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 from cities.permissions import city_for_staff
 
 from .. import selectors, services
-from ..errors import FundingError
 from ..models import FundingCall, Project, ProjectProposal, Tranche
 from ..permissions import (
     MANAGE_ROLES,
@@ -29,11 +28,6 @@ from . import serializers as s
 
 class FundingAPIView(APIView):
     permission_classes = [permissions.IsAuthenticated]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, FundingError):
-            return Response({"detail": exc.detail}, status=exc.status_code)
-        return super().handle_exception(exc)
 
     def staff_call(self, pk: int, *, manage: bool = False) -> FundingCall:
         """The call, for staff of its city (managers when manage); 404 for everybody else."""
