@@ -135,3 +135,16 @@ def test_a_copied_session_error_keeps_its_class_message_and_code():
         again = copy.copy(error)
         assert type(again) is type(error)
         assert (again.detail, again.code, again.status_code) == (error.detail, error.code, error.status_code)
+
+
+def test_docs_list_every_code_the_api_may_answer():
+    """docs/api.md, "Errors", is the contract: a new code is documented there."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    text = (Path(settings.BASE_DIR) / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text.split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([a-z_]+)`", section))
+    missing = {name: cls.code for name, cls in DOMAIN_ERRORS.items() if cls.code not in documented}
+    assert not missing, f"codes missing from docs/api.md, Errors: {missing}"
