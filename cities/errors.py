@@ -1,7 +1,8 @@
 """The one domain error every app's errors derive from.
 
-A service refuses with a DomainError: a message a person reads (translated, lazily, in the language of whoever
-reads it), a machine `code` that API clients branch on, and the HTTP `status_code` the API answers with. Each
+A service refuses with a DomainError: a message a person reads (translated; a gettext_lazy message is rendered in
+the reader's language), a machine `code` that API clients branch on, and the HTTP `status_code` the API answers
+with. Each
 app keeps its own module of errors (consultations/errors.py, councils/errors.py, proposals/errors.py) whose
 families are thin subclasses. The API turns one into a JSON body in cities/api/exceptions.py, the pages into a
 form error, a message or an error page in frontend/errors.py; nothing else maps them.
@@ -31,7 +32,7 @@ class DomainError(Exception):
         code: str | None = None,
         *,
         field_errors: Mapping[str, Sequence[Text]] | None = None,
-    ):
+    ) -> None:
         message = self.default_message if message is None else message
         super().__init__(str(message))
         # Set after the bases' __init__: ValidationError (DomainValidationError) sets its own message and code.
@@ -55,7 +56,6 @@ class DomainError(Exception):
         return body
 
 
-class DomainValidationError(DomainError, ValidationError):
-    """A DomainError that is also a Django ValidationError, for the families that forms, the admin and model
-    validation have always caught as one (CouncilError, FundingError): `messages` and `form.add_error(None, error)`
-    work as for any ValidationError."""
+class DomainValidationError(DomainError, ValidationError):  # type: ignore[misc]  # code is always set here
+    """A DomainError that is also a Django ValidationError (CouncilError, FundingError): forms, the admin and model
+    validation treat it as a validation error; `messages` and `form.add_error(None, error)` work as for any."""

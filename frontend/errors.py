@@ -10,12 +10,13 @@ Every text comes from `error_text(exc)`. Django's own ValidationError (a form-le
 validation) reads the same way.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -33,7 +34,7 @@ def error_text(exc: Exception) -> str:
     return str(exc)
 
 
-def form_error(form, exc: Exception, fields: Mapping[str, str] | None = None) -> None:
+def form_error(form: forms.BaseForm, exc: Exception, fields: Mapping[str, str] | None = None) -> None:
     """Put exc on form: its field errors next to their fields; its message next to the field its code names (a form
     field of that name, or `fields[code]`), else above the form."""
     for name, texts in getattr(exc, "field_errors", {}).items():
@@ -45,7 +46,7 @@ def form_error(form, exc: Exception, fields: Mapping[str, str] | None = None) ->
 
 
 @contextmanager
-def error_message(request) -> Iterator[None]:
+def error_message(request: HttpRequest) -> Iterator[None]:
     """Run a page's action: a DomainError or ValidationError raised inside becomes an error message shown on the next
     page, and the view goes on (it redirects, as after a success; success messages belong inside the block)."""
     try:
@@ -54,7 +55,7 @@ def error_message(request) -> Iterator[None]:
         messages.error(request, error_text(exc))
 
 
-def error_page(request, exc: DomainError) -> HttpResponse:
+def error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """A page that says why exc refused the request, with its status."""
     back = request.META.get("HTTP_REFERER", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -66,11 +67,11 @@ def error_page(request, exc: DomainError) -> HttpResponse:
 class DomainErrorMiddleware:
     """Answer a DomainError that escapes a page's view with `error_page` instead of a server error."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         return error_page(request, exception) if isinstance(exception, DomainError) else None
