@@ -354,7 +354,7 @@ LOGGING = {
 }
 
 # --- Majlis ---------------------------------------------------------------------------------------------
-# Shortest time between two pushes of a session's state (consultations/realtime.py), in a small room; longer while
+# Shortest time between two pushes of a session's state (consultations/live/hub.py), in a small room; longer while
 # reads and socket writes take longer, and in a large room up to MAJLIS_REALTIME_LARGE_TICK, reached when a process
 # holds 500 screens (realtime.LARGE_ROOM). With Redis (several workers) each push costs every worker a read and a write
 # per socket while the same cores commit the ballots: a room of 2,000 on 2 workers kept up better with 0.2 s than
@@ -393,16 +393,17 @@ def _gc_thresholds(raw: str) -> tuple[int, int, int]:
 # seconds, in 10 to 20 ms, and no full collection came during a room's vote (docs/benchmarks.md,
 # settings the figures depend on).
 MAJLIS_GC_THRESHOLDS = _gc_thresholds(os.environ.get("MAJLIS_GC_THRESHOLDS") or "20000,20,10")
-# Ballots sent over the API are committed in groups by one writer thread per process (consultations/ballot_box.py).
+# Ballots sent over the API are committed in groups by one writer thread per process (consultations/live/writer.py).
 MAJLIS_BALLOT_GROUP_COMMIT = env_bool("MAJLIS_BALLOT_GROUP_COMMIT", True)
-# Votes are served straight from ASGI, past Django's middleware and DRF (consultations/fastpath.py).
-MAJLIS_VOTE_FAST_PATH = env_bool("MAJLIS_VOTE_FAST_PATH", True)  # consultations/fastpath.py
+# Votes are served straight from ASGI, past Django's middleware and DRF (consultations/live/asgi.py).
+MAJLIS_VOTE_FAST_PATH = env_bool("MAJLIS_VOTE_FAST_PATH", True)  # consultations/live/asgi.py
 # How long a session's participant records (profile answers, ballots) are kept before only totals remain.
 # Stated to participants on the consent page; the retention command that enforces it is part of hardening.
 MAJLIS_PARTICIPANT_RETENTION_MONTHS = int(os.environ.get("MAJLIS_PARTICIPANT_RETENTION_MONTHS", "24"))
 
 
-# Live sockets one process holds at once (consultations/sockets.py, docs/realtime.md "Limits"): per client address (a
+# Live sockets one process holds at once (consultations/live/sockets.py, docs/realtime.md "Limits"): per client
+# address (a
 # school hall of 2,000 phones behind one Wi-Fi address, with margin) and per participant (a phone with a few tabs, and
 # sockets of a dropped connection not yet noticed). More are closed with 4429. 0: no limit.
 MAJLIS_SOCKET_LIMITS = {
@@ -410,7 +411,7 @@ MAJLIS_SOCKET_LIMITS = {
     "per_participant": int(os.environ.get("MAJLIS_SOCKETS_PER_PARTICIPANT", "5")),
 }
 
-# Rate limits of the participant operations (consultations/throttles.py, docs/security.md): "<count>/<period>"
+# Rate limits of the participant operations (consultations/live/limits.py, docs/security.md): "<count>/<period>"
 # with period s, m or h. Counted in the cache (Redis when REDIS_URL is set, so shared by every worker). One room
 # on one school Wi-Fi shares one address, so the per-address join limit is generous; the per-session caps are
 # sized for a room of 2,000. Off in the test suite except where a test turns it on.

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from cities.models import City, District, User
 from cities.services import audit_record
 
-from . import ballot_rows, joins, realtime
+from . import joins
 from .errors import (
     ConsentRequired,
     IdempotencyKeyReused,
@@ -40,6 +40,8 @@ from .errors import (
     UnknownParticipant,
     WrongPhase,
 )
+from .live import hub as realtime
+from .live import rows as ballot_rows
 from .models import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
@@ -439,7 +441,7 @@ def participant_join_many(requests: list[dict]) -> list[Participant | Exception]
     """participant_join for a group of requests: each session's row is locked once, its participants are inserted
     in one statement and its version rises once.
 
-    The ballot box (ballot_box.py) hands each group commit's run of joins here (a room joining at once would
+    The ballot box (live/writer.py) hands each group commit's run of joins here (a room joining at once would
     otherwise queue on the session's row, one transaction each). requests are participant_join's keyword
     arguments in arrival order; the result at each position is the participant admitted (or resumed) or the error
     participant_join raises, as if the requests had run one after the other (tests/consultations/test_join_many.py).
@@ -945,7 +947,7 @@ def group_lock(requests: list[dict]) -> None:
 def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
     """vote_cast for a group of requests in one transaction, with a handful of queries instead of six each.
 
-    The ballot box (ballot_box.py) hands each group commit's run of ballots here. requests are vote_cast's
+    The ballot box (live/writer.py) hands each group commit's run of ballots here. requests are vote_cast's
     keyword arguments, in arrival order; the result at each position is what vote_cast would have returned or
     raised had the requests run one after the other (tests/consultations/test_vote_many.py checks this on
     random sequences). Must run inside a transaction: the participants' rows stay locked until it commits.

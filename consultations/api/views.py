@@ -12,11 +12,11 @@ from cities.models import Role
 from cities.permissions import cities_for_user, city_for_staff
 
 from .. import joins, selectors, services
-from ..ballot_box import ballot_box
 from ..errors import SessionError, SessionNotFound
+from ..live.limits import JoinThrottle, SubmissionThrottle, VoteThrottle, client_address
+from ..live.writer import ballot_box
 from ..models import Consultation, Item, Participant, Session
 from ..permissions import can_run_session, can_watch_session
-from ..throttles import JoinThrottle, SubmissionThrottle, VoteThrottle, client_address
 from ..tokens import participant_claims, participant_from_token, participant_token
 from . import serializers as s
 
@@ -50,7 +50,7 @@ def participant_from_header(request) -> Participant | None:
 
 
 def join_answer(participant: Participant) -> dict:
-    """The body of a successful join (also written by the fast path, consultations/fastpath.py)."""
+    """The body of a successful join (also written by the fast path, consultations/live/asgi.py)."""
     session = participant.session
     return {
         "token": participant_token(participant),
@@ -127,7 +127,7 @@ class SessionAPIView(APIView):
 
 
 class SessionJoin(SessionAPIView):
-    throttle_classes = [JoinThrottle]  # per session and address, per session (consultations/throttles.py)
+    throttle_classes = [JoinThrottle]  # per session and address, per session (consultations/live/limits.py)
     parser_classes = [JSONParser]  # never a form: joins.join_request_refusal
 
     def initial(self, request, *args, **kwargs):

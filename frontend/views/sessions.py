@@ -24,8 +24,9 @@ from django.views.decorators.http import require_GET, require_POST
 from cities.disclosure import POOLED
 from cities.models import Role
 from cities.permissions import city_for_staff
-from consultations import joins, selectors, services, throttles
+from consultations import joins, selectors, services
 from consultations.errors import JoinPassRefused, JoinRefused, SessionClosed, SessionError, SessionNotFound
+from consultations.live import limits as throttles
 from consultations.models import (
     AgeBand,
     Consultation,
@@ -313,7 +314,7 @@ def _do_join(request, session, code, profile, form, step):
 
 
 def _rate_limited(response, limited):
-    """A page answered because a rate limit was reached (consultations/throttles.py) says when to retry."""
+    """A page answered because a rate limit was reached (consultations/live/limits.py) says when to retry."""
     response["Retry-After"] = str(limited.retry_after)
     return response
 

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from config.asgi import application
 from consultations import services
+from consultations.live.hub import hub
 from consultations.models import Ballot
-from consultations.realtime import hub
 from consultations.tokens import participant_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -296,7 +296,7 @@ def _other_code(participant):
 
 async def test_with_group_commit_valid_requests_are_counted_by_the_writer_not_the_loop(settings, city_a, facilitator,
                                                                                     monkeypatch):  # fmt: skip
-    from consultations import throttles
+    from consultations.live import limits as throttles
 
     settings.MAJLIS_BALLOT_GROUP_COMMIT = settings.MAJLIS_VOTE_FAST_PATH = settings.MAJLIS_RATE_LIMITS_ENABLED = True
     await database_sync_to_async(cache.clear)()

@@ -236,7 +236,7 @@ def test_two_ballot_boxes_with_joins_ballots_and_withdrawals_lose_nothing(consul
     times a run and, now and then, three times in a row, which failed requests)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from consultations.ballot_box import BallotBox
+    from consultations.live.writer import BallotBox
 
     session, people, items = _session(consultation, facilitator, method="dot", items=5, people=30)
     boxes = [BallotBox(), BallotBox()]
@@ -268,7 +268,7 @@ def test_two_ballot_boxes_with_joins_ballots_and_withdrawals_lose_nothing(consul
         except Exception as exc:
             return exc
 
-    caplog.set_level(logging.INFO, logger="consultations.ballot_box")
+    caplog.set_level(logging.INFO, logger="consultations.live.writer")
     try:
         with ThreadPoolExecutor(max_workers=24) as pool:
             outcomes = list(pool.map(send, range(len(requests))))

@@ -1,4 +1,4 @@
-"""Rate limits of the participant operations (consultations/throttles.py): 429, translated, Retry-After."""
+"""Rate limits of the participant operations (consultations/live/limits.py): 429, translated, Retry-After."""
 
 import time
 from collections import Counter
@@ -10,7 +10,8 @@ from django.test import Client, override_settings
 from django.utils.functional import Promise
 from rest_framework.test import APIClient
 
-from consultations import services, throttles
+from consultations import services
+from consultations.live import limits as throttles
 from consultations.models import Item, ItemKind, Participant, Phase
 from consultations.tokens import browser_remember, participant_token
 

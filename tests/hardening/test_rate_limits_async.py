@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from consultations import throttles
+from consultations.live import limits as throttles
 
 from .test_rate_limits import LOW, dead_redis
 

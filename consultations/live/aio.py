@@ -1,4 +1,4 @@
-"""What the ASGI fast paths (fastpath.py, sockets.py) share: database calls in worker threads, and the process's
+"""What the ASGI fast paths (live/asgi.py, sockets.py) share: database calls in worker threads, and the process's
 memory of which session a join code names (until the session is found deleted)."""
 
 import functools
@@ -6,8 +6,8 @@ import functools
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from .errors import SessionNotFound
-from .services import session_id_for_code
+from ..errors import SessionNotFound
+from ..services import session_id_for_code
 
 
 def in_db_thread(fn):

@@ -25,7 +25,8 @@ from concurrent.futures import Future
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from . import services, throttles
+from .. import services
+from . import limits as throttles
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
-from .tokens import participant_claims
+from ..tokens import participant_claims
 
 PERIODS = {"s": 1, "m": 60, "h": 3600}
 logger = logging.getLogger(__name__)

@@ -22,14 +22,15 @@ from django.utils import translation
 from django.utils.translation import gettext
 from rest_framework import exceptions
 
-from . import joins, services, throttles
+from .. import joins, services
+from ..api.serializers import JoinRequest, plain_join_request
+from ..api.views import PARTICIPANT_KEYWORD, join_answer
+from ..errors import SessionError, SessionNotFound
+from ..models import Participant
+from ..tokens import participant_claims
+from . import limits as throttles
 from .aio import in_db_thread, session_for_code
-from .api.serializers import JoinRequest, plain_join_request
-from .api.views import PARTICIPANT_KEYWORD, join_answer
-from .ballot_box import ballot_box
-from .errors import SessionError, SessionNotFound
-from .models import Participant
-from .tokens import participant_claims
+from .writer import ballot_box
 
 VOTES = re.compile(r"^/api/v1/sessions/(?P<code>[A-Za-z0-9-]{1,16})/votes(?:/(?P<item>\d+))?/?$")
 JOIN = re.compile(r"^/api/v1/sessions/(?P<code>[A-Za-z0-9-]{1,16})/join/?$")

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from .models import Ballot, Item, Participant, Session
+from ..models import Ballot, Item, Participant, Session
 
 # What the ballot rules read of a session and an item (services._check_open_for_votes, _check_points); the other
 # fields are left deferred, as .only() leaves them (reading one costs a query, never a wrong value).

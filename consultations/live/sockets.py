@@ -28,11 +28,11 @@ from django.http.cookie import parse_cookie
 from cities.origins import origin_allowed, trusted_origins
 from cities.permissions import can_facilitate
 
-from . import realtime
+from ..models import Session
+from ..selectors import PUBLIC, STAFF
+from ..tokens import browser_participant_id, participant_claims
+from . import hub as realtime
 from .aio import forget_session, in_db_thread, session_for_code
-from .models import Session
-from .selectors import PUBLIC, STAFF
-from .tokens import browser_participant_id, participant_claims
 
 try:  # the server's own protocol, to write states as ready-made frames (see SessionSocket.offer)
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -268,7 +268,7 @@ class SessionSocket:
     async def _hello(self, message) -> None:
         if self.audience:
             return
-        # The token's signature is the proof, as for votes (fastpath.py): it names this session's participant.
+        # The token's signature is the proof, as for votes (live/asgi.py): it names this session's participant.
         claims = participant_claims(str(message.get("token") or ""))
         if claims is None or claims[1] != self.session_id:
             await self._send_error("unauthorised")

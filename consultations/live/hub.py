@@ -31,8 +31,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, transaction
 
-from .models import Session
-from .selectors import PUBLIC, STAFF, StateSnapshot, session_snapshot
+from ..models import Session
+from ..selectors import PUBLIC, STAFF, StateSnapshot, session_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -135,8 +135,8 @@ class Hub:
 
     async def stop(self) -> None:
         """Cancel the hub's tasks (tests, shutdown); a layer call that ignores cancellation is not waited for.
-        Also closes the loop's Redis client of the rate limits (throttles.py), which lives as long as the loop."""
-        from . import throttles
+        Also closes the loop's Redis client of the rate limits (live/limits.py), which lives as long as the loop."""
+        from . import limits as throttles
 
         for task in self.tasks:
             task.cancel()
