@@ -403,9 +403,8 @@ MAJLIS_PARTICIPANT_RETENTION_MONTHS = int(os.environ.get("MAJLIS_PARTICIPANT_RET
 
 
 # Live sockets one process holds at once (consultations/live/sockets.py, docs/realtime.md "Limits"): per client
-# address (a
-# school hall of 2,000 phones behind one Wi-Fi address, with margin) and per participant (a phone with a few tabs, and
-# sockets of a dropped connection not yet noticed). More are closed with 4429. 0: no limit.
+# address (a school hall of 2,000 phones behind one Wi-Fi address, with margin) and per participant (a phone with a
+# few tabs, and sockets of a dropped connection not yet noticed). More are closed with 4429. 0: no limit.
 MAJLIS_SOCKET_LIMITS = {
     "per_address": int(os.environ.get("MAJLIS_SOCKETS_PER_ADDRESS", "3000")),
     "per_participant": int(os.environ.get("MAJLIS_SOCKETS_PER_PARTICIPANT", "5")),
