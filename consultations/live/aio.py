@@ -1,5 +1,5 @@
-"""What the ASGI fast paths (live/asgi.py, sockets.py) share: database calls in worker threads, and the process's
-memory of which session a join code names (until the session is found deleted)."""
+"""What the live machinery's ASGI side shares: database calls in worker threads, and the process's one memory of
+which session a join code names (until the session is found deleted)."""
 
 import functools
 
@@ -7,7 +7,6 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
 from ..errors import SessionNotFound
-from ..services import session_id_for_code
 
 
 def in_db_thread(fn):
@@ -25,32 +24,39 @@ def in_db_thread(fn):
     return sync_to_async(call, thread_sensitive=False)
 
 
-_sessions: dict[str, int] = {}  # join code -> session id, for the process's lifetime (a code is never reused)
+# The one code -> session cache of the process, read by the fast path, the API's views, the sockets and the writer's
+# lock order. Safe to keep: a code is never given to another session (JoinCode keeps every code), and an unknown code
+# is not remembered, so that a code created later is found.
+_sessions: dict[str, int] = {}  # join code -> session id
 _codes: dict[int, set[str]] = {}  # session id -> its codes in _sessions, to forget them together
 
 
-async def session_for_code(code: str) -> int | None:
-    """The id of the session a code (current or retired) names, or None; one database read per code and process."""
+def session_id_for_code(code: str) -> int:
+    """The id of the session a code (current or retired) names; one database read per code and process.
+    Raises SessionNotFound."""
     session_id = _sessions.get(code)
     if session_id is None:
-        try:
-            session_id = await in_db_thread(session_id_for_code)(code)
-        except SessionNotFound:
-            return None
+        from ..services import session_by_code  # services reaches this module through the lock order
+
+        session_id = session_by_code(code).pk
         _sessions[code] = session_id
         _codes.setdefault(session_id, set()).add(code)
     return session_id
 
 
-def forget_session(session_id: int) -> None:
-    """Forget the codes of a session found deleted: the next handshake or vote with them reads, and is refused.
+async def session_for_code(code: str) -> int | None:
+    """session_id_for_code on the event loop (a read in a worker thread the first time), or None for no session."""
+    session_id = _sessions.get(code)
+    if session_id is not None:
+        return session_id
+    try:
+        return await in_db_thread(session_id_for_code)(code)
+    except SessionNotFound:
+        return None
 
-    services.session_id_for_code keeps its own per-process cache (for REST), which evicts no single code: it is
-    cleared whole, once per deleted session found here, so that the next read of these codes reaches the database.
-    """
-    codes = _codes.pop(session_id, None)
-    if codes is None:  # forgotten already (a room's sockets all report the same deletion)
-        return
-    for code in codes:
+
+def forget_session(session_id: int) -> None:
+    """Forget the codes of a session found deleted: the next handshake, vote or join with them reads, and is
+    refused."""
+    for code in _codes.pop(session_id, ()):
         _sessions.pop(code, None)
-    session_id_for_code.cache_clear()

@@ -88,21 +88,6 @@ def sent(sql: str, params) -> Callable[[], list]:
     return rows
 
 
-def lock_in_order(participant_ids, session_ids) -> None:
-    """Lock these participants' rows, then these sessions' rows, each in id order (PostgreSQL; SQLite's writer holds
-    the whole database). Ids with no row lock nothing."""
-    if not connection.features.has_select_for_update:
-        return
-    with connection.cursor() as cursor:
-        for model, ids in ((Participant, sorted(participant_ids)), (Session, sorted(session_ids))):
-            if ids:
-                table, pk = _q(model._meta.db_table), _c(model, "id")
-                cursor.execute(
-                    f"SELECT {pk} FROM {table} WHERE {pk} IN ({_placeholders(len(ids))}) ORDER BY {pk} FOR UPDATE",  # noqa: S608
-                    ids,
-                )
-
-
 def voters_for_update(participant_ids) -> Callable[[], tuple[set[tuple[int, int]], dict[int, Session]]]:
     """Lock the participants' rows (PostgreSQL; SQLite's writer holds the whole database) in id order and read their
     sessions in the same statement. Its answer: the (participant, session) pairs found and the sessions by id.

@@ -26,6 +26,7 @@ from cities.models import Role
 from cities.permissions import city_for_staff
 from consultations import joins, selectors, services
 from consultations.errors import JoinPassRefused, JoinRefused, SessionClosed, SessionError, SessionNotFound
+from consultations.live import ingest
 from consultations.live import limits as throttles
 from consultations.models import (
     AgeBand,
@@ -50,7 +51,6 @@ from ..forms_sessions import (
     MergeForm,
     ProfileForm,
     SessionForm,
-    VoteForm,
 )
 
 PHASE_INSTRUCTIONS = {
@@ -105,12 +105,17 @@ def phase_info(phase: str) -> dict:
     return {"value": phase, "label": Phase(phase).label, "instruction": PHASE_INSTRUCTIONS[phase]}
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, SessionError):
-        return str(exc.message)
-    if isinstance(exc, ValidationError):
-        return " ".join(str(m) for m in exc.messages)
-    return str(exc)
+def _error_text(refusal) -> str:
+    """The words of a refusal: a domain error's message, or the road's answer to data it could not parse."""
+    if isinstance(refusal, ingest.Answer):
+        refusal = refusal.error if isinstance(refusal.error, SessionError | throttles.RateLimited) else refusal.body
+    if isinstance(refusal, dict):
+        return str(refusal.get("detail", ""))
+    if isinstance(refusal, SessionError | throttles.RateLimited):
+        return str(refusal.message)
+    if isinstance(refusal, ValidationError):
+        return " ".join(str(m) for m in refusal.messages)
+    return str(refusal)
 
 
 def _bars(items: list[dict], key: str = "votes") -> list[dict]:
@@ -279,25 +284,26 @@ def _join_page(request, session, step, form, status=200):
 
 
 def _do_join(request, session, code, profile, form, step):
-    try:
-        throttles.check_join(code=session.join_code, address=throttles.client_address(request))
-    except throttles.RateLimited as limited:
-        form.add_error(None, limited.message)
-        return _rate_limited(_join_page(request, session, step, form, status=429), limited)
+    """Join through the one road (consultations/live/ingest.py): counted, checked and written as the API joins."""
     kept = request.session.get(_join_pass_key(session)) or {}
-    try:
-        participant = services.participant_join(
-            code=code, consent=True, language=translation.get_language() or "", device=_browser_device(request),
-            address=throttles.client_address(request), room_code=kept.get("room_code"), card=kept.get("card"),
-            **profile,
-        )  # fmt: skip
-    except JoinPassRefused as exc:  # what was typed stays in the field, to be corrected
+    data = {
+        "consent": True, "language": translation.get_language() or "", "device": _browser_device(request),
+        "room_code": kept.get("room_code"), "card": kept.get("card"), **profile,
+    }  # fmt: skip
+    data = {name: value for name, value in data.items() if value is not None}
+    caller = ingest.Caller(code=code, address=throttles.client_address(request))
+    answer = ingest.perform(ingest.JOIN, caller, data)
+    exc = answer.error
+    if isinstance(exc, throttles.RateLimited):
+        form.add_error(None, exc.message)
+        return _rate_limited(_join_page(request, session, step, form, status=429), exc)
+    if isinstance(exc, JoinPassRefused):  # what was typed stays in the field, to be corrected
         request.session.pop(_consent_key(session), None)
         form = ConsentForm({"consent": "on"})
         form.is_valid()
         form.add_error(None, exc.message)
         return _join_page(request, session, "consent", form, status=exc.status_code)
-    except SessionError as exc:
+    if isinstance(exc, SessionError):
         if exc.code in ("join_refused", "room_full", "closed", "not_found"):
             return render(
                 request,
@@ -307,6 +313,10 @@ def _do_join(request, session, code, profile, form, step):
             )
         form.add_error(None, exc.message)
         return _join_page(request, session, step, form, status=exc.status_code)
+    if exc is not None:  # the road's parser refused what the form sent
+        form.add_error(None, answer.body["detail"])
+        return _join_page(request, session, step, form, status=answer.status)
+    participant = answer.result
     browser_remember(request.session, participant)
     request.session.pop(_consent_key(session), None)
     request.session.pop(_join_pass_key(session), None)
@@ -395,9 +405,19 @@ def participant(request, code: str):
 
 @require_POST
 def participant_submit(request, code: str):
+    """Submit through the one road (consultations/live/ingest.py); what was typed stays in the form on a refusal."""
     session, person, response = _participant_or_redirect(request, code)
     if response is not None:
         return response
+    caller = ingest.Caller(code=session.join_code, address=throttles.client_address(request),
+                           participant=(person.pk, session.pk))  # fmt: skip
+    answer = ingest.perform(ingest.SUBMIT, caller, request.POST)
+    if answer.ok:
+        if answer.result.status == ItemStatus.PENDING:
+            messages.success(request, _("Thank you! It will appear once a facilitator approves it."))
+        else:
+            messages.success(request, _("Thank you! Your text is now on the screen."))
+        return redirect(reverse("frontend:participant", args=[session.join_code]) + "#mine")
     challenges = [
         it
         for it in selectors.session_state(session, audience=selectors.PUBLIC)["items"]
@@ -405,59 +425,40 @@ def participant_submit(request, code: str):
     ]
     kind = request.POST.get("kind", "")
     form = ItemForm(request.POST, challenges=challenges if kind == ItemKind.PROPOSAL else ())
-    if form.is_valid():
-        try:
-            throttles.check_submission(participant_id=person.pk, session_id=session.pk)
-        except throttles.RateLimited as limited:
-            form.add_error("text", limited.message)
-            context = _participant_context(request, session, person, item_form=form)
-            return _rate_limited(render(request, "frontend/sessions/participant.html", context, status=429), limited)
-        try:
-            item = services.item_submit(
-                participant=person,
-                kind=kind,
-                text=form.cleaned_data["text"],
-                answers=[int(a) for a in form.cleaned_data.get("answers") or ()],
-            )
-        except (SessionError, ValidationError) as exc:
-            form.add_error("text", _error_text(exc))
-        else:
-            if item.status == ItemStatus.PENDING:
-                messages.success(request, _("Thank you! It will appear once a facilitator approves it."))
-            else:
-                messages.success(request, _("Thank you! Your text is now on the screen."))
-            return redirect(reverse("frontend:participant", args=[session.join_code]) + "#mine")
+    form.is_valid()  # bound to keep what was typed; the road's refusal is the one message shown
+    form.errors.clear()
+    form.add_error("text", _error_text(answer))
     context = _participant_context(request, session, person, item_form=form)
-    return render(request, "frontend/sessions/participant.html", context, status=400)
+    status = 429 if answer.status == 429 else 400  # the form shown again, with what was typed
+    page = render(request, "frontend/sessions/participant.html", context, status=status)
+    return _rate_limited(page, answer.error) if answer.status == 429 else page
 
 
 @require_POST
 def participant_vote(request, code: str):
+    """Vote or withdraw through the one road (consultations/live/ingest.py), as the API does."""
     session, person, response = _participant_or_redirect(request, code)
     if response is not None:
         return response
-    form = VoteForm(request.POST)
     target = reverse("frontend:participant", args=[session.join_code])
-    if not form.is_valid():
+    item = request.POST.get("item", "")
+    points = request.POST.get("points") or "1"
+    withdraw = bool(request.POST.get("withdraw")) or points.strip() == "0"
+    caller = ingest.Caller(code=session.join_code, address=throttles.client_address(request),
+                           participant=(person.pk, session.pk))  # fmt: skip
+    if withdraw:
+        answer = ingest.perform(ingest.WITHDRAW, caller, {"item": item})
+    else:
+        answer = ingest.perform(ingest.VOTE, caller, {"item": item, "points": points})
+    if answer.ok:
+        messages.success(request, _("Your vote was withdrawn.") if withdraw else _("Your vote was counted."))
+    elif answer.status == 400 and not isinstance(answer.error, SessionError):
         messages.error(request, _("Your vote was not sent: please choose a number of points."))
-        return redirect(target + "#vote")
-    item_id = form.cleaned_data["item"]
-    points = form.cleaned_data["points"]
-    try:
-        throttles.check_vote(participant_id=person.pk, session_id=session.pk)
-    except throttles.RateLimited as limited:
-        messages.error(request, _("Your vote was not sent: %(reason)s") % {"reason": limited.message})
-        return _rate_limited(redirect(f"{target}#item-{item_id}"), limited)
-    try:
-        if form.cleaned_data["withdraw"] or points == 0:
-            services.vote_withdraw(participant=person, item_id=item_id)
-            messages.success(request, _("Your vote was withdrawn."))
-        else:
-            services.vote_cast(participant=person, item_id=item_id, points=1 if points is None else points)
-            messages.success(request, _("Your vote was counted."))
-    except (SessionError, ValidationError) as exc:
-        messages.error(request, _("Your vote was not sent: %(reason)s") % {"reason": _error_text(exc)})
-    return redirect(f"{target}#item-{item_id}")
+    else:
+        messages.error(request, _("Your vote was not sent: %(reason)s") % {"reason": _error_text(answer)})
+    anchor = f"#item-{item}" if item.isdigit() else "#vote"
+    page = redirect(target + anchor)
+    return _rate_limited(page, answer.error) if answer.status == 429 else page
 
 
 # --- Facilitator pages ------------------------------------------------------------------------------------

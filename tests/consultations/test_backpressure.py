@@ -58,7 +58,9 @@ def test_a_slow_readers_wait_does_not_stretch_the_tick(monkeypatch):
         sender.cancel()
         return protocol.sent, screen.version_sent, realtime.hub.send_seconds
 
-    monkeypatch.setattr(sockets, "WebSocketsSansIOProtocol", PausedProtocol)
+    from consultations.live import internals
+
+    monkeypatch.setattr(internals, "WebSocketsSansIOProtocol", PausedProtocol)
     # A loop of its own in a thread of its own: after the browser tests, Playwright holds a loop in this thread.
     with concurrent.futures.ThreadPoolExecutor(1) as own:
         sent, version_sent, send_seconds = own.submit(asyncio.run, play()).result()
