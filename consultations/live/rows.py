@@ -1,16 +1,16 @@
 """The rows a group of ballots reads and writes, in plain SQL (services.vote_cast_many).
 
 A room voting at once sends each worker's ballot box a group of ballots every few tens of milliseconds, and the
-writer thread shares the machine's cores with the sockets. Built by the ORM, a group's statements cost 10 ms of CPU
-for 15 ballots (21 ms for 50): compiling each query and building a model instance per row. Written here once, with
-the tables' and columns' names taken from the models, they cost 4 ms (7 ms).
+writer thread shares the machine's cores with the sockets. Built by the ORM, a group's statements cost more than twice
+as much CPU: compiling each query and building a model instance per row. Written here once, with the tables' and
+columns' names taken from the models, they cost a few milliseconds a group.
 Only the rows and their values are here; the rules stay in services.vote_cast_many, and
 tests/consultations/test_vote_many.py checks that it decides exactly as vote_cast one request after the other.
 
 Statements run through Django's cursor (PostgreSQL and SQLite: `%s` placeholders, `RETURNING`), inside the caller's
 transaction. The statements that a group sends together (`round_trip`: its three reads, then its writes) each return
 a function that reads the answer: on PostgreSQL they then cost one round trip between them instead of one each
-(psycopg's pipeline mode), which under load is where a group's time went (docs/benchmarks.md).
+(psycopg's pipeline mode), which under load is where a group's time goes.
 """
 
 import contextlib
