@@ -246,7 +246,7 @@ def test_requests_over_their_rate_limits_are_refused_before_anything_is_written(
 
 def test_the_writer_counts_a_whole_group_at_once(monkeypatch):
     calls = []
-    monkeypatch.setattr(box_module.throttles, "hit_many", lambda requests: calls.append(requests) or
+    monkeypatch.setattr(box_module.limits, "hit_many", lambda requests: calls.append(requests) or
                         [None, RuntimeError("over")][: len(requests)])  # fmt: skip
     waiting = [(print, {}, Future(), [("vote_participant", "1")]), (print, {}, Future(), None),
                (print, {}, Future(), [("vote_participant", "2")])]  # fmt: skip
@@ -263,7 +263,7 @@ def test_a_failure_to_count_the_limits_answers_the_group_and_the_writer_goes_on(
     def broken(requests):
         raise ValueError("rate 'x/y': expected '<count>/<s|m|h>'")
 
-    monkeypatch.setattr(box_module.throttles, "hit_many", broken)
+    monkeypatch.setattr(box_module.limits, "hit_many", broken)
     refused = ballot_box.submit(services.vote_cast, [("vote_participant", "1")], participant=voter, item_id=items[0].pk)
     assert "expected" in str(refused.exception(timeout=30))
     assert not Ballot.objects.exists()  # nothing of the group was written
