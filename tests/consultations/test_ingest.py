@@ -12,20 +12,18 @@ from consultations.live.writer import ballot_box
 from consultations.models import Ballot, Item, Participant
 from consultations.tokens import browser_remember, participant_token
 
+from .conftest import Phase, join, to_phase
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def voting(city_a, facilitator):
-    consultation = services.consultation_create(
-        city=city_a, title="Road", created_by=facilitator, participants_may_be_minors=False
-    )
-    session = services.session_create(consultation=consultation, title="Road", created_by=facilitator)
-    author = services.participant_join(code=session.join_code, consent=True)
-    services.session_set_phase(session=session, phase="challenges", actor=facilitator)
+def voting(live_session):
+    author = join(live_session)
+    to_phase(live_session, Phase.CHALLENGES)
     item = services.item_submit(participant=author, kind="challenge", text="Buses stop at eight")
-    services.session_set_phase(session=session, phase="challenge_voting", actor=facilitator)
-    return session, item
+    to_phase(live_session, Phase.CHALLENGE_VOTING)
+    return live_session, item
 
 
 def _browser(participant) -> Client:
