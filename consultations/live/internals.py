@@ -24,8 +24,15 @@ except ImportError:  # another ASGI server: every state goes through ASGI send
     WebSocketsSansIOProtocol = None
 
 # The attributes of uvicorn's protocol object DirectWriter reads or calls.
-PROTOCOL_ATTRIBUTES = ("writable", "disconnected", "close_sent", "handshake_complete", "initial_response", "transport",
-                       "conn")  # fmt: skip
+PROTOCOL_ATTRIBUTES = (
+    "writable",
+    "disconnected",
+    "close_sent",
+    "handshake_complete",
+    "initial_response",
+    "transport",
+    "conn",
+)
 
 
 class DirectWriter:

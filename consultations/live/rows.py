@@ -23,8 +23,15 @@ from ..models import Ballot, Item, Participant, Session
 
 # What the ballot rules read of a session and an item (services._check_open_for_votes, _check_points); the other
 # fields are left deferred, as .only() leaves them (reading one costs a query, never a wrong value).
-SESSION_FIELDS = ("id", "phase", "challenge_voting_method", "proposal_voting_method", "dot_points",
-                  "dot_max_per_item", "version")  # fmt: skip
+SESSION_FIELDS = (
+    "id",
+    "phase",
+    "challenge_voting_method",
+    "proposal_voting_method",
+    "dot_points",
+    "dot_max_per_item",
+    "version",
+)
 ITEM_FIELDS = ("id", "session_id", "kind", "status")
 
 
