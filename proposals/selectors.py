@@ -5,12 +5,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from cities.models import City
 from consultations.models import Item, ItemStatus
 
+from .errors import AlreadySelected, FundingError, SelectionBlocked, WrongPhase
 from .models import (
     ZERO,
+    CallPhase,
     Criterion,
     FundingCall,
     LedgerEntry,
@@ -87,6 +90,19 @@ def selection_ranking(call: FundingCall) -> list[RankedProposal]:
     return ranked
 
 
+def selection_refusal(call: FundingCall) -> FundingError | None:
+    """Why the selection of call cannot run now (the error services.call_select_projects raises), or None when it
+    can: it runs once, in the selection phase, after every proposal was checked for eligibility."""
+    if call.selected_at is not None:
+        return AlreadySelected()
+    if call.phase != CallPhase.SELECTION:
+        return WrongPhase(_("The selection runs in the call's selection phase."))
+    unchecked = call.proposals.filter(status=ProposalStatus.SUBMITTED).count()
+    if unchecked:
+        return SelectionBlocked(_("%(n)s proposals have not been checked for eligibility yet.") % {"n": unchecked})
+    return None
+
+
 def selection_results(call: FundingCall) -> list[SelectionDecision]:
     return list(
         SelectionDecision.objects.filter(call=call)
@@ -144,4 +160,12 @@ def call_overview(city: City) -> QuerySet[FundingCall]:
             "proposals", filter=Q(proposals__status__in=["eligible", "funded", "not_funded"]), distinct=True
         ),
         project_count=Count("projects", distinct=True),
+    )
+
+
+def proposals_with_details() -> QuerySet[ProjectProposal]:
+    """Proposals with what their full page and the staff API show: call and city, lead, team, attachments and the
+    live-session proposal they came from with the challenges it answers."""
+    return ProjectProposal.objects.select_related("call__city", "lead", "source_item__session").prefetch_related(
+        "members", "attachments", "source_item__answers"
     )

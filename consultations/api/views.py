@@ -1,7 +1,6 @@
 """Live-session REST API, one view per operation. Every rule lives in services; these views translate."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.parsers import JSONParser
@@ -9,13 +8,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cities.models import Role
-from cities.permissions import cities_for_user, city_for_staff
+from cities.permissions import cities_for_user
 
 from .. import joins, selectors, services
 from ..ballot_box import ballot_box
-from ..errors import SessionError, SessionNotFound
+from ..errors import SessionError
 from ..models import Consultation, Item, Participant, Session
-from ..permissions import can_run_session, can_watch_session
+from ..permissions import (
+    can_watch_session,
+    city_for_facilitator,
+    consultation_for_facilitator,
+    session_for_facilitator,
+    session_item,
+)
 from ..throttles import JoinThrottle, SubmissionThrottle, VoteThrottle, client_address
 from ..tokens import participant_claims, participant_from_token, participant_token
 from . import serializers as s
@@ -111,19 +116,13 @@ class SessionAPIView(APIView):
         return Participant(pk=participant_id, session_id=session_id)
 
     def staff_session(self, request, code: str) -> Session:
-        """The session, for a facilitator of its city; 404 for everybody else."""
+        """The session, for a facilitator of its city; 401 when anonymous, 404 for everybody else."""
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
-        try:
-            session = self.session(code)
-        except SessionNotFound:
-            raise Http404 from None
-        if not can_run_session(request.user, session):
-            raise Http404
-        return session
+        return session_for_facilitator(request.user, code)
 
     def staff_item(self, session: Session, item_id: int) -> Item:
-        return get_object_or_404(Item, pk=item_id, session=session)
+        return session_item(session, item_id)
 
 
 class SessionJoin(SessionAPIView):
@@ -422,7 +421,7 @@ class ConsultationList(SessionAPIView):
         data = s.ConsultationCreate(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        city = city_for_staff(request.user, values.pop("city"), [Role.FACILITATOR])
+        city = city_for_facilitator(request.user, values.pop("city"))
         consultation = services.consultation_create(city=city, created_by=request.user, **values)
         return Response(s.ConsultationSerializer(consultation).data, status=status.HTTP_201_CREATED)
 
@@ -431,8 +430,7 @@ class ConsultationSessions(SessionAPIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def consultation(self, request, pk) -> Consultation:
-        cities = cities_for_user(request.user, [Role.FACILITATOR])
-        return get_object_or_404(Consultation, pk=pk, city__in=cities)
+        return consultation_for_facilitator(request.user, pk)
 
     @extend_schema(responses=s.SessionSerializer(many=True))
     def get(self, request, pk):
