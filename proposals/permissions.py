@@ -55,6 +55,13 @@ def proposal_is_public(proposal: ProjectProposal) -> bool:
     return proposal.call.phase in PUBLIC_FROM_PHASE and proposal.status in PUBLIC_PROPOSAL_STATUSES
 
 
+def public_proposals(call: FundingCall, queryset: QuerySet[ProjectProposal]) -> QuerySet[ProjectProposal]:
+    """The proposals of queryset that proposal_is_public lets anybody read: none before the call's youth vote."""
+    if call.phase not in PUBLIC_FROM_PHASE:
+        return queryset.none()
+    return queryset.filter(call=call, status__in=PUBLIC_PROPOSAL_STATUSES)
+
+
 # --- access helpers -----------------------------------------------------------------------------------------
 
 

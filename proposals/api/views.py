@@ -13,8 +13,6 @@ from .. import selectors, services
 from ..errors import FundingError
 from ..models import FundingCall, Project, Tranche
 from ..permissions import (
-    PUBLIC_FROM_PHASE,
-    PUBLIC_PROPOSAL_STATUSES,
     call_for_staff,
     can_see_proposal,
     can_view_funding,
@@ -23,6 +21,7 @@ from ..permissions import (
     proposal_for_reader,
     proposal_for_staff,
     proposal_for_team_or_staff,
+    public_proposals,
     tranche_for_manager,
 )
 from . import serializers as s
@@ -126,10 +125,7 @@ class FundingCallProposals(FundingAPIView):
         proposals = selectors.proposals_with_details().filter(call=call)
         if can_view_funding(request.user, call.city):
             return Response(s.ProposalStaffSerializer(proposals, many=True, context=STAFF).data)
-        if call.phase not in PUBLIC_FROM_PHASE:
-            return Response([])
-        proposals = proposals.filter(status__in=PUBLIC_PROPOSAL_STATUSES)
-        return Response(s.ProposalPublicSerializer(proposals, many=True).data)
+        return Response(s.ProposalPublicSerializer(public_proposals(call, proposals), many=True).data)
 
     @extend_schema(request=s.ProposalSubmit, responses={201: s.ProposalStaffSerializer})
     def post(self, request, pk):
