@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City
@@ -169,3 +170,25 @@ def proposals_with_details() -> QuerySet[ProjectProposal]:
     return ProjectProposal.objects.select_related("call__city", "lead", "source_item__session").prefetch_related(
         "members", "attachments", "source_item__answers"
     )
+
+
+def calls_open_for_submission() -> QuerySet[FundingCall]:
+    """The calls of every city that accept proposals now (FundingCall.accepts_submissions), soonest deadline first."""
+    return (
+        FundingCall.objects.filter(phase=CallPhase.SUBMISSION, submission_deadline__gte=timezone.now())
+        .select_related("city")
+        .order_by("submission_deadline")
+    )
+
+
+def calls_open_for_votes() -> QuerySet[FundingCall]:
+    """The calls of every city holding their youth vote now (FundingCall.accepts_votes)."""
+    return FundingCall.objects.filter(phase=CallPhase.VOTE).select_related("city")
+
+
+def ballot_proposals(call: FundingCall) -> QuerySet[ProjectProposal]:
+    """The proposals a youth voter chooses among (the eligible ones, which services.vote_cast accepts), in a random
+    order so that none gains from its place; none while the call does not accept votes."""
+    if not call.accepts_votes:
+        return call.proposals.none()
+    return call.proposals.filter(status=ProposalStatus.ELIGIBLE).order_by("?")

@@ -17,7 +17,6 @@ from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,7 +32,6 @@ from proposals.models import (
     MilestoneStatus,
     Project,
     ProjectProposal,
-    ProposalStatus,
     Review,
     Tranche,
     VoteMethod,
@@ -144,12 +142,8 @@ def selection_results(request, city_slug, call_id):
 @login_required
 def team_calls(request):
     """Open calls (any city) and the signed-in person's own proposals."""
-    open_calls = (
-        FundingCall.objects.filter(phase=CallPhase.SUBMISSION, submission_deadline__gte=timezone.now())
-        .select_related("city")
-        .order_by("submission_deadline")
-    )
-    voting = FundingCall.objects.filter(phase=CallPhase.VOTE).select_related("city")
+    open_calls = selectors.calls_open_for_submission()
+    voting = selectors.calls_open_for_votes()
     mine = (
         ProjectProposal.objects.filter(lead=request.user)
         .select_related("call__city", "project")
@@ -233,7 +227,7 @@ def attachment_download(request, attachment_id):
 def team_vote(request, call_id):
     """The youth vote: a signed-in account, or anyone with a single-use code handed out at an event."""
     call = get_object_or_404(FundingCall.objects.select_related("city"), pk=call_id)
-    proposals = call.proposals.filter(status=ProposalStatus.ELIGIBLE).order_by("?") if call.accepts_votes else []
+    proposals = selectors.ballot_proposals(call)
     errors = []
     if request.method == "POST":
         if call.vote_method == VoteMethod.APPROVAL:

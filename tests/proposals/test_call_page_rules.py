@@ -2,6 +2,8 @@
 may run (selectors.selection_refusal, raised by services.call_select_projects), the phase the call moves to next
 (FundingCall.next_phase) and when voting codes are handed out (FundingCall.accepts_votes)."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -12,7 +14,7 @@ from proposals.errors import AlreadySelected, SelectionBlocked, WrongPhase
 from proposals.models import PHASE_ORDER, CallPhase
 
 from .conftest import eligible, move_to
-from .factories import ProjectProposalFactory
+from .factories import FundingCallFactory, ProjectProposalFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +98,29 @@ def test_the_page_offers_the_next_phase_only(call_a, facilitator):
 def test_voting_codes_are_offered_while_the_call_accepts_votes(call_a, facilitator, phase):
     move_to(call_a, phase)
     assert ('name="action" value="codes"' in _call_page(facilitator, call_a)) == call_a.accepts_votes
+
+
+# --- The youth's pages -----------------------------------------------------------------------------------------
+
+
+def test_the_open_calls_are_those_that_accept_submissions_or_votes(call_a, call_b, city_a):
+    past = FundingCallFactory(city=city_a, submission_deadline=timezone.now() - timedelta(minutes=1))
+    move_to(call_b, CallPhase.VOTE)
+    calls = (call_a, call_b, past)
+    assert [c.accepts_submissions for c in calls] == [True, False, False]
+    assert list(selectors.calls_open_for_submission()) == [call_a]
+    assert [c.accepts_votes for c in calls] == [False, True, False]
+    assert list(selectors.calls_open_for_votes()) == [call_b]
+
+
+def test_voters_choose_among_the_eligible_proposals_while_the_call_accepts_votes(call_a):
+    shown = eligible(call_a, title="A skate park")
+    ProjectProposalFactory(call=call_a, title="Not checked yet")
+    ProjectProposalFactory(call=call_a, title="Out of scope", status="ineligible")
+    url = reverse("frontend:team_vote", args=[call_a.pk])
+    for phase in PHASE_ORDER:
+        move_to(call_a, phase)
+        assert list(selectors.ballot_proposals(call_a)) == ([shown] if call_a.accepts_votes else [])
+        page = Client().get(url).content.decode()
+        assert ("A skate park" in page) == call_a.accepts_votes, phase
+        assert "Not checked yet" not in page and "Out of scope" not in page
