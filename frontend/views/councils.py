@@ -864,7 +864,7 @@ def council_election_register(request, token: str):
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise Http404 from None
     election = get_object_or_404(Election.objects.select_related("council__city", "meeting"), pk=pk)
-    if election.status == ElectionStatus.DRAFT:
+    if not selectors.register_is_public(election):
         raise Http404
     register = selectors.election_register(election)
     context = {"election": election, "register": register, "is_open": election.status == ElectionStatus.OPEN}
@@ -916,7 +916,7 @@ def council_vote(request, code: str):
 
 def _register_path(election: Election) -> str:
     """Every member who holds a slip can open the voters' register from the ballot pages."""
-    if election.status == ElectionStatus.DRAFT:
+    if not selectors.register_is_public(election):
         return ""
     return reverse("frontend:council_election_register", args=[register_token(election)])
 

@@ -4,11 +4,13 @@ refusal; before the ballot is shown, services.ballot_code_check decides."""
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
-from councils import services
+from councils import selectors, services
 from councils.errors import AlreadyVoted, ElectionNotOpen, NotCheckedIn
-from councils.models import BallotCode, ElectionIncident, ElectionVoter, IncidentKind, Meeting
+from councils.models import BallotCode, Election, ElectionIncident, ElectionVoter, IncidentKind, Meeting
+from frontend.views.councils import register_token
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +82,16 @@ def test_the_ballot_is_shown_only_to_a_code_that_may_vote(election, members):
     _check_in(election, members[2])
     shown = Client().post("/e/", {"code": code})
     assert shown.status_code == 200 and 'name="choice"' in shown.content.decode()
+
+
+def test_the_register_is_public_from_the_opening_of_the_vote_on(council, term, members, secretariat):
+    draft = services.election_create(
+        council=council, term=term, title="President", role="president", candidates=members[:2], actor=secretariat
+    )
+    url = reverse("frontend:council_election_register", args=[register_token(draft)])
+    assert not selectors.register_is_public(draft)
+    assert Client().get(url).status_code == 404
+    for change in (services.election_open, services.election_close):
+        election = change(election=Election.objects.get(pk=draft.pk), actor=secretariat)
+        assert selectors.register_is_public(election), election.status
+        assert Client().get(url).status_code == 200
