@@ -5,6 +5,9 @@ A helper answers 404 to anybody without the role, as it does for an object that 
 another city is never disclosed. Public reads (open calls, public proposals, funded projects) need no helper.
 """
 
+from typing import TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -64,12 +67,14 @@ def public_proposals(call: FundingCall, queryset: QuerySet[ProjectProposal]) -> 
 
 # --- access helpers -----------------------------------------------------------------------------------------
 
+M = TypeVar("M", bound=Model)
 
-def _get(queryset: QuerySet, pk) -> Model:
+
+def _get(queryset: QuerySet[M], pk) -> M:
     """The row pk of queryset; Http404 when there is none, pk included that is not a number."""
     try:
         return queryset.get(pk=int(pk))
-    except (queryset.model.DoesNotExist, TypeError, ValueError):
+    except (ObjectDoesNotExist, TypeError, ValueError):
         raise Http404 from None
 
 
