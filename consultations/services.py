@@ -43,6 +43,7 @@ from .live.locks import tally_add
 from .models import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
+    MODERATION_RESULTS,
     PHASE_ORDER,
     AgeBand,
     Ballot,
@@ -605,15 +606,18 @@ def item_submit(
 
 @transaction.atomic
 def item_moderate(*, item: Item, action: str, actor: User | None) -> Item:
-    """Approve or hide an item. Raises InvalidInput for another action."""
-    statuses = {"approve": ItemStatus.APPROVED, "hide": ItemStatus.HIDDEN}
-    if action not in statuses:
+    """Approve or hide an item: one of item.moderation_actions, the actions the console offers. The action that
+    would give the status the item already has changes nothing (a retried request answers as the first did).
+    Raises InvalidInput for another action, or for a merged item."""
+    if action not in MODERATION_RESULTS:
         raise InvalidInput(_("Moderation actions are “approve” and “hide”."))
     item = Item.objects.select_for_update().select_related("session__consultation").get(pk=item.pk)
     if item.status == ItemStatus.MERGED:
         raise InvalidInput(_("This item was merged into another; moderate that one."))
+    if action not in item.moderation_actions:
+        return item
     previous = item.status
-    item.status = statuses[action]
+    item.status = MODERATION_RESULTS[action]
     item.save(update_fields=["status"])
     audit_record(actor=actor, action=f"item.{action}", target=item, city=item.session.consultation.city,
                  data={"from": previous})  # fmt: skip
@@ -657,7 +661,7 @@ def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
     session = source.session
     if session.voting_kind != source.kind and Ballot.objects.filter(item__in=[source, target]).exists():
         breakdowns_withhold(session=session, kind=source.kind)
-    cap = 1 if session.voting_method_for(source.kind) == VotingMethod.APPROVAL else session.dot_max_per_item
+    cap = session.max_points_on_item(source.kind)
     target_ballots = {b.participant_id: b for b in Ballot.objects.select_for_update().filter(item=target)}
     moved = 0  # points the target gains
     removed = 0  # points the source loses

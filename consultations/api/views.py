@@ -1,21 +1,26 @@
 """Live-session REST API, one view per operation. Every rule lives in services; these views translate."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cities.models import Role
-from cities.permissions import cities_for_user, city_for_staff
+from cities.permissions import cities_for_user
 
 from .. import joins, selectors, services
-from ..errors import SessionError, SessionNotFound
+from ..errors import SessionError
 from ..live import ingest
 from ..live.limits import client_address
 from ..models import Consultation, Item, Participant, Session
-from ..permissions import can_run_session, can_watch_session
+from ..permissions import (
+    can_watch_session,
+    city_for_facilitator,
+    consultation_for_facilitator,
+    session_for_facilitator,
+    session_item,
+)
 from ..tokens import PARTICIPANT_KEYWORD, claims_from_authorization, participant_from_token
 from . import serializers as s
 
@@ -104,19 +109,13 @@ class SessionAPIView(APIView):
         return ingest.Caller(code=code, address=client_address(request), participant=claims, **extra)
 
     def staff_session(self, request, code: str) -> Session:
-        """The session, for a facilitator of its city; 404 for everybody else."""
+        """The session, for a facilitator of its city; 401 when anonymous, 404 for everybody else."""
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
-        try:
-            session = self.session(code)
-        except SessionNotFound:
-            raise Http404 from None
-        if not can_run_session(request.user, session):
-            raise Http404
-        return session
+        return session_for_facilitator(request.user, code)
 
     def staff_item(self, session: Session, item_id: int) -> Item:
-        return get_object_or_404(Item, pk=item_id, session=session)
+        return session_item(session, item_id)
 
 
 class SessionJoin(SessionAPIView):
@@ -372,7 +371,7 @@ class ConsultationList(SessionAPIView):
         data = s.ConsultationCreate(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        city = city_for_staff(request.user, values.pop("city"), [Role.FACILITATOR])
+        city = city_for_facilitator(request.user, values.pop("city"))
         consultation = services.consultation_create(city=city, created_by=request.user, **values)
         return Response(s.ConsultationSerializer(consultation).data, status=status.HTTP_201_CREATED)
 
@@ -381,8 +380,7 @@ class ConsultationSessions(SessionAPIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def consultation(self, request, pk) -> Consultation:
-        cities = cities_for_user(request.user, [Role.FACILITATOR])
-        return get_object_or_404(Consultation, pk=pk, city__in=cities)
+        return consultation_for_facilitator(request.user, pk)
 
     @extend_schema(responses=s.SessionSerializer(many=True))
     def get(self, request, pk):

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
@@ -22,12 +22,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cities.disclosure import POOLED
-from cities.models import Role
-from cities.permissions import city_for_staff
 from consultations import joins, selectors, services
 from consultations.errors import JoinPassRefused, JoinRefused, SessionClosed, SessionError, SessionNotFound
-from consultations.live import ingest
-from consultations.live import limits as throttles
+from consultations.live import ingest, limits
 from consultations.models import (
     AgeBand,
     Consultation,
@@ -40,6 +37,13 @@ from consultations.models import (
     Phase,
     Session,
     VotingMethod,
+    moderation_actions,
+)
+from consultations.permissions import (
+    city_for_facilitator,
+    consultation_for_facilitator,
+    session_for_facilitator,
+    session_item,
 )
 from consultations.tokens import browser_participant_id, browser_remember, participant_token
 
@@ -108,10 +112,10 @@ def phase_info(phase: str) -> dict:
 def _error_text(refusal) -> str:
     """The words of a refusal: a domain error's message, or the road's answer to data it could not parse."""
     if isinstance(refusal, ingest.Answer):
-        refusal = refusal.error if isinstance(refusal.error, SessionError | throttles.RateLimited) else refusal.body
+        refusal = refusal.error if isinstance(refusal.error, SessionError | limits.RateLimited) else refusal.body
     if isinstance(refusal, dict):
         return str(refusal.get("detail", ""))
-    if isinstance(refusal, SessionError | throttles.RateLimited):
+    if isinstance(refusal, SessionError | limits.RateLimited):
         return str(refusal.message)
     if isinstance(refusal, ValidationError):
         return " ".join(str(m) for m in refusal.messages)
@@ -291,10 +295,10 @@ def _do_join(request, session, code, profile, form, step):
         "room_code": kept.get("room_code"), "card": kept.get("card"), **profile,
     }  # fmt: skip
     data = {name: value for name, value in data.items() if value is not None}
-    caller = ingest.Caller(code=code, address=throttles.client_address(request))
+    caller = ingest.Caller(code=code, address=limits.client_address(request))
     answer = ingest.perform(ingest.JOIN, caller, data)
     exc = answer.error
-    if isinstance(exc, throttles.RateLimited):
+    if isinstance(exc, limits.RateLimited):
         form.add_error(None, exc.message)
         return _rate_limited(_join_page(request, session, step, form, status=429), exc)
     if isinstance(exc, JoinPassRefused):  # what was typed stays in the field, to be corrected
@@ -355,14 +359,12 @@ def _participant_context(request, session: Session, participant: Participant, it
         item_form = ItemForm(challenges=challenges if submission_kind == ItemKind.PROPOSAL else ())
     voting = None
     if voting_kind:
-        method = session.voting_method_for(voting_kind)
+        rules = selectors.voting_rules(session, voting_kind)
         voting = {
             "kind": voting_kind,
-            "method": method,
-            "is_dot": method == VotingMethod.DOT,
+            **rules,
+            "is_dot": rules["method"] == VotingMethod.DOT,
             "points_left": me["points_left"][voting_kind],
-            "max_per_item": session.dot_max_per_item if method == VotingMethod.DOT else 1,
-            "points": session.dot_points,
             "items": [{**it, "mine": ballots.get(it["id"], 0)} for it in items if it["kind"] == voting_kind],
         }
     results = None
@@ -409,7 +411,7 @@ def participant_submit(request, code: str):
     session, person, response = _participant_or_redirect(request, code)
     if response is not None:
         return response
-    caller = ingest.Caller(code=session.join_code, address=throttles.client_address(request),
+    caller = ingest.Caller(code=session.join_code, address=limits.client_address(request),
                            participant=(person.pk, session.pk))  # fmt: skip
     answer = ingest.perform(ingest.SUBMIT, caller, request.POST)
     if answer.ok:
@@ -444,7 +446,7 @@ def participant_vote(request, code: str):
     item = request.POST.get("item", "")
     points = request.POST.get("points") or "1"
     withdraw = bool(request.POST.get("withdraw")) or points.strip() == "0"
-    caller = ingest.Caller(code=session.join_code, address=throttles.client_address(request),
+    caller = ingest.Caller(code=session.join_code, address=limits.client_address(request),
                            participant=(person.pk, session.pk))  # fmt: skip
     if withdraw:
         answer = ingest.perform(ingest.WITHDRAW, caller, {"item": item})
@@ -464,24 +466,9 @@ def participant_vote(request, code: str):
 # --- Facilitator pages ------------------------------------------------------------------------------------
 
 
-def _staff_city(request, city_slug: str):
-    return city_for_staff(request.user, city_slug, [Role.FACILITATOR])
-
-
-def _staff_session(request, city_slug: str, code: str) -> Session:
-    city = _staff_city(request, city_slug)
-    try:
-        session = services.session_by_code(code)
-    except SessionNotFound:
-        raise Http404 from None
-    if session.consultation.city_id != city.pk:
-        raise Http404
-    return session
-
-
 @login_required
 def consultation_list(request, city: str):
-    city_obj = _staff_city(request, city)
+    city_obj = city_for_facilitator(request.user, city)
     form = ConsultationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -502,8 +489,8 @@ def consultation_list(request, city: str):
 
 @login_required
 def consultation_detail(request, city: str, pk: int):
-    city_obj = _staff_city(request, city)
-    consultation = get_object_or_404(Consultation, pk=pk, city=city_obj)
+    consultation = consultation_for_facilitator(request.user, pk, city_slug=city)
+    city_obj = consultation.city
     form = SessionForm(request.POST or None, consultation=consultation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -593,7 +580,7 @@ def _results_context(session: Session) -> dict:
 
 @login_required
 def session_console(request, city: str, code: str):
-    session = _staff_session(request, city, code)
+    session = session_for_facilitator(request.user, code, city_slug=city)
     if session.join_code != services.normalise_join_code(code):
         return redirect("frontend:session_console", city=city, code=session.join_code)
     state = selectors.session_state(session, audience=selectors.STAFF)
@@ -610,7 +597,12 @@ def session_console(request, city: str, code: str):
                 {
                     "label": KIND_PLURAL[kind],
                     "items": [
-                        {**it, "merge_targets": [o for o in kind_items if o["id"] != it["id"]]} for it in kind_items
+                        {
+                            **it,
+                            "moderation_actions": moderation_actions(it["status"]),
+                            "merge_targets": [o for o in kind_items if o["id"] != it["id"]],
+                        }
+                        for it in kind_items
                     ],
                 }
             )
@@ -674,7 +666,7 @@ def _join_action(request, session: Session, action: str) -> str:
 @require_POST
 def session_action(request, city: str, code: str, action: str):
     """Every button of the console: one POST, one service call, back to the console with a message."""
-    session = _staff_session(request, city, code)
+    session = session_for_facilitator(request.user, code, city_slug=city)
     if action not in CONSOLE_ACTIONS:
         raise Http404
     anchor = ""
@@ -704,7 +696,7 @@ def session_action(request, city: str, code: str, action: str):
             messages.success(request, _join_action(request, session, action))
             anchor = "#joins"
         else:
-            item = get_object_or_404(Item, pk=request.POST.get("item") or 0, session=session)
+            item = session_item(session, request.POST.get("item"))
             anchor = "#moderation" if item.status == ItemStatus.PENDING else f"#item-{item.pk}"
             if action == "moderate":
                 services.item_moderate(item=item, action=request.POST.get("do", ""), actor=user)
@@ -718,7 +710,7 @@ def session_action(request, city: str, code: str, action: str):
                 form = MergeForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError(_("Choose the item to merge into."))
-                target = get_object_or_404(Item, pk=form.cleaned_data["into"], session=session)
+                target = session_item(session, form.cleaned_data["into"])
                 services.items_merge(source=item, target=target, actor=user)
                 messages.success(request, _("Merged. The votes now count for the item kept."))
     except (SessionError, ValidationError) as exc:
@@ -732,7 +724,7 @@ def _phase_label(session: Session) -> str:
 
 @login_required
 def projector(request, city: str, code: str):
-    session = _staff_session(request, city, code)
+    session = session_for_facilitator(request.user, code, city_slug=city)
     state = selectors.session_state(session, audience=selectors.STAFF)
     url = join_url(request, session.join_code)
     approved = [it for it in state["items"] if it["status"] == ItemStatus.APPROVED]
@@ -777,7 +769,7 @@ def projector(request, city: str, code: str):
 
 @login_required
 def poster(request, city: str, code: str):
-    session = _staff_session(request, city, code)
+    session = session_for_facilitator(request.user, code, city_slug=city)
     url = join_url(request, session.join_code)
     return render(
         request,
@@ -796,7 +788,7 @@ def poster(request, city: str, code: str):
 @require_GET
 def join_cards(request, city: str, code: str):
     """The session's one-time cards, printable: a QR code and the card's code on each."""
-    session = _staff_session(request, city, code)
+    session = session_for_facilitator(request.user, code, city_slug=city)
     url = join_url(request, session.join_code)
     cards = [
         {"code": card.code, "used": card.participant_id is not None, "qr": qr_svg(f"{url}?card={card.code}")}
