@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: run test lint setup messages makemessages bench bench-smoke screenshots clean serve browser
+.PHONY: run test lint setup messages makemessages bench bench-smoke bench-table screenshots clean serve browser
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ bench: setup
 # CI: a room of 100 on the embedded default; fails on a lost or doubled ballot or a screen without the final state.
 bench-smoke: setup
 	$(PY) -m bench.run --backend sqlite --scenario burst --participants 100 --strict
+
+# The results and goals tables of docs/benchmarks.md, from the newest file of make bench (or BENCH_FROM="file ..."),
+# whose lines are kept in bench/results/current.jsonl: commit it with the page.
+BENCH_CURRENT := bench/results/current.jsonl
+BENCH_FROM ?= $(or $(lastword $(sort $(wildcard bench/results/2*.jsonl))),$(BENCH_CURRENT))
+bench-table:
+	$(PY) -m bench.report --keep $(BENCH_CURRENT) --doc docs/benchmarks.md $(BENCH_FROM)
 
 # Screenshots of every journey for README.md and docs/guide.md: the browser tests, keeping their pictures.
 screenshots: setup browser

@@ -1,7 +1,7 @@
 """Which origins are this site's own: one rule for every door that must refuse another site's pages.
 
 A browser names the page that sent a request in its Origin header (scheme, host and port). A live socket's
-handshake (consultations/sockets.py) and a join (consultations/joins.py) are refused when it names another site;
+handshake (consultations/live/sockets.py) and a join (consultations/joins.py) are refused when it names another site;
 both ask `origin_allowed`, which compares origins as Django's CSRF check does: scheme, host and port all equal.
 """
 

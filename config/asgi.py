@@ -1,5 +1,5 @@
-"""ASGI entry point: HTTP through Django, except the fast path (consultations/fastpath.py); live sessions' WebSockets
-through consultations/sockets.py (see docs/realtime.md)."""
+"""ASGI entry point: HTTP through Django, except the fast path (consultations/live/asgi.py); live sessions' WebSockets
+through consultations/live/sockets.py (see docs/realtime.md)."""
 
 import gc
 import os
@@ -13,8 +13,8 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from consultations.fastpath import VoteFastPath  # noqa: E402
-from consultations.realtime import HubMiddleware  # noqa: E402
+from consultations.live.asgi import VoteFastPath  # noqa: E402
+from consultations.live.hub import HubMiddleware  # noqa: E402
 from consultations.routing import build_websocket_application  # noqa: E402
 
 application = HubMiddleware(

@@ -354,12 +354,12 @@ LOGGING = {
 }
 
 # --- Majlis ---------------------------------------------------------------------------------------------
-# Shortest time between two pushes of a session's state (consultations/realtime.py), in a small room; longer while
+# Shortest time between two pushes of a session's state (consultations/live/hub.py), in a small room; longer while
 # reads and socket writes take longer, and in a large room up to MAJLIS_REALTIME_LARGE_TICK, reached when a process
 # holds 500 screens (realtime.LARGE_ROOM). With Redis (several workers) each push costs every worker a read and a write
-# per socket while the same cores commit the ballots: a room of 2,000 on 2 workers kept up better with 0.2 s than
-# with 0.1 s, a room of 1,000 about as well, while a room of 200 gets its states sooner at 0.1 s (docs/benchmarks.md,
-# settings the figures depend on). Embedded (one process, no Redis): 0.1 s whatever the room.
+# per socket while the same cores commit the ballots: a room of 2,000 on 2 workers keeps up better with 0.2 s than
+# with 0.1 s, while a room of 200 gets its states sooner at 0.1 s (docs/benchmarks.md, settings the figures depend
+# on). Embedded (one process, no Redis): 0.1 s whatever the room.
 MAJLIS_REALTIME_TICK = float(os.environ.get("MAJLIS_REALTIME_TICK", "0.1"))
 MAJLIS_REALTIME_LARGE_TICK = float(
     os.environ.get("MAJLIS_REALTIME_LARGE_TICK", "0.2" if REDIS_URL else str(MAJLIS_REALTIME_TICK))
@@ -367,8 +367,8 @@ MAJLIS_REALTIME_LARGE_TICK = float(
 # How long a thread may hold the interpreter before another that waits gets it (sys.setswitchinterval, applied by
 # config/asgi.py in each server process). Python's 5 ms default makes the ballot box's writer thread, back from each
 # of its round trips to the database, wait up to that long for the event loop thread: eight round trips a group.
-# 0.5 ms about halved the server's own handling of a vote in a burst of 2,000 (docs/benchmarks.md, settings the
-# figures depend on).
+# 0.5 ms shortens the server's own handling of a vote in a burst of 2,000 (docs/benchmarks.md, settings the figures
+# depend on).
 MAJLIS_GIL_SWITCH_INTERVAL = float(os.environ.get("MAJLIS_GIL_SWITCH_INTERVAL", "0.0005"))
 
 
@@ -388,29 +388,29 @@ def _gc_thresholds(raw: str) -> tuple[int, int, int]:
 # The garbage collector's thresholds in a server process (gc.set_threshold, applied by config/asgi.py after gc.freeze).
 # With Python's (700, 10, 10) the young generation is collected each time 700 more container objects have been made
 # than freed: a worker holding its share of a room of 2,000 (sockets, keep-alive connections, requests waiting for the
-# ballot box) collected some 25 times a second, and fully every few seconds, each full collection pausing the event
-# loop and the ballot box's writer for 60 to 260 ms. With 20,000 the young generation is collected about every three
-# seconds, in 10 to 20 ms, and no full collection came during a room's vote (docs/benchmarks.md,
-# settings the figures depend on).
+# ballot box) collects many times a second, and fully every few seconds, each full collection pausing the event loop
+# and the writer for a tenth of a second or more. With 20,000 the young generation is collected every few seconds, in
+# milliseconds, and a room's vote sees no full collection (docs/benchmarks.md, settings the figures depend on).
 MAJLIS_GC_THRESHOLDS = _gc_thresholds(os.environ.get("MAJLIS_GC_THRESHOLDS") or "20000,20,10")
-# Ballots sent over the API are committed in groups by one writer thread per process (consultations/ballot_box.py).
+# Participant requests are committed in groups by one writer thread per process (consultations/live/writer.py); 0 runs
+# each in its request's thread (the test suite's default).
 MAJLIS_BALLOT_GROUP_COMMIT = env_bool("MAJLIS_BALLOT_GROUP_COMMIT", True)
-# Votes are served straight from ASGI, past Django's middleware and DRF (consultations/fastpath.py).
-MAJLIS_VOTE_FAST_PATH = env_bool("MAJLIS_VOTE_FAST_PATH", True)  # consultations/fastpath.py
+# Votes are served straight from ASGI, past Django's middleware and DRF (consultations/live/asgi.py).
+MAJLIS_VOTE_FAST_PATH = env_bool("MAJLIS_VOTE_FAST_PATH", True)
 # How long a session's participant records (profile answers, ballots) are kept before only totals remain.
-# Stated to participants on the consent page; the retention command that enforces it is part of hardening.
+# Stated to participants on the consent page; enforced by `manage.py purge_expired` (docs/privacy.md).
 MAJLIS_PARTICIPANT_RETENTION_MONTHS = int(os.environ.get("MAJLIS_PARTICIPANT_RETENTION_MONTHS", "24"))
 
 
-# Live sockets one process holds at once (consultations/sockets.py, docs/realtime.md "Limits"): per client address (a
-# school hall of 2,000 phones behind one Wi-Fi address, with margin) and per participant (a phone with a few tabs, and
-# sockets of a dropped connection not yet noticed). More are closed with 4429. 0: no limit.
+# Live sockets one process holds at once (consultations/live/sockets.py, docs/realtime.md "Limits"): per client
+# address (a school hall of 2,000 phones behind one Wi-Fi address, with margin) and per participant (a phone with a
+# few tabs, and sockets of a dropped connection not yet noticed). More are closed with 4429. 0: no limit.
 MAJLIS_SOCKET_LIMITS = {
     "per_address": int(os.environ.get("MAJLIS_SOCKETS_PER_ADDRESS", "3000")),
     "per_participant": int(os.environ.get("MAJLIS_SOCKETS_PER_PARTICIPANT", "5")),
 }
 
-# Rate limits of the participant operations (consultations/throttles.py, docs/security.md): "<count>/<period>"
+# Rate limits of the participant operations (consultations/live/limits.py, docs/security.md): "<count>/<period>"
 # with period s, m or h. Counted in the cache (Redis when REDIS_URL is set, so shared by every worker). One room
 # on one school Wi-Fi shares one address, so the per-address join limit is generous; the per-session caps are
 # sized for a room of 2,000. Off in the test suite except where a test turns it on.

@@ -34,6 +34,7 @@ from cities.origins import origin_allowed, trusted_origins
 from cities.services import audit_record
 
 from .errors import CrossSiteRequest, InvalidInput, JoinPassRefused, JsonRequired
+from .live.locks import tally_add
 from .models import JOIN_CODE_ALPHABET, Ballot, Item, JoinCard, JoinPolicy, Participant, Session, VotingMethod
 
 ROOM_CODE_LENGTH = 5  # 23**5 codes, two valid at a time: guessing within the join rate limits is hopeless
@@ -338,7 +339,7 @@ def participants_set_aside(*, session: Session, participant_ids, actor: User | N
         data={"participants": len(people), "ballots": sum(len(p.set_aside_ballots) for p in people)},
     )  # fmt: skip
     services._bump(session)
-    services.tally_add(dict(tallies))  # after the session's row, as every writer (services.tallies_deferred)
+    tally_add(dict(tallies))  # after the session's row, as every writer (live/locks.py)
     return len(people)
 
 
@@ -379,7 +380,7 @@ def participants_restore(*, session: Session, participant_ids, actor: User | Non
         data={"participants": len(people), "ballots": len(ballots)},
     )  # fmt: skip
     services._bump(session)
-    services.tally_add(dict(tallies))  # after the session's row, as every writer (services.tallies_deferred)
+    tally_add(dict(tallies))  # after the session's row, as every writer (live/locks.py)
     return len(people)
 
 

@@ -198,6 +198,11 @@ class Session(models.Model):
         return self.phase == Phase.CLOSED
 
     @property
+    def reached_results(self) -> bool:
+        """The room's work is done: the session is in its results phase or closed."""
+        return self.phase in (Phase.RESULTS, Phase.CLOSED)
+
+    @property
     def accepts_joins(self) -> bool:
         return not self.is_closed and not self.locked
 
@@ -213,6 +218,14 @@ class Session(models.Model):
 
     def voting_method_for(self, kind: str) -> str:
         return self.challenge_voting_method if kind == ItemKind.CHALLENGE else self.proposal_voting_method
+
+    def points_for(self, kind: str) -> int | None:
+        """The points a participant spreads over items of kind (dot voting); None under approval voting."""
+        return None if self.voting_method_for(kind) == VotingMethod.APPROVAL else self.dot_points
+
+    def max_points_on_item(self, kind: str) -> int:
+        """The most points one participant may give one item of kind: 1 under approval voting."""
+        return 1 if self.voting_method_for(kind) == VotingMethod.APPROVAL else self.dot_max_per_item
 
 
 class JoinCode(models.Model):
@@ -305,6 +318,18 @@ class ItemStatus(models.TextChoices):
     MERGED = "merged", _("Merged into another")
 
 
+# The status each moderation action gives an item.
+MODERATION_RESULTS = {"approve": ItemStatus.APPROVED, "hide": ItemStatus.HIDDEN}
+
+
+def moderation_actions(status: str) -> tuple[str, ...]:
+    """The moderation actions that change an item in status: none once it is merged (its votes count for the item
+    it was merged into, which is the one to moderate)."""
+    if status == ItemStatus.MERGED:
+        return ()
+    return tuple(action for action, result in MODERATION_RESULTS.items() if result != status)
+
+
 class Item(models.Model):
     """A challenge or a proposal submitted in a session. A proposal may answer one or more challenges."""
 
@@ -350,6 +375,10 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @property
+    def moderation_actions(self) -> tuple[str, ...]:
+        return moderation_actions(self.status)
 
 
 class Ballot(models.Model):

@@ -1,10 +1,10 @@
-"""WebSocket routes: the live session's sockets (consultations/sockets.py). Foreign origins are refused."""
+"""WebSocket routes: the live session's sockets (consultations/live/sockets.py). Foreign origins are refused."""
 
 from django.conf import settings
 
 
 def build_websocket_application():
-    from .sockets import SessionSockets
+    from .live.sockets import SessionSockets
 
     allowed = list(settings.ALLOWED_HOSTS)
     if settings.DEBUG and not allowed:

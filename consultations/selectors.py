@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 
 from cities import disclosure
 
-from .models import AgeBand, Ballot, Gender, Item, ItemStatus, Participant, Session, VotingMethod
+from .models import AgeBand, Ballot, Gender, Item, ItemStatus, Participant, Session
 
 STAFF = "staff"
 PUBLIC = "public"
@@ -72,10 +72,7 @@ def session_snapshot(session_id: int) -> StateSnapshot:
         "title": session.title,
         "phases": session.phases,
         "locked": session.locked,
-        "voting": {
-            "challenge": _voting_rules(session, session.challenge_voting_method),
-            "proposal": _voting_rules(session, session.proposal_voting_method),
-        },
+        "voting": {kind: voting_rules(session, kind) for kind in ("challenge", "proposal")},
     }
     return StateSnapshot(
         session_id=session_id,
@@ -88,10 +85,14 @@ def session_snapshot(session_id: int) -> StateSnapshot:
     )
 
 
-def _voting_rules(session: Session, method: str) -> dict:
-    if method == VotingMethod.APPROVAL:
-        return {"method": method, "points": None, "max_per_item": 1}
-    return {"method": method, "points": session.dot_points, "max_per_item": session.dot_max_per_item}
+def voting_rules(session: Session, kind: str) -> dict:
+    """How participants vote on items of kind: the method, the points each spreads (None under approval voting)
+    and the most points one item may receive from one participant."""
+    return {
+        "method": session.voting_method_for(kind),
+        "points": session.points_for(kind),
+        "max_per_item": session.max_points_on_item(kind),
+    }
 
 
 def session_state(session: Session, *, audience: str) -> dict:
@@ -107,8 +108,8 @@ def participant_view(participant: Participant) -> dict:
         spent[b["item__kind"]] += b["points"]
     points_left = {}
     for kind in ("challenge", "proposal"):
-        method = session.voting_method_for(kind)
-        points_left[kind] = None if method == VotingMethod.APPROVAL else max(0, session.dot_points - spent[kind])
+        points = session.points_for(kind)
+        points_left[kind] = None if points is None else max(0, points - spent[kind])
     return {
         "participant": participant.pk,
         "ballots": [{"item": b["item_id"], "points": b["points"]} for b in ballots],

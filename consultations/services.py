@@ -4,15 +4,12 @@ Each write that a screen can see bumps the session's `version` in the same trans
 tells the real-time channel (realtime.session_changed). The database is the only truth.
 """
 
-import contextlib
 import copy
 import functools
 import hashlib
 import secrets
-import threading
 from collections import Counter
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
@@ -25,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from cities.models import City, District, User
 from cities.services import audit_record
 
-from . import ballot_rows, joins, realtime
+from . import joins
 from .errors import (
     ConsentRequired,
     IdempotencyKeyReused,
@@ -40,9 +37,13 @@ from .errors import (
     UnknownParticipant,
     WrongPhase,
 )
+from .live import hub as realtime
+from .live import rows as ballot_rows
+from .live.locks import tally_add
 from .models import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
+    MODERATION_RESULTS,
     PHASE_ORDER,
     AgeBand,
     Ballot,
@@ -371,16 +372,6 @@ def session_by_code(code: str, *, current_only: bool = False) -> Session:
     return join_code.session
 
 
-@lru_cache(maxsize=4096)
-def session_id_for_code(code: str) -> int:
-    """The id of the session a code (current or retired) names, cached in the process.
-
-    Safe to cache: a code is never given to another session (JoinCode keeps every code). Raises SessionNotFound
-    (not cached, so a code created later is found).
-    """
-    return session_by_code(code).pk
-
-
 def _choice(value: str | None, choices, label) -> str:
     if value in (None, ""):
         return ""
@@ -439,7 +430,7 @@ def participant_join_many(requests: list[dict]) -> list[Participant | Exception]
     """participant_join for a group of requests: each session's row is locked once, its participants are inserted
     in one statement and its version rises once.
 
-    The ballot box (ballot_box.py) hands each group commit's run of joins here (a room joining at once would
+    The ballot box (live/writer.py) hands each group commit's run of joins here (a room joining at once would
     otherwise queue on the session's row, one transaction each). requests are participant_join's keyword
     arguments in arrival order; the result at each position is the participant admitted (or resumed) or the error
     participant_join raises, as if the requests had run one after the other (tests/consultations/test_join_many.py).
@@ -569,8 +560,10 @@ def item_submit(
     """Submit a challenge or a proposal in the phase that accepts it.
 
     Held for moderation when the session pre-moderates or the automatic screen flags it.
-    Raises SessionClosed, WrongPhase, InvalidInput.
+    Raises UnknownParticipant, SessionClosed, WrongPhase, InvalidInput, UnknownItem.
     """
+    if not Participant.objects.filter(pk=participant.pk, session_id=participant.session_id).exists():
+        raise UnknownParticipant  # erased since its token was signed
     session = Session.objects.get(pk=participant.session_id)
     if session.is_closed:
         raise SessionClosed
@@ -613,15 +606,18 @@ def item_submit(
 
 @transaction.atomic
 def item_moderate(*, item: Item, action: str, actor: User | None) -> Item:
-    """Approve or hide an item. Raises InvalidInput for another action."""
-    statuses = {"approve": ItemStatus.APPROVED, "hide": ItemStatus.HIDDEN}
-    if action not in statuses:
+    """Approve or hide an item: one of item.moderation_actions, the actions the console offers. The action that
+    would give the status the item already has changes nothing (a retried request answers as the first did).
+    Raises InvalidInput for another action, or for a merged item."""
+    if action not in MODERATION_RESULTS:
         raise InvalidInput(_("Moderation actions are “approve” and “hide”."))
     item = Item.objects.select_for_update().select_related("session__consultation").get(pk=item.pk)
     if item.status == ItemStatus.MERGED:
         raise InvalidInput(_("This item was merged into another; moderate that one."))
+    if action not in item.moderation_actions:
+        return item
     previous = item.status
-    item.status = statuses[action]
+    item.status = MODERATION_RESULTS[action]
     item.save(update_fields=["status"])
     audit_record(actor=actor, action=f"item.{action}", target=item, city=item.session.consultation.city,
                  data={"from": previous})  # fmt: skip
@@ -655,7 +651,7 @@ def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
     """
     if source.pk == target.pk or source.session_id != target.session_id or source.kind != target.kind:
         raise InvalidInput(_("Only two different items of the same kind and session can be merged."))
-    # The session's row first, then both items in id order: the lock order of every ballot writer (tallies_deferred).
+    # The session's row first, then both items in id order: the lock order of every ballot writer (live/locks.py).
     list(Session.objects.select_for_update().filter(pk=source.session_id).values_list("pk", flat=True))
     locked = Item.objects.select_for_update().select_related("session__consultation").order_by("pk")
     items = {item.pk: item for item in locked.filter(pk__in=[source.pk, target.pk])}
@@ -665,7 +661,7 @@ def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
     session = source.session
     if session.voting_kind != source.kind and Ballot.objects.filter(item__in=[source, target]).exists():
         breakdowns_withhold(session=session, kind=source.kind)
-    cap = 1 if session.voting_method_for(source.kind) == VotingMethod.APPROVAL else session.dot_max_per_item
+    cap = session.max_points_on_item(source.kind)
     target_ballots = {b.participant_id: b for b in Ballot.objects.select_for_update().filter(item=target)}
     moved = 0  # points the target gains
     removed = 0  # points the source loses
@@ -749,61 +745,6 @@ def item_submit_once(
 # the tallies in the same transaction (tally_add), so the state that screens read several times a second reads
 # one column instead of summing the session's ballots. tests/consultations/test_tallies.py checks tally == SUM
 # after random mixes of every ballot writer, and on PostgreSQL under parallel group commits.
-
-
-class _Deferred(threading.local):
-    def __init__(self) -> None:
-        self.stack: list[Counter] = []
-
-
-_deferred = _Deferred()
-
-
-@contextlib.contextmanager
-def tallies_deferred():
-    """Collect the tally changes made inside the block and write them when it ends, all at once, in item order.
-
-    The ballot box wraps each group commit of several runs in one (and each run in a nested one, next to its
-    savepoint): the group then locks each item it changes once, at the end, in an order every group shares, so
-    two workers committing groups that touch the same items wait for each other instead of deadlocking. The
-    changes of a block left by an exception are dropped, as the savepoint they go with is rolled back. A group of
-    one run needs none: its service writes all its tallies at once, in item order, after the session's row.
-
-    Lock order: a ballot writer locks its participants' rows, then the session's (the version), then the items'
-    (tallies); each service outside the ballot box writes its tallies after bumping the session for the same reason.
-    """
-    _deferred.stack.append(Counter())
-    try:
-        yield
-    except BaseException:
-        _deferred.stack.pop()
-        raise
-    changes = _deferred.stack.pop()
-    if _deferred.stack:
-        _deferred.stack[-1].update(changes)
-    else:
-        _tally_write(changes)
-
-
-def tally_add(changes: dict[int, int]) -> None:
-    """Add points (negative to remove) to items' tallies, now or at the end of the enclosing tallies_deferred().
-    Call it after the ballots are written, inside their transaction."""
-    if _deferred.stack:
-        _deferred.stack[-1].update(changes)
-    else:
-        _tally_write(changes)
-
-
-def _tally_write(changes: dict[int, int]) -> None:
-    rows = [(delta, item_id) for item_id, delta in sorted(changes.items()) if delta]
-    if not rows:
-        return
-    # One statement per item, in item order (each locks its row: the order is what two parallel groups share; a
-    # ballot's insert only takes a key-share lock on its item, which this does not wait for). Plain SQL: the ORM
-    # would build a CASE over every item of the group on each commit. psycopg sends the rows in one round trip.
-    table, tally, pk = (connection.ops.quote_name(name) for name in (Item._meta.db_table, "tally", "id"))
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {tally} = {tally} + %s WHERE {pk} = %s", rows)  # noqa: S608
 
 
 def tallies_recount(items) -> int:
@@ -920,32 +861,14 @@ def vote_cast(*, participant: Participant, item_id: int, points: int = 1) -> Vot
             ballot.points = points
             ballot.save(update_fields=["points", "updated_at"])
     version = _bump(session)
-    tally_add({item.pk: points - before})  # after the session's row (lock order: see tallies_deferred)
+    tally_add({item.pk: points - before})  # after the session's row (lock order: live/locks.py)
     return VoteResult(ballot, True, created, version)
-
-
-def group_lock(requests: list[dict]) -> None:
-    """Take up front, in the order every writer shares, the row locks a group of the ballot box's requests will take:
-    the participants' rows of its ballots and withdrawals, then the rows of every session it touches, each in id order.
-
-    requests are the keyword arguments of vote_cast, vote_withdraw and participant_join calls. A group made of several
-    runs (joins, then ballots, then a withdrawal) would otherwise lock the session's row in its first run and
-    participants' rows in a later one, against another worker's group doing the opposite: a deadlock, which
-    PostgreSQL breaks by aborting one group. Must run inside the group's transaction, before its savepoints (a lock
-    taken in a savepoint that is rolled back is released).
-    """
-    participants = [request["participant"] for request in requests if request.get("participant") is not None]
-    sessions = {participant.session_id for participant in participants}
-    for code in {request["code"] for request in requests if request.get("code")}:
-        with contextlib.suppress(SessionError):  # an unknown code locks nothing; its join is refused in its run
-            sessions.add(session_id_for_code(str(code)))
-    ballot_rows.lock_in_order({participant.pk for participant in participants}, sessions)
 
 
 def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
     """vote_cast for a group of requests in one transaction, with a handful of queries instead of six each.
 
-    The ballot box (ballot_box.py) hands each group commit's run of ballots here. requests are vote_cast's
+    The ballot box (live/writer.py) hands each group commit's run of ballots here. requests are vote_cast's
     keyword arguments, in arrival order; the result at each position is what vote_cast would have returned or
     raised had the requests run one after the other (tests/consultations/test_vote_many.py checks this on
     random sequences). Must run inside a transaction: the participants' rows stay locked until it commits.
@@ -1059,5 +982,5 @@ def vote_withdraw(*, participant: Participant, item_id: int) -> bool:
         return False
     ballot.delete()
     _bump(session)
-    tally_add({item.pk: -ballot.points})  # after the session's row (lock order: see tallies_deferred)
+    tally_add({item.pk: -ballot.points})  # after the session's row (lock order: live/locks.py)
     return True

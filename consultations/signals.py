@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from . import realtime
+from .live import hub as realtime
 from .models import Session
 
 

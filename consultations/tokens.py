@@ -29,6 +29,17 @@ def participant_claims(token: str) -> tuple[int, int] | None:
         return None
 
 
+PARTICIPANT_KEYWORD = "participant"
+
+
+def claims_from_authorization(header: str) -> tuple[int, int] | None:
+    """participant_claims of an `Authorization: Participant <token>` header; None for any other header."""
+    keyword, _, token = (header or "").partition(" ")
+    if keyword.lower() != PARTICIPANT_KEYWORD or not token.strip():
+        return None
+    return participant_claims(token.strip())
+
+
 BROWSER_KEY = "majlis_participants"
 
 

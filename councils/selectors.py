@@ -459,6 +459,12 @@ class ElectionRegister:
         return self.present is not None and self.voted > self.present
 
 
+def register_is_public(election: Election) -> bool:
+    """The voters' register is public (its signed link, shown in the room and on the ballot pages) from the opening
+    of the vote on: a draft election has neither ballot codes nor voters."""
+    return election.status != ElectionStatus.DRAFT
+
+
 def election_register(election: Election) -> ElectionRegister:
     codes = list(election.codes.select_related("membership__person").order_by("membership__person__full_name", "id"))
     voted = set(election.voters.values_list("membership_id", flat=True))

@@ -50,8 +50,9 @@ class ProfileForm(forms.Form):
                 del self.fields["district"]
 
     def profile(self) -> dict:
-        """Keyword arguments for services.participant_join."""
-        return {name: (value or None) for name, value in self.cleaned_data.items()}
+        """The answers given, as a join request's fields (consultations/live/ingest.py: parse_join); a question left
+        unanswered is left out."""
+        return {name: str(value) for name, value in self.cleaned_data.items() if value}
 
 
 class ItemForm(forms.Form):
@@ -72,12 +73,6 @@ class ItemForm(forms.Form):
         self.fields["answers"].choices = [(str(c["id"]), c["text"]) for c in challenges]
         if not challenges:
             del self.fields["answers"]
-
-
-class VoteForm(forms.Form):
-    item = forms.IntegerField(min_value=1)
-    points = forms.IntegerField(min_value=0, max_value=100, required=False)
-    withdraw = forms.BooleanField(required=False)
 
 
 class ConsultationForm(forms.Form):

@@ -105,6 +105,12 @@ class FundingCall(models.Model):
     def accepts_votes(self) -> bool:
         return self.phase == CallPhase.VOTE
 
+    @property
+    def next_phase(self) -> str | None:
+        """The phase the call moves to next (services.call_set_phase moves it forward only); None once closed."""
+        later = PHASE_ORDER[PHASE_ORDER.index(self.phase) + 1 :]
+        return later[0] if later else None
+
 
 class ProposalStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")

@@ -5,12 +5,17 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from cities.errors import DomainError
 from cities.models import City
 from consultations.models import Item, ItemStatus
 
+from .errors import AlreadySelected, SelectionBlocked, WrongPhase
 from .models import (
     ZERO,
+    CallPhase,
     Criterion,
     FundingCall,
     LedgerEntry,
@@ -87,6 +92,19 @@ def selection_ranking(call: FundingCall) -> list[RankedProposal]:
     return ranked
 
 
+def selection_refusal(call: FundingCall) -> DomainError | None:
+    """Why the selection of call cannot run now (the error services.call_select_projects raises), or None when it
+    can: it runs once, in the selection phase, after every proposal was checked for eligibility."""
+    if call.selected_at is not None:
+        return AlreadySelected()
+    if call.phase != CallPhase.SELECTION:
+        return WrongPhase(_("The selection runs in the call's selection phase."))
+    unchecked = call.proposals.filter(status=ProposalStatus.SUBMITTED).count()
+    if unchecked:
+        return SelectionBlocked(_("%(n)s proposals have not been checked for eligibility yet.") % {"n": unchecked})
+    return None
+
+
 def selection_results(call: FundingCall) -> list[SelectionDecision]:
     return list(
         SelectionDecision.objects.filter(call=call)
@@ -145,3 +163,33 @@ def call_overview(city: City) -> QuerySet[FundingCall]:
         ),
         project_count=Count("projects", distinct=True),
     )
+
+
+def proposals_with_details() -> QuerySet[ProjectProposal]:
+    """Proposals with what their full page and the staff API show: call and city, lead, team, attachments and the
+    live-session proposal they came from with the challenges it answers."""
+    return ProjectProposal.objects.select_related("call__city", "lead", "source_item__session").prefetch_related(
+        "members", "attachments", "source_item__answers"
+    )
+
+
+def calls_open_for_submission() -> QuerySet[FundingCall]:
+    """The calls of every city that accept proposals now (FundingCall.accepts_submissions), soonest deadline first."""
+    return (
+        FundingCall.objects.filter(phase=CallPhase.SUBMISSION, submission_deadline__gte=timezone.now())
+        .select_related("city")
+        .order_by("submission_deadline")
+    )
+
+
+def calls_open_for_votes() -> QuerySet[FundingCall]:
+    """The calls of every city holding their youth vote now (FundingCall.accepts_votes)."""
+    return FundingCall.objects.filter(phase=CallPhase.VOTE).select_related("city")
+
+
+def ballot_proposals(call: FundingCall) -> QuerySet[ProjectProposal]:
+    """The proposals a youth voter chooses among (the eligible ones, which services.vote_cast accepts), in a random
+    order so that none gains from its place; none while the call does not accept votes."""
+    if not call.accepts_votes:
+        return call.proposals.none()
+    return call.proposals.filter(status=ProposalStatus.ELIGIBLE).order_by("?")

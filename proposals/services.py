@@ -21,7 +21,6 @@ from consultations.models import Item, ItemKind, ItemStatus
 from . import selectors
 from .errors import (
     CALL_WRONG_PHASE,
-    AlreadySelected,
     AlreadyVoted,
     BadAttachment,
     BudgetExceeded,
@@ -29,7 +28,6 @@ from .errors import (
     InsufficientBalance,
     InvalidInput,
     NotAllowed,
-    SelectionBlocked,
     WrongPhase,
 )
 from .models import (
@@ -526,13 +524,9 @@ def call_select_projects(*, call: FundingCall, actor: User) -> list[SelectionDec
     Raises NotAllowed, WrongPhase, AlreadySelected, SelectionBlocked (proposals not yet checked for eligibility)."""
     _require_manager(actor, call.city)
     call = _locked_call(call)
-    if call.selected_at is not None:
-        raise AlreadySelected()
-    if call.phase != CallPhase.SELECTION:
-        raise WrongPhase(CALL_WRONG_PHASE)
-    unchecked = call.proposals.filter(status=ProposalStatus.SUBMITTED).count()
-    if unchecked:
-        raise SelectionBlocked(_("%(n)s proposals have not been checked for eligibility yet.") % {"n": unchecked})
+    refusal = selectors.selection_refusal(call)
+    if refusal is not None:
+        raise refusal
     now = timezone.now()
     decisions = []
     remaining = call.budget - call.allocated

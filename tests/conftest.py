@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(config, items):
 def _stop_ballot_box():
     """The ballot box's writer thread holds its own connection: close it after each test."""
     yield
-    from consultations.ballot_box import ballot_box
+    from consultations.live.writer import ballot_box
 
     ballot_box.stop()
 

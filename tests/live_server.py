@@ -86,7 +86,7 @@ def uvicorn_in_thread():
     import uvicorn
 
     from config.asgi import application
-    from consultations.realtime import hub
+    from consultations.live.hub import hub
 
     port = free_port()
     config = uvicorn.Config(

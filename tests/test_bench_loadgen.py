@@ -3,7 +3,7 @@
 import json
 
 from bench.loadgen import Client
-from consultations.realtime import encode
+from consultations.live.hub import encode
 
 
 def _client(*, recording: bool) -> Client:

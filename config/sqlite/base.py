@@ -8,7 +8,7 @@ file) are still kept apart by SQLite's busy timeout. Reads never take the gate (
 
 It also keeps closed connections for reuse. Under ASGI each request, each WebSocket database call and each
 snapshot read runs in a thread of its own, and Django closes the connection at the end of each (CONN_MAX_AGE=0):
-opening one (the file, the pragmas, Django's SQL functions) was a third of the server's CPU in a join storm.
+opening one (the file, the pragmas, Django's SQL functions) would be a third of the server's CPU in a join storm.
 A closed connection that is outside any transaction goes back to a small per-process list (SQLITE_POOL_SIZE,
 default 16) and the next thread that needs one takes it; SQLite allows a connection to pass between threads
 as long as one thread uses it at a time, which Django's per-thread connection handling guarantees.

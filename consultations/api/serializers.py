@@ -27,42 +27,6 @@ class JoinRequest(serializers.Serializer):
     )  # fmt: skip
 
 
-_JOIN_CHOICES = {"age_band": AgeBand.values, "gender": Gender.values, "organisation": Organisation.values}
-_JOIN_TEXT = {"district": 10**9, "language": 8, "device": 64, "room_code": 16, "card": 32}  # name -> most characters
-_JOIN_FIELDS = {"consent", *_JOIN_TEXT, *_JOIN_CHOICES}
-
-
-def plain_join_request(data) -> dict | None:
-    """JoinRequest's validated_data for the plain request every client sends (consent true, answers taken from the
-    lists, strings without control oddities), without building the serializer (a DRF serializer deep-copies its
-    fields on every use: most of a join's time on the event loop during a join storm). None for anything else:
-    the serializer then validates it and words the errors. tests/consultations/test_join_request.py checks that
-    whenever this answers, the serializer accepts the same data with the same result."""
-    if not isinstance(data, dict) or data.get("consent") is not True or not data.keys() <= _JOIN_FIELDS:
-        return None
-    fields: dict = {"consent": True}
-    for name, choices in _JOIN_CHOICES.items():
-        if name in data:
-            value = data[name]
-            if type(value) is not str or (value and value not in choices):
-                return None
-            fields[name] = value
-    for name, longest in _JOIN_TEXT.items():
-        if name not in data:
-            continue
-        value = data[name]
-        if value is None and name != "language":
-            fields[name] = None
-            continue
-        if type(value) is not str or not value.isprintable():
-            return None
-        value = value.strip()
-        if len(value) > longest:
-            return None
-        fields[name] = value
-    return fields
-
-
 class JoinResponse(serializers.Serializer):
     token = serializers.CharField()
     participant = serializers.IntegerField()

@@ -1,26 +1,27 @@
 """Live-session REST API, one view per operation. Every rule lives in services; these views translate."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cities.models import Role
-from cities.permissions import cities_for_user, city_for_staff
+from cities.permissions import cities_for_user
 
 from .. import joins, selectors, services
-from ..ballot_box import ballot_box
-from ..errors import SessionNotFound
+from ..live import ingest
+from ..live.limits import client_address
 from ..models import Consultation, Item, Participant, Session
-from ..permissions import can_run_session, can_watch_session
-from ..throttles import JoinThrottle, SubmissionThrottle, VoteThrottle, client_address
-from ..tokens import participant_claims, participant_from_token, participant_token
+from ..permissions import (
+    can_watch_session,
+    city_for_facilitator,
+    consultation_for_facilitator,
+    session_for_facilitator,
+    session_item,
+)
+from ..tokens import PARTICIPANT_KEYWORD, claims_from_authorization, participant_from_token
 from . import serializers as s
-
-PARTICIPANT_KEYWORD = "participant"
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -49,17 +50,20 @@ def participant_from_header(request) -> Participant | None:
     return participant_from_token(token.strip())
 
 
-def join_answer(participant: Participant) -> dict:
-    """The body of a successful join (also written by the fast path, consultations/fastpath.py)."""
-    session = participant.session
-    return {
-        "token": participant_token(participant),
-        "participant": participant.pk,
-        "session": {"id": session.pk, "code": session.join_code, "title": session.title},
-        "state_url": f"/api/v1/sessions/{session.join_code}/state",
-        "websocket_url": f"/ws/sessions/{session.join_code}/",
-        "resumed": getattr(participant, "resumed", False),
-    }
+def road(answer: ingest.Answer) -> Response:
+    """The one road's answer (consultations/live/ingest.py) as a DRF response."""
+    return Response(answer.body, status=answer.status, headers=answer.headers)
+
+
+def body_of(request):
+    """What the road parses: the raw JSON body (its parser reads it, as for the fast path), else DRF's parsed data;
+    a body DRF cannot parse is handed over as its error, which the road counts and answers."""
+    if request.content_type.split(";")[0].strip().lower() in ("application/json", ""):
+        return request.body
+    try:
+        return request.data
+    except exceptions.APIException as error:
+        return error
 
 
 class SessionAPIView(APIView):
@@ -90,59 +94,38 @@ class SessionAPIView(APIView):
             raise exceptions.PermissionDenied()
         raise Http404
 
-    def participant_from_claims(self, request, code: str) -> Participant:
-        """A bare participant from the signed token, checked against the code without a database query
-        (the code's session id is cached; the participant's existence is checked by the service)."""
-        keyword, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        claims = participant_claims(token.strip()) if keyword.lower() == PARTICIPANT_KEYWORD else None
-        if claims is None:
-            # Not a participant: refused as every participant operation refuses (the ASGI fast path hands such
-            # requests to Django). Only here does a vote cost a query (the session, for a signed-in caller).
-            if not request.user.is_authenticated:
-                raise exceptions.NotAuthenticated()
+    def caller(self, request, code: str, **extra) -> ingest.Caller:
+        """The caller of a participant operation, from its signed token without a database query (the road checks
+        it against the code). A signed-in account without one is refused here as every participant operation
+        refuses it; anybody else without a valid token gets the road's 401."""
+        claims = claims_from_authorization(request.META.get("HTTP_AUTHORIZATION", ""))
+        if claims is None and request.user.is_authenticated:
             self.refuse_non_participant(request, self.session(code))
-        participant_id, session_id = claims
-        if services.session_id_for_code(code) != session_id:
-            raise exceptions.PermissionDenied()
-        return Participant(pk=participant_id, session_id=session_id)
+        return ingest.Caller(code=code, address=client_address(request), participant=claims, **extra)
 
     def staff_session(self, request, code: str) -> Session:
-        """The session, for a facilitator of its city; 404 for everybody else."""
+        """The session, for a facilitator of its city; 401 when anonymous, 404 for everybody else."""
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
-        try:
-            session = self.session(code)
-        except SessionNotFound:
-            raise Http404 from None
-        if not can_run_session(request.user, session):
-            raise Http404
-        return session
+        return session_for_facilitator(request.user, code)
 
     def staff_item(self, session: Session, item_id: int) -> Item:
-        return get_object_or_404(Item, pk=item_id, session=session)
+        return session_item(session, item_id)
 
 
 class SessionJoin(SessionAPIView):
-    throttle_classes = [JoinThrottle]  # per session and address, per session (consultations/throttles.py)
-    parser_classes = [JSONParser]  # never a form: joins.join_request_refusal
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)  # counted by the throttle first, as the fast path counts
-        refusal = joins.join_request_refusal(
-            content_type=request.META.get("CONTENT_TYPE", ""), origin=request.META.get("HTTP_ORIGIN"),
-            scheme=request.scheme, host=request.get_host(),
-        )  # fmt: skip
-        if refusal is not None:
-            raise refusal
+    """Served by the one road (consultations/live/ingest.py), as the fast path serves it."""
 
     @extend_schema(request=s.JoinRequest, responses={201: s.JoinResponse}, auth=[])
     def post(self, request, code):
-        data = s.JoinRequest(data=request.data)
-        data.is_valid(raise_exception=True)
-        participant = ballot_box.run(
-            services.participant_join, code=code, address=client_address(request), **data.validated_data
+        headers = ingest.JoinHeaders(
+            content_type=request.META.get("CONTENT_TYPE", ""),
+            origin=request.META.get("HTTP_ORIGIN"),
+            scheme=request.scheme,
+            host=request.get_host(),
         )
-        return Response(join_answer(participant), status=status.HTTP_201_CREATED)
+        caller = ingest.Caller(code=code, address=client_address(request), join_headers=headers)
+        return road(ingest.perform(ingest.JOIN, caller, body_of(request)))
 
 
 class SessionState(SessionAPIView):
@@ -167,68 +150,33 @@ class ParticipantMe(SessionAPIView):
 
 
 class ItemSubmit(SessionAPIView):
-    throttle_classes = [SubmissionThrottle]
-
     @extend_schema(request=s.ItemRequest, responses={201: s.ItemResponse}, parameters=[IDEMPOTENCY_KEY])
     def post(self, request, code):
-        session = self.session(code)
-        participant = self.participant(request, session)
-        data = s.ItemRequest(data=request.data)
-        data.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            item, created = services.item_submit(participant=participant, **data.validated_data), True
-        else:
-            item, created = services.item_submit_once(
-                participant=participant, idempotency_key=key, **data.validated_data
-            )
-        response = Response(
-            {"id": item.pk, "kind": item.kind, "text": item.text, "status": item.status, "flags": item.flags},
-            status=status.HTTP_201_CREATED,
+        participant = self.participant(request, self.session(code))  # a token of an erased participant: 401
+        caller = ingest.Caller(
+            code=code,
+            address=client_address(request),
+            participant=(participant.pk, participant.session_id),
+            idempotency_key=request.headers.get("Idempotency-Key"),
         )
-        if not created:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return road(ingest.perform(ingest.SUBMIT, caller, body_of(request)))
 
 
 class VoteCast(SessionAPIView):
-    """The hot path of a live room: no database query in the request thread; the ballot goes through the
-    process's ballot box (group commit) and is acknowledged once committed."""
-
-    throttle_classes = [VoteThrottle]  # keyed on the token's ids: still no database query
+    """The hot path of a live room: no database query in the request thread; the ballot goes through the one road
+    to the writer (group commit) and is acknowledged once committed."""
 
     @extend_schema(
         request=s.VoteRequest, responses={200: s.VoteResponse, 201: s.VoteResponse}, parameters=[VOTE_IDEMPOTENCY]
     )
     def post(self, request, code):
-        participant = self.participant_from_claims(request, code)
-        data = s.VoteRequest(data=request.data)
-        data.is_valid(raise_exception=True)
-        result = ballot_box.run(
-            services.vote_cast,
-            participant=participant,
-            item_id=data.validated_data["item"],
-            points=data.validated_data["points"],
-        )
-        return Response(
-            {
-                "item": result.ballot.item_id,
-                "points": result.ballot.points,
-                "changed": result.changed,
-                "version": result.version,
-            },
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
-        )
+        return road(ingest.perform(ingest.VOTE, self.caller(request, code), body_of(request)))
 
 
 class VoteWithdraw(SessionAPIView):
-    throttle_classes = [VoteThrottle]
-
     @extend_schema(responses={200: s.WithdrawResponse})
     def delete(self, request, code, item_id):
-        participant = self.participant_from_claims(request, code)
-        withdrawn = ballot_box.run(services.vote_withdraw, participant=participant, item_id=item_id)
-        return Response({"item": int(item_id), "withdrawn": withdrawn})
+        return road(ingest.perform(ingest.WITHDRAW, self.caller(request, code), {"item": item_id}))
 
 
 # --- Staff --------------------------------------------------------------------------------------------------
@@ -418,7 +366,7 @@ class ConsultationList(SessionAPIView):
         data = s.ConsultationCreate(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        city = city_for_staff(request.user, values.pop("city"), [Role.FACILITATOR])
+        city = city_for_facilitator(request.user, values.pop("city"))
         consultation = services.consultation_create(city=city, created_by=request.user, **values)
         return Response(s.ConsultationSerializer(consultation).data, status=status.HTTP_201_CREATED)
 
@@ -427,8 +375,7 @@ class ConsultationSessions(SessionAPIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def consultation(self, request, pk) -> Consultation:
-        cities = cities_for_user(request.user, [Role.FACILITATOR])
-        return get_object_or_404(Consultation, pk=pk, city__in=cities)
+        return consultation_for_facilitator(request.user, pk)
 
     @extend_schema(responses=s.SessionSerializer(many=True))
     def get(self, request, pk):

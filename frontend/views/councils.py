@@ -854,7 +854,7 @@ def council_election_register(request, token: str):
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise Http404 from None
     election = get_object_or_404(Election.objects.select_related("council__city", "meeting"), pk=pk)
-    if election.status == ElectionStatus.DRAFT:
+    if not selectors.register_is_public(election):
         raise Http404
     register = selectors.election_register(election)
     context = {"election": election, "register": register, "is_open": election.status == ElectionStatus.OPEN}
@@ -906,7 +906,7 @@ def council_vote(request, code: str):
 
 def _register_path(election: Election) -> str:
     """Every member who holds a slip can open the voters' register from the ballot pages."""
-    if election.status == ElectionStatus.DRAFT:
+    if not selectors.register_is_public(election):
         return ""
     return reverse("frontend:council_election_register", args=[register_token(election)])
 
@@ -924,15 +924,12 @@ def _refusal(request, election, error: CouncilError):
 
 
 def _ballot(request, code: str, *, in_form: bool):
-    """A member casts their secret ballot with their single-use code."""
+    """A member casts their secret ballot with their single-use code. Whether the code may vote is the service's
+    answer: ballot_cast when a choice is sent, ballot_code_check before the ballot is shown."""
     try:
-        ballot_code = services.ballot_code_check(code)
+        election = services.ballot_code_lookup(code).election
     except UnknownCode:
         return render(request, "frontend/councils/vote_done.html", {"unknown": True}, status=404)
-    except CouncilError as error:
-        found = services.ballot_code_lookup(code)
-        return _refusal(request, found.election, error)
-    election = ballot_code.election
     casting = request.method == "POST" and "choice" in request.POST
     form = VoteForm(request.POST if casting else None, election=election)
     if casting and form.is_valid():
@@ -946,6 +943,11 @@ def _ballot(request, code: str, *, in_form: bool):
         else:
             context = {"election": election, "thanks": True, "register_path": _register_path(election)}
             return render(request, "frontend/councils/vote_done.html", context)
+    else:
+        try:
+            services.ballot_code_check(code)
+        except CouncilError as error:
+            return _refusal(request, election, error)
     context = {
         "election": election,
         "form": form,

@@ -3,8 +3,9 @@ selection results; the youth teams' pages (open calls, submit and edit a proposa
 and the staff pages under /staff/<city>/funding/ (calls, proposals, eligibility and review, vote results,
 selection and overrides, projects, tranches and ledger).
 
-Every write calls proposals.services and every aggregate read proposals.selectors; staff access goes through
-cities.permissions.city_for_staff (a city the user may not see answers 404). Public pages carry team names only.
+Every write calls proposals.services and every aggregate read proposals.selectors; access goes through the
+helpers of proposals.permissions (an object the user may not see answers 404). Public pages carry team names
+only.
 """
 
 from decimal import Decimal
@@ -16,19 +17,15 @@ from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cities.errors import DomainError
 from cities.models import City
-from cities.permissions import city_for_staff
 from proposals import selectors, services
 from proposals.errors import FundingError
 from proposals.models import (
-    PHASE_ORDER,
-    Attachment,
     CallPhase,
     FundingCall,
     LedgerKind,
@@ -36,18 +33,24 @@ from proposals.models import (
     MilestoneStatus,
     Project,
     ProjectProposal,
-    ProposalStatus,
     Review,
     Tranche,
     VoteMethod,
 )
 from proposals.permissions import (
-    MANAGE_ROLES,
+    attachment_for_team_or_staff,
+    call_for_staff,
+    call_proposal,
     can_manage_funding,
     can_report_progress,
     can_review,
-    can_see_proposal,
-    is_team_lead,
+    city_for_funding_staff,
+    project_for_staff,
+    project_for_team_lead,
+    project_milestone,
+    project_tranche,
+    proposal_for_staff,
+    proposal_for_team_lead,
 )
 
 from ..errors import error_message, error_text, form_error
@@ -142,12 +145,8 @@ def selection_results(request, city_slug, call_id):
 @login_required
 def team_calls(request):
     """Open calls (any city) and the signed-in person's own proposals."""
-    open_calls = (
-        FundingCall.objects.filter(phase=CallPhase.SUBMISSION, submission_deadline__gte=timezone.now())
-        .select_related("city")
-        .order_by("submission_deadline")
-    )
-    voting = FundingCall.objects.filter(phase=CallPhase.VOTE).select_related("city")
+    open_calls = selectors.calls_open_for_submission()
+    voting = selectors.calls_open_for_votes()
     mine = (
         ProjectProposal.objects.filter(lead=request.user)
         .select_related("call__city", "project")
@@ -180,9 +179,7 @@ def team_submit(request, call_id):
 
 @login_required
 def team_proposal_edit(request, proposal_id):
-    proposal = get_object_or_404(ProjectProposal.objects.select_related("call__city"), pk=proposal_id)
-    if not is_team_lead(request.user, proposal):
-        raise Http404
+    proposal = proposal_for_team_lead(request.user, proposal_id)
     call = proposal.call
     initial = {f: getattr(proposal, f) for f in ProposalForm.base_fields}
     form = ProposalForm(request.POST or None, initial=initial)
@@ -223,16 +220,14 @@ def team_proposal_edit(request, proposal_id):
 
 def attachment_download(request, attachment_id):
     """An attachment, for the proposal's team lead and the city's staff only."""
-    attachment = get_object_or_404(Attachment.objects.select_related("proposal__call__city"), pk=attachment_id)
-    if not can_see_proposal(request.user, attachment.proposal):
-        raise Http404
+    attachment = attachment_for_team_or_staff(request.user, attachment_id)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
 
 def team_vote(request, call_id):
     """The youth vote: a signed-in account, or anyone with a single-use code handed out at an event."""
     call = get_object_or_404(FundingCall.objects.select_related("city"), pk=call_id)
-    proposals = call.proposals.filter(status=ProposalStatus.ELIGIBLE).order_by("?") if call.accepts_votes else []
+    proposals = selectors.ballot_proposals(call)
     errors = []
     if request.method == "POST":
         if call.vote_method == VoteMethod.APPROVAL:
@@ -259,11 +254,6 @@ def team_vote(request, call_id):
 # --- staff --------------------------------------------------------------------------------------------------
 
 
-def _staff_call(request, city_slug, call_id, *, manage=False):
-    city = city_for_staff(request.user, city_slug, MANAGE_ROLES if manage else None)
-    return city, get_object_or_404(FundingCall, city=city, pk=call_id)
-
-
 def _act(request, action, success: str, redirect_to: str):
     """Run a service call from a staff form: a message either way, then back to the page (POST/redirect/GET)."""
     with error_message(request):
@@ -274,7 +264,7 @@ def _act(request, action, success: str, redirect_to: str):
 
 @login_required
 def funding_call_list(request, city_slug):
-    city = city_for_staff(request.user, city_slug)
+    city = city_for_funding_staff(request.user, city_slug)
     may_manage = can_manage_funding(request.user, city)
     form = CallForm(request.POST or None) if may_manage else None
     if request.method == "POST":
@@ -305,7 +295,8 @@ def funding_call_list(request, city_slug):
 
 @login_required
 def funding_call_detail(request, city_slug, call_id):
-    city, call = _staff_call(request, city_slug, call_id)
+    call = call_for_staff(request.user, call_id, city_slug=city_slug)
+    city = call.city
     support = selectors.youth_support(call)
     scores = selectors.jury_scores(call)
     proposals = [
@@ -314,8 +305,7 @@ def funding_call_detail(request, city_slug, call_id):
         .annotate(review_count=Count("reviews"))
         .order_by("submitted_at", "id")
     ]
-    current = PHASE_ORDER.index(call.phase)
-    next_phases = [(value, label) for value, label in CallPhase.choices if PHASE_ORDER.index(value) > current][:1]
+    next_phase = call.next_phase
     return render(
         request,
         "frontend/projects/staff_call.html",
@@ -326,7 +316,8 @@ def funding_call_detail(request, city_slug, call_id):
             "ranking": selectors.selection_ranking(call) if call.selected_at is None else [],
             "decisions": selectors.selection_results(call),
             "voters": selectors.voter_count(call),
-            "next_phases": next_phases,
+            "next_phase": (next_phase, CallPhase(next_phase).label) if next_phase else None,
+            "selection_refusal": selectors.selection_refusal(call),
             "may_manage": can_manage_funding(request.user, city),
             "new_codes": request.session.pop(f"voter-codes-{call.pk}", None),
         },
@@ -338,7 +329,8 @@ def funding_call_action(request, city_slug, call_id):
     """One POST endpoint for the call page's staff buttons: phase, selection, voter codes, override."""
     if request.method != "POST":
         raise Http404
-    city, call = _staff_call(request, city_slug, call_id, manage=True)
+    call = call_for_staff(request.user, call_id, manage=True, city_slug=city_slug)
+    city = call.city
     back = reverse("frontend:funding_call_detail", args=[city.slug, call.pk])
     action = request.POST.get("action")
     user = request.user
@@ -361,7 +353,7 @@ def funding_call_action(request, city_slug, call_id):
 
         return _act(request, issue, _("Voting codes were issued: print them now, they are shown once."), back)
     if action == "override":
-        proposal = get_object_or_404(ProjectProposal, call=call, pk=request.POST.get("proposal"))
+        proposal = call_proposal(call, request.POST.get("proposal"))
         grant = request.POST.get("grant", "").strip() or None
         return _act(
             request,
@@ -380,15 +372,9 @@ def funding_call_action(request, city_slug, call_id):
 
 @login_required
 def funding_proposal(request, city_slug, proposal_id):
-    city = city_for_staff(request.user, city_slug)
-    proposal = get_object_or_404(
-        ProjectProposal.objects.select_related("call", "lead", "source_item__session").prefetch_related(
-            "members", "attachments", "source_item__answers"
-        ),
-        pk=proposal_id,
-        call__city=city,
-    )
+    proposal = proposal_for_staff(request.user, proposal_id, city_slug=city_slug)
     call = proposal.call
+    city = call.city
     back = reverse("frontend:funding_proposal", args=[city.slug, proposal.pk])
     if request.method == "POST":
         action = request.POST.get("action")
@@ -455,8 +441,8 @@ def _project_queryset():
 
 @login_required
 def funding_project(request, city_slug, project_id):
-    city = city_for_staff(request.user, city_slug)
-    project = get_object_or_404(_project_queryset().filter(city=city), pk=project_id)
+    project = project_for_staff(request.user, project_id, city_slug=city_slug, queryset=_project_queryset())
+    city = project.city
     back = reverse("frontend:funding_project", args=[city.slug, project.pk])
     return _project_page(request, project, back=back, staff=True)
 
@@ -464,7 +450,7 @@ def funding_project(request, city_slug, project_id):
 @login_required
 def team_project(request, project_id):
     """The team lead's page of a funded project: milestones, spending and progress reports."""
-    project = get_object_or_404(_project_queryset().filter(proposal__lead=request.user), pk=project_id)
+    project = project_for_team_lead(request.user, project_id, queryset=_project_queryset())
     return _project_page(request, project, back=reverse("frontend:team_project", args=[project.pk]), staff=False)
 
 
@@ -483,7 +469,7 @@ def _project_page(request, project, *, back: str, staff: bool):
             ),
             "tranche_pay": (
                 lambda: services.tranche_pay(
-                    tranche=get_object_or_404(Tranche, project=project, pk=post.get("tranche")),
+                    tranche=project_tranche(project, post.get("tranche")),
                     actor=user,
                     paid_on=_date(post.get("paid_on"), required=False),
                 ),
@@ -507,7 +493,7 @@ def _project_page(request, project, *, back: str, staff: bool):
             ),
             "milestone_update": (
                 lambda: services.milestone_update(
-                    milestone=get_object_or_404(Milestone, project=project, pk=post.get("milestone")),
+                    milestone=project_milestone(project, post.get("milestone")),
                     status=post.get("status", ""),
                     progress=_int(post.get("progress")),
                     actor=user,

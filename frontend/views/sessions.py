@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
@@ -22,10 +22,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cities.disclosure import POOLED
-from cities.models import Role
-from cities.permissions import city_for_staff
-from consultations import joins, selectors, services, throttles
+from consultations import joins, selectors, services
 from consultations.errors import JoinPassRefused, JoinRefused, SessionClosed, SessionError, SessionNotFound
+from consultations.live import ingest, limits
 from consultations.models import (
     AgeBand,
     Consultation,
@@ -38,11 +37,17 @@ from consultations.models import (
     Phase,
     Session,
     VotingMethod,
+    moderation_actions,
+)
+from consultations.permissions import (
+    city_for_facilitator,
+    consultation_for_facilitator,
+    session_for_facilitator,
+    session_item,
 )
 from consultations.tokens import browser_participant_id, browser_remember, participant_token
 
-from ..errors import error_message, form_error
-from ..errors import error_text as _error_text
+from ..errors import error_message, error_text, form_error
 from ..forms_sessions import (
     ConsentForm,
     ConsultationForm,
@@ -51,7 +56,6 @@ from ..forms_sessions import (
     MergeForm,
     ProfileForm,
     SessionForm,
-    VoteForm,
 )
 
 PHASE_INSTRUCTIONS = {
@@ -104,6 +108,17 @@ def short_url(url: str) -> str:
 
 def phase_info(phase: str) -> dict:
     return {"value": phase, "label": Phase(phase).label, "instruction": PHASE_INSTRUCTIONS[phase]}
+
+
+def _error_text(refusal) -> str:
+    """The words of a refusal: a domain error's message, or the road's answer to data it could not parse."""
+    if isinstance(refusal, ingest.Answer):
+        refusal = refusal.error if isinstance(refusal.error, SessionError | limits.RateLimited) else refusal.body
+    if isinstance(refusal, dict):
+        return str(refusal.get("detail", ""))
+    if isinstance(refusal, limits.RateLimited):
+        return str(refusal.message)
+    return error_text(refusal)
 
 
 def _bars(items: list[dict], key: str = "votes") -> list[dict]:
@@ -272,25 +287,26 @@ def _join_page(request, session, step, form, status=200):
 
 
 def _do_join(request, session, code, profile, form, step):
-    try:
-        throttles.check_join(code=session.join_code, address=throttles.client_address(request))
-    except throttles.RateLimited as limited:
-        form.add_error(None, limited.message)
-        return _rate_limited(_join_page(request, session, step, form, status=429), limited)
+    """Join through the one road (consultations/live/ingest.py): counted, checked and written as the API joins."""
     kept = request.session.get(_join_pass_key(session)) or {}
-    try:
-        participant = services.participant_join(
-            code=code, consent=True, language=translation.get_language() or "", device=_browser_device(request),
-            address=throttles.client_address(request), room_code=kept.get("room_code"), card=kept.get("card"),
-            **profile,
-        )  # fmt: skip
-    except JoinPassRefused as exc:  # what was typed stays in the field, to be corrected
+    data = {
+        "consent": True, "language": translation.get_language() or "", "device": _browser_device(request),
+        "room_code": kept.get("room_code"), "card": kept.get("card"), **profile,
+    }  # fmt: skip
+    data = {name: value for name, value in data.items() if value is not None}
+    caller = ingest.Caller(code=code, address=limits.client_address(request))
+    answer = ingest.perform(ingest.JOIN, caller, data)
+    exc = answer.error
+    if isinstance(exc, limits.RateLimited):
+        form.add_error(None, exc.message)
+        return _rate_limited(_join_page(request, session, step, form, status=429), exc)
+    if isinstance(exc, JoinPassRefused):  # what was typed stays in the field, to be corrected
         request.session.pop(_consent_key(session), None)
         form = ConsentForm({"consent": "on"})
         form.is_valid()
         form.add_error(None, exc.message)
         return _join_page(request, session, "consent", form, status=exc.status_code)
-    except SessionError as exc:
+    if isinstance(exc, SessionError):
         if exc.code in ("join_refused", "room_full", "closed", "not_found"):
             return render(
                 request,
@@ -300,6 +316,10 @@ def _do_join(request, session, code, profile, form, step):
             )
         form.add_error(None, exc.message)
         return _join_page(request, session, step, form, status=exc.status_code)
+    if exc is not None:  # the road's parser refused what the form sent
+        form.add_error(None, answer.body["detail"])
+        return _join_page(request, session, step, form, status=answer.status)
+    participant = answer.result
     browser_remember(request.session, participant)
     request.session.pop(_consent_key(session), None)
     request.session.pop(_join_pass_key(session), None)
@@ -307,7 +327,7 @@ def _do_join(request, session, code, profile, form, step):
 
 
 def _rate_limited(response, limited):
-    """A page answered because a rate limit was reached (consultations/throttles.py) says when to retry."""
+    """A page answered because a rate limit was reached (consultations/live/limits.py) says when to retry."""
     response["Retry-After"] = str(limited.retry_after)
     return response
 
@@ -338,14 +358,12 @@ def _participant_context(request, session: Session, participant: Participant, it
         item_form = ItemForm(challenges=challenges if submission_kind == ItemKind.PROPOSAL else ())
     voting = None
     if voting_kind:
-        method = session.voting_method_for(voting_kind)
+        rules = selectors.voting_rules(session, voting_kind)
         voting = {
             "kind": voting_kind,
-            "method": method,
-            "is_dot": method == VotingMethod.DOT,
+            **rules,
+            "is_dot": rules["method"] == VotingMethod.DOT,
             "points_left": me["points_left"][voting_kind],
-            "max_per_item": session.dot_max_per_item if method == VotingMethod.DOT else 1,
-            "points": session.dot_points,
             "items": [{**it, "mine": ballots.get(it["id"], 0)} for it in items if it["kind"] == voting_kind],
         }
     results = None
@@ -388,9 +406,19 @@ def participant(request, code: str):
 
 @require_POST
 def participant_submit(request, code: str):
+    """Submit through the one road (consultations/live/ingest.py); what was typed stays in the form on a refusal."""
     session, person, response = _participant_or_redirect(request, code)
     if response is not None:
         return response
+    caller = ingest.Caller(code=session.join_code, address=limits.client_address(request),
+                           participant=(person.pk, session.pk))  # fmt: skip
+    answer = ingest.perform(ingest.SUBMIT, caller, request.POST)
+    if answer.ok:
+        if answer.result.status == ItemStatus.PENDING:
+            messages.success(request, _("Thank you! It will appear once a facilitator approves it."))
+        else:
+            messages.success(request, _("Thank you! Your text is now on the screen."))
+        return redirect(reverse("frontend:participant", args=[session.join_code]) + "#mine")
     challenges = [
         it
         for it in selectors.session_state(session, audience=selectors.PUBLIC)["items"]
@@ -398,82 +426,48 @@ def participant_submit(request, code: str):
     ]
     kind = request.POST.get("kind", "")
     form = ItemForm(request.POST, challenges=challenges if kind == ItemKind.PROPOSAL else ())
-    if form.is_valid():
-        try:
-            throttles.check_submission(participant_id=person.pk, session_id=session.pk)
-        except throttles.RateLimited as limited:
-            form.add_error("text", limited.message)
-            context = _participant_context(request, session, person, item_form=form)
-            return _rate_limited(render(request, "frontend/sessions/participant.html", context, status=429), limited)
-        try:
-            item = services.item_submit(
-                participant=person,
-                kind=kind,
-                text=form.cleaned_data["text"],
-                answers=[int(a) for a in form.cleaned_data.get("answers") or ()],
-            )
-        except (SessionError, ValidationError) as exc:
-            form.add_error("text", _error_text(exc))
-        else:
-            if item.status == ItemStatus.PENDING:
-                messages.success(request, _("Thank you! It will appear once a facilitator approves it."))
-            else:
-                messages.success(request, _("Thank you! Your text is now on the screen."))
-            return redirect(reverse("frontend:participant", args=[session.join_code]) + "#mine")
+    form.is_valid()  # bound to keep what was typed; the road's refusal is the one message shown
+    form.errors.clear()
+    form.add_error("text", _error_text(answer))
     context = _participant_context(request, session, person, item_form=form)
-    return render(request, "frontend/sessions/participant.html", context, status=400)
+    status = 429 if answer.status == 429 else 400  # the form shown again, with what was typed
+    page = render(request, "frontend/sessions/participant.html", context, status=status)
+    return _rate_limited(page, answer.error) if answer.status == 429 else page
 
 
 @require_POST
 def participant_vote(request, code: str):
+    """Vote or withdraw through the one road (consultations/live/ingest.py), as the API does."""
     session, person, response = _participant_or_redirect(request, code)
     if response is not None:
         return response
-    form = VoteForm(request.POST)
     target = reverse("frontend:participant", args=[session.join_code])
-    if not form.is_valid():
+    item = request.POST.get("item", "")
+    points = request.POST.get("points") or "1"
+    withdraw = bool(request.POST.get("withdraw")) or points.strip() == "0"
+    caller = ingest.Caller(code=session.join_code, address=limits.client_address(request),
+                           participant=(person.pk, session.pk))  # fmt: skip
+    if withdraw:
+        answer = ingest.perform(ingest.WITHDRAW, caller, {"item": item})
+    else:
+        answer = ingest.perform(ingest.VOTE, caller, {"item": item, "points": points})
+    if answer.ok:
+        messages.success(request, _("Your vote was withdrawn.") if withdraw else _("Your vote was counted."))
+    elif answer.status == 400 and not isinstance(answer.error, SessionError):
         messages.error(request, _("Your vote was not sent: please choose a number of points."))
-        return redirect(target + "#vote")
-    item_id = form.cleaned_data["item"]
-    points = form.cleaned_data["points"]
-    try:
-        throttles.check_vote(participant_id=person.pk, session_id=session.pk)
-    except throttles.RateLimited as limited:
-        messages.error(request, _("Your vote was not sent: %(reason)s") % {"reason": limited.message})
-        return _rate_limited(redirect(f"{target}#item-{item_id}"), limited)
-    try:
-        if form.cleaned_data["withdraw"] or points == 0:
-            services.vote_withdraw(participant=person, item_id=item_id)
-            messages.success(request, _("Your vote was withdrawn."))
-        else:
-            services.vote_cast(participant=person, item_id=item_id, points=1 if points is None else points)
-            messages.success(request, _("Your vote was counted."))
-    except (SessionError, ValidationError) as exc:
-        messages.error(request, _("Your vote was not sent: %(reason)s") % {"reason": _error_text(exc)})
-    return redirect(f"{target}#item-{item_id}")
+    else:
+        messages.error(request, _("Your vote was not sent: %(reason)s") % {"reason": _error_text(answer)})
+    anchor = f"#item-{item}" if item.isdigit() else "#vote"
+    page = redirect(target + anchor)
+    return _rate_limited(page, answer.error) if answer.status == 429 else page
 
 
 # --- Facilitator pages ------------------------------------------------------------------------------------
 
 
-def _staff_city(request, city_slug: str):
-    return city_for_staff(request.user, city_slug, [Role.FACILITATOR])
-
-
-def _staff_session(request, city_slug: str, code: str) -> Session:
-    city = _staff_city(request, city_slug)
-    try:
-        session = services.session_by_code(code)
-    except SessionNotFound:
-        raise Http404 from None
-    if session.consultation.city_id != city.pk:
-        raise Http404
-    return session
-
-
 @login_required
 def consultation_list(request, city: str):
-    city_obj = _staff_city(request, city)
+    city_obj = city_for_facilitator(request.user, city)
     form = ConsultationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -494,8 +488,8 @@ def consultation_list(request, city: str):
 
 @login_required
 def consultation_detail(request, city: str, pk: int):
-    city_obj = _staff_city(request, city)
-    consultation = get_object_or_404(Consultation, pk=pk, city=city_obj)
+    consultation = consultation_for_facilitator(request.user, pk, city_slug=city)
+    city_obj = consultation.city
     form = SessionForm(request.POST or None, consultation=consultation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -585,7 +579,7 @@ def _results_context(session: Session) -> dict:
 
 @login_required
 def session_console(request, city: str, code: str):
-    session = _staff_session(request, city, code)
+    session = session_for_facilitator(request.user, code, city_slug=city)
     if session.join_code != services.normalise_join_code(code):
         return redirect("frontend:session_console", city=city, code=session.join_code)
     state = selectors.session_state(session, audience=selectors.STAFF)
@@ -602,7 +596,12 @@ def session_console(request, city: str, code: str):
                 {
                     "label": KIND_PLURAL[kind],
                     "items": [
-                        {**it, "merge_targets": [o for o in kind_items if o["id"] != it["id"]]} for it in kind_items
+                        {
+                            **it,
+                            "moderation_actions": moderation_actions(it["status"]),
+                            "merge_targets": [o for o in kind_items if o["id"] != it["id"]],
+                        }
+                        for it in kind_items
                     ],
                 }
             )
@@ -666,7 +665,7 @@ def _join_action(request, session: Session, action: str) -> str:
 @require_POST
 def session_action(request, city: str, code: str, action: str):
     """Every button of the console: one POST, one service call, back to the console with a message."""
-    session = _staff_session(request, city, code)
+    session = session_for_facilitator(request.user, code, city_slug=city)
     if action not in CONSOLE_ACTIONS:
         raise Http404
     anchor = ""
@@ -696,7 +695,7 @@ def session_action(request, city: str, code: str, action: str):
             messages.success(request, _join_action(request, session, action))
             anchor = "#joins"
         else:
-            item = get_object_or_404(Item, pk=request.POST.get("item") or 0, session=session)
+            item = session_item(session, request.POST.get("item"))
             anchor = "#moderation" if item.status == ItemStatus.PENDING else f"#item-{item.pk}"
             if action == "moderate":
                 services.item_moderate(item=item, action=request.POST.get("do", ""), actor=user)
@@ -710,7 +709,7 @@ def session_action(request, city: str, code: str, action: str):
                 form = MergeForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError(_("Choose the item to merge into."))
-                target = get_object_or_404(Item, pk=form.cleaned_data["into"], session=session)
+                target = session_item(session, form.cleaned_data["into"])
                 services.items_merge(source=item, target=target, actor=user)
                 messages.success(request, _("Merged. The votes now count for the item kept."))
     return redirect(reverse("frontend:session_console", args=[city, session.join_code]) + anchor)
@@ -722,7 +721,7 @@ def _phase_label(session: Session) -> str:
 
 @login_required
 def projector(request, city: str, code: str):
-    session = _staff_session(request, city, code)
+    session = session_for_facilitator(request.user, code, city_slug=city)
     state = selectors.session_state(session, audience=selectors.STAFF)
     url = join_url(request, session.join_code)
     approved = [it for it in state["items"] if it["status"] == ItemStatus.APPROVED]
@@ -767,7 +766,7 @@ def projector(request, city: str, code: str):
 
 @login_required
 def poster(request, city: str, code: str):
-    session = _staff_session(request, city, code)
+    session = session_for_facilitator(request.user, code, city_slug=city)
     url = join_url(request, session.join_code)
     return render(
         request,
@@ -786,7 +785,7 @@ def poster(request, city: str, code: str):
 @require_GET
 def join_cards(request, city: str, code: str):
     """The session's one-time cards, printable: a QR code and the card's code on each."""
-    session = _staff_session(request, city, code)
+    session = session_for_facilitator(request.user, code, city_slug=city)
     url = join_url(request, session.join_code)
     cards = [
         {"code": card.code, "used": card.participant_id is not None, "qr": qr_svg(f"{url}?card={card.code}")}

@@ -3,25 +3,25 @@ more fields; a city the caller may not act in answers 404 for everything that is
 services; these views translate."""
 
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cities.permissions import city_for_staff
-
 from .. import selectors, services
-from ..models import FundingCall, Project, ProjectProposal, Tranche
+from ..models import FundingCall, Project, Tranche
 from ..permissions import (
-    MANAGE_ROLES,
-    PUBLIC_FROM_PHASE,
-    PUBLIC_PROPOSAL_STATUSES,
-    can_manage_funding,
+    call_for_staff,
     can_see_proposal,
     can_view_funding,
-    proposal_is_public,
+    city_for_funding_staff,
+    project_for_team_or_staff,
+    proposal_for_reader,
+    proposal_for_staff,
+    proposal_for_team_or_staff,
+    public_proposals,
+    tranche_for_manager,
 )
 from . import serializers as s
 
@@ -31,22 +31,12 @@ class FundingAPIView(APIView):
 
     def staff_call(self, pk: int, *, manage: bool = False) -> FundingCall:
         """The call, for staff of its city (managers when manage); 404 for everybody else."""
-        call = get_object_or_404(FundingCall.objects.select_related("city"), pk=pk)
-        allowed = can_manage_funding if manage else can_view_funding
-        if not allowed(self.request.user, call.city):
-            raise Http404
-        return call
+        return call_for_staff(self.request.user, pk, manage=manage)
 
 
 CITY_PARAM = OpenApiParameter("city", str, description="Only this city (slug).")
 # Serializer context for the staff of the proposal's city: every challenge of source.challenges, with its status.
 STAFF = {"city_staff": True}
-
-
-def _proposals():
-    return ProjectProposal.objects.select_related("call", "lead", "source_item__session").prefetch_related(
-        "members", "attachments", "source_item__answers"
-    )
 
 
 class FundingCallList(FundingAPIView):
@@ -71,7 +61,7 @@ class FundingCallList(FundingAPIView):
         data = s.FundingCallCreate(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        city = city_for_staff(request.user, fields.pop("city"), MANAGE_ROLES)
+        city = city_for_funding_staff(request.user, fields.pop("city"), manage=True)
         call = services.call_create(city=city, actor=request.user, **fields)
         return Response(s.FundingCallStaffSerializer(call).data, status=status.HTTP_201_CREATED)
 
@@ -126,13 +116,10 @@ class FundingCallProposals(FundingAPIView):
     @extend_schema(responses=s.ProposalPublicSerializer(many=True), auth=[])
     def get(self, request, pk):
         call = get_object_or_404(FundingCall.objects.select_related("city"), pk=pk)
-        proposals = _proposals().filter(call=call)
+        proposals = selectors.proposals_with_details().filter(call=call)
         if can_view_funding(request.user, call.city):
             return Response(s.ProposalStaffSerializer(proposals, many=True, context=STAFF).data)
-        if call.phase not in PUBLIC_FROM_PHASE:
-            return Response([])
-        proposals = proposals.filter(status__in=PUBLIC_PROPOSAL_STATUSES)
-        return Response(s.ProposalPublicSerializer(proposals, many=True).data)
+        return Response(s.ProposalPublicSerializer(public_proposals(call, proposals), many=True).data)
 
     @extend_schema(request=s.ProposalSubmit, responses={201: s.ProposalStaffSerializer})
     def post(self, request, pk):
@@ -156,44 +143,38 @@ class ProposalDetail(FundingAPIView):
         auth=[],
     )
     def get(self, request, pk):
-        proposal = get_object_or_404(_proposals(), pk=pk)
+        proposal = proposal_for_reader(request.user, pk)
         if can_see_proposal(request.user, proposal):
             context = STAFF if can_view_funding(request.user, proposal.call.city) else {}
             return Response(s.ProposalStaffSerializer(proposal, context=context).data)
-        if proposal_is_public(proposal):
-            return Response(s.ProposalPublicSerializer(proposal).data)
-        raise Http404
+        return Response(s.ProposalPublicSerializer(proposal).data)
 
     @extend_schema(request=s.ProposalUpdate, responses=s.ProposalStaffSerializer)
     def patch(self, request, pk):
-        proposal = get_object_or_404(_proposals(), pk=pk)
-        if not can_see_proposal(request.user, proposal):
-            raise Http404
+        proposal = proposal_for_team_or_staff(request.user, pk)
         data = s.ProposalUpdate(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         proposal = services.proposal_update(proposal=proposal, user=request.user, **data.validated_data)
         context = STAFF if can_view_funding(request.user, proposal.call.city) else {}
-        return Response(s.ProposalStaffSerializer(_proposals().get(pk=proposal.pk), context=context).data)
+        proposal = selectors.proposals_with_details().get(pk=proposal.pk)
+        return Response(s.ProposalStaffSerializer(proposal, context=context).data)
 
 
 class ProposalEligibility(FundingAPIView):
     @extend_schema(request=s.EligibilityRequest, responses=s.ProposalStaffSerializer)
     def post(self, request, pk):
-        proposal = get_object_or_404(_proposals(), pk=pk)
-        if not can_manage_funding(request.user, proposal.call.city):
-            raise Http404
+        proposal = proposal_for_staff(request.user, pk, manage=True)
         data = s.EligibilityRequest(data=request.data)
         data.is_valid(raise_exception=True)
         services.proposal_set_eligibility(proposal=proposal, actor=request.user, **data.validated_data)
-        return Response(s.ProposalStaffSerializer(_proposals().get(pk=pk), context=STAFF).data)
+        proposal = selectors.proposals_with_details().get(pk=proposal.pk)
+        return Response(s.ProposalStaffSerializer(proposal, context=STAFF).data)
 
 
 class ProposalOverride(FundingAPIView):
     @extend_schema(request=s.OverrideRequest, responses=s.SelectionDecisionSerializer)
     def post(self, request, pk):
-        proposal = get_object_or_404(_proposals(), pk=pk)
-        if not can_manage_funding(request.user, proposal.call.city):
-            raise Http404
+        proposal = proposal_for_staff(request.user, pk, manage=True)
         data = s.OverrideRequest(data=request.data)
         data.is_valid(raise_exception=True)
         decision = services.selection_override(proposal=proposal, actor=request.user, **data.validated_data)
@@ -255,11 +236,7 @@ class ProjectLedger(FundingAPIView):
     """The project's ledger: the city's staff read it; they and the team lead record spending and refunds."""
 
     def project(self, pk: int) -> Project:
-        project = get_object_or_404(Project.objects.select_related("city", "proposal"), pk=pk)
-        user = self.request.user
-        if not (can_view_funding(user, project.city) or project.proposal.lead_id == user.pk):
-            raise Http404
-        return project
+        return project_for_team_or_staff(self.request.user, pk)
 
     @extend_schema(responses=s.LedgerSerializer)
     def get(self, request, pk):
@@ -283,9 +260,7 @@ class ProjectLedger(FundingAPIView):
 class TranchePay(FundingAPIView):
     @extend_schema(request=s.TranchePayRequest, responses={201: s.LedgerEntrySerializer})
     def post(self, request, pk):
-        tranche = get_object_or_404(Tranche.objects.select_related("project__city"), pk=pk)
-        if not can_manage_funding(request.user, tranche.project.city):
-            raise Http404
+        tranche = tranche_for_manager(request.user, pk)
         data = s.TranchePayRequest(data=request.data)
         data.is_valid(raise_exception=True)
         if not request.user.is_authenticated:  # pragma: no cover - IsAuthenticated already refused

@@ -19,9 +19,8 @@ APPS = ("cities", "consultations", "councils", "proposals")
 NOT_DOMAIN_ERRORS = {
     "cities.exports.ExportError": "the export framework's own error, answered by the export views",
     "cities.exports.PdfUnavailable": "the export framework's own error (503), answered by the export views",
-    "consultations.throttles.RateLimited": "a rate limit (429 with Retry-After), answered by the fast path and DRF",
-    "consultations.throttles.RateLimitedError": "DRF's Throttled, for the DRF views",
-    "consultations.fastpath._ValidationError": "the fast path's copy of DRF's validation answer",
+    "consultations.live.limits.RateLimited": "a rate limit (429 with Retry-After), answered by the live road",
+    "consultations.live.ingest.Invalid": "data the live road cannot parse: DRF's validation answer (400 and errors)",
     "councils.rosters.FileProblem": "a cell of an imported file; roster_import turns it into RosterImportError",
     "proposals.models.AppendOnlyError": "the ledger's model-level guard against edits, not a service's refusal",
 }

@@ -3,7 +3,7 @@
 import asyncio
 import concurrent.futures
 
-from consultations.sockets import SessionSocket
+from consultations.live.sockets import SessionSocket
 
 
 def _screen() -> SessionSocket:
@@ -33,7 +33,8 @@ def test_a_state_older_than_the_one_sent_is_dropped():
 def test_a_slow_readers_wait_does_not_stretch_the_tick(monkeypatch):
     """A state that waits for a paused connection (flow control) is sent later by the socket's task; the wait is
     the reader's, so it is not counted as the server's write time (realtime.Hub paces its tick by that time)."""
-    from consultations import realtime, sockets
+    from consultations.live import hub as realtime
+    from consultations.live import sockets
 
     class PausedProtocol:  # stands for uvicorn's websockets-sansio protocol of a client that stopped reading
         def __init__(self):
@@ -57,7 +58,9 @@ def test_a_slow_readers_wait_does_not_stretch_the_tick(monkeypatch):
         sender.cancel()
         return protocol.sent, screen.version_sent, realtime.hub.send_seconds
 
-    monkeypatch.setattr(sockets, "WebSocketsSansIOProtocol", PausedProtocol)
+    from consultations.live import internals
+
+    monkeypatch.setattr(internals, "WebSocketsSansIOProtocol", PausedProtocol)
     # A loop of its own in a thread of its own: after the browser tests, Playwright holds a loop in this thread.
     with concurrent.futures.ThreadPoolExecutor(1) as own:
         sent, version_sent, send_seconds = own.submit(asyncio.run, play()).result()

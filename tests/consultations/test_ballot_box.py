@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from consultations import ballot_box as box_module
 from consultations import services
-from consultations.ballot_box import ballot_box
+from consultations.live import writer as box_module
+from consultations.live.writer import ballot_box
 from consultations.models import Ballot, Item, Participant, Session
 from consultations.tokens import participant_token
 
@@ -222,7 +222,7 @@ def test_the_connection_is_checked_only_after_an_idle_second(voting, monkeypatch
 def test_requests_over_their_rate_limits_are_refused_before_anything_is_written(voting, settings):
     from django.core.cache import cache
 
-    from consultations import throttles
+    from consultations.live import limits as throttles
 
     session, items = voting
     settings.MAJLIS_RATE_LIMITS_ENABLED = True
@@ -246,7 +246,7 @@ def test_requests_over_their_rate_limits_are_refused_before_anything_is_written(
 
 def test_the_writer_counts_a_whole_group_at_once(monkeypatch):
     calls = []
-    monkeypatch.setattr(box_module.throttles, "hit_many", lambda requests: calls.append(requests) or
+    monkeypatch.setattr(box_module.limits, "hit_many", lambda requests: calls.append(requests) or
                         [None, RuntimeError("over")][: len(requests)])  # fmt: skip
     waiting = [(print, {}, Future(), [("vote_participant", "1")]), (print, {}, Future(), None),
                (print, {}, Future(), [("vote_participant", "2")])]  # fmt: skip
@@ -263,7 +263,7 @@ def test_a_failure_to_count_the_limits_answers_the_group_and_the_writer_goes_on(
     def broken(requests):
         raise ValueError("rate 'x/y': expected '<count>/<s|m|h>'")
 
-    monkeypatch.setattr(box_module.throttles, "hit_many", broken)
+    monkeypatch.setattr(box_module.limits, "hit_many", broken)
     refused = ballot_box.submit(services.vote_cast, [("vote_participant", "1")], participant=voter, item_id=items[0].pk)
     assert "expected" in str(refused.exception(timeout=30))
     assert not Ballot.objects.exists()  # nothing of the group was written
@@ -275,7 +275,7 @@ def test_a_failure_to_count_the_limits_answers_the_group_and_the_writer_goes_on(
 def test_without_pipeline_mode_a_group_goes_statement_by_statement_and_decides_the_same(voting, monkeypatch, tmp_path):
     """A psycopg built on a libpq older than 14 has no pipeline mode: ballot_rows.round_trip then sends each statement
     on its own, and the group's answers and tallies are the same."""
-    from consultations import ballot_rows
+    from consultations.live import rows as ballot_rows
 
     monkeypatch.setattr(ballot_rows, "_pipeline_supported", lambda: False)
     session, items = voting

@@ -1,11 +1,11 @@
 """The hub writes a state to a very large room's sockets in batches of FANOUT_BATCH, serving the event loop in between
-(consultations/realtime.py, Hub._push); a worker's share of a room of 2,000 is written in one go."""
+(consultations/live/hub.py, Hub._push); a worker's share of a room of 2,000 is written in one go."""
 
 import asyncio
 import concurrent.futures
 
-from consultations import realtime
-from consultations.realtime import FANOUT_BATCH, Hub
+from consultations.live import hub as realtime
+from consultations.live.hub import FANOUT_BATCH, Hub
 
 SESSION = 43
 

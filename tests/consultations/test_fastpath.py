@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from config.asgi import application
 from consultations import services
+from consultations.live.hub import hub
 from consultations.models import Ballot
-from consultations.realtime import hub
 from consultations.tokens import participant_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -294,27 +294,34 @@ def _other_code(participant):
     return participant.session.join_code
 
 
-async def test_with_group_commit_valid_requests_are_counted_by_the_writer_not_the_loop(settings, city_a, facilitator,
-                                                                                    monkeypatch):  # fmt: skip
-    from consultations import throttles
+async def test_every_door_counts_its_requests_in_the_writer_only(settings, city_a, facilitator, monkeypatch):
+    """The fast path and the API's views reach the rate limits by one road: the writer's thread counts them, for a
+    valid request and for one refused before it reaches a service (a malformed body) alike."""
+    import threading
+
+    from consultations.live import limits
 
     settings.MAJLIS_BALLOT_GROUP_COMMIT = settings.MAJLIS_VOTE_FAST_PATH = settings.MAJLIS_RATE_LIMITS_ENABLED = True
     await database_sync_to_async(cache.clear)()
     session, item, _ = await _world(city_a, facilitator)
     counted = []
-    hit_many = throttles.hit_many
-    monkeypatch.setattr(throttles, "hit_many", lambda requests: counted.extend(requests) or hit_many(requests))
+    hit_many = limits.hit_many
 
-    async def not_on_the_loop(**kwargs):
-        raise AssertionError(f"counted on the event loop: {kwargs}")
+    def counting(requests, **kwargs):
+        counted.append((threading.current_thread().name, [limit for hits in requests for limit, _ident in hits]))
+        return hit_many(requests, **kwargs)
 
-    monkeypatch.setattr(throttles, "acheck_vote", not_on_the_loop)
-    monkeypatch.setattr(throttles, "acheck_join", not_on_the_loop)
+    monkeypatch.setattr(limits, "hit_many", counting)
     token = f"Participant {await _join(session)}"
-    assert (await _asgi("POST", f"/api/v1/sessions/{session.join_code}/votes", token, {"item": item.pk}))[0] == 201
+    votes = f"/api/v1/sessions/{session.join_code}/votes"
+    assert (await _asgi("POST", votes, token, {"item": item.pk}))[0] == 201
+    assert (await _asgi("POST", votes, token, b"{not json"))[0] == 400
+    assert (await _drf("DELETE", f"{votes}/{item.pk}", token))[0] == 200
     assert (await _asgi("POST", f"/api/v1/sessions/{session.join_code}/join", None, {"consent": True}))[0] == 201
-    assert [limit for hits in counted for limit, _ident in hits] == ["vote_participant", "vote_session",
-                                                                     "join_address", "join_session"]  # fmt: skip
+    assert {thread for thread, _limits in counted} == {"majlis-ballot-box"}
+    assert sorted(limit for _thread, group in counted for limit in group) == sorted(
+        ["vote_participant", "vote_session"] * 3 + ["join_address", "join_session"]
+    )
 
 
 async def test_the_fast_path_refuses_another_site_s_origin_as_the_view_does(box, city_a, facilitator):

@@ -3,7 +3,7 @@
 import pytest
 from channels.db import database_sync_to_async
 
-from consultations.realtime import Hub
+from consultations.live.hub import Hub
 from consultations.selectors import PUBLIC
 
 from .conftest import join

@@ -1,11 +1,11 @@
 """With several workers, a change made through this worker reaches its screens in the tick that announces it, and
-the announcement's echo from Redis is not heard again (consultations/realtime.py, Hub._tick and _receive_forever)."""
+the announcement's echo from Redis is not heard again (consultations/live/hub.py, Hub._tick and _receive_forever)."""
 
 import asyncio
 import concurrent.futures
 
-from consultations import realtime
-from consultations.realtime import Hub
+from consultations.live import hub as realtime
+from consultations.live.hub import Hub
 
 HERE, THERE = "majlis.hub.here", "majlis.hub.there"
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from cities.models import District
 from consultations import services
-from consultations.ballot_box import ballot_box
 from consultations.errors import ConsentRequired, InvalidInput, JoinRefused, RoomFull, SessionClosed
+from consultations.live.writer import ballot_box
 from consultations.models import AgeBand, Gender, Organisation, Participant, Session
 
 from ..factories import DistrictFactory

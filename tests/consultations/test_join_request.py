@@ -1,9 +1,13 @@
-"""The fast path's plain join request (serializers.plain_join_request) never disagrees with JoinRequest."""
+"""The one road's parsers (consultations/live/ingest.py) never disagree with the API's documented request shapes:
+the plain reading of the usual join and vote is what JoinRequest and VoteRequest would validate."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consultations.api.serializers import JoinRequest, plain_join_request
+from consultations.api.serializers import JoinRequest, VoteRequest
+from consultations.live import ingest
+from consultations.live.ingest import plain_join as plain_join_request
 from consultations.models import AgeBand, Gender, Organisation
 
 _values = st.one_of(
@@ -44,3 +48,22 @@ def test_the_usual_requests_take_the_plain_way():
     assert plain_join_request({"consent": True, "district": None}) == {"consent": True, "district": None}
     for unusual in ({"consent": False}, {"consent": "true"}, {"consent": True, "gender": "x"}, [], "consent"):
         assert plain_join_request(unusual) is None
+
+
+_vote_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False), st.text(max_size=8),
+    st.sampled_from(["1", " 2 ", "03", "-1", "1.0", "١", "x"]), st.lists(st.integers(), max_size=2),
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.dictionaries(st.sampled_from(["item", "points", "other"]), _vote_values, max_size=3))
+def test_a_vote_is_parsed_as_vote_request_validates_it(data):
+    serializer = VoteRequest(data=data)
+    if serializer.is_valid():
+        assert ingest.parse_vote(data) == dict(serializer.validated_data)
+    else:
+        with pytest.raises(ingest.Invalid) as refused:
+            ingest.parse_vote(data)
+        expected = {name: [str(m) for m in messages] for name, messages in serializer.errors.items()}
+        assert refused.value.errors == expected

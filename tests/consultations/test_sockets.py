@@ -1,4 +1,4 @@
-"""The WebSocket channel (consultations/sockets.py), with WebsocketCommunicator against the real ASGI application."""
+"""The WebSocket channel (consultations/live/sockets.py), with WebsocketCommunicator against the ASGI application."""
 
 import asyncio
 import json
@@ -10,7 +10,7 @@ from channels.testing.websocket import WebsocketCommunicator
 
 from config.asgi import application
 from consultations import services
-from consultations.realtime import hub
+from consultations.live.hub import hub
 from consultations.tokens import participant_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -224,7 +224,7 @@ async def test_a_token_of_another_session_is_refused(facilitator, consultation_o
 
 
 async def test_a_socket_that_never_says_hello_is_closed(facilitator, consultation_obj, monkeypatch):
-    from consultations import sockets
+    from consultations.live import sockets
 
     monkeypatch.setattr(sockets, "HELLO_TIMEOUT", 0.2)
     session, _ = await _setup(facilitator, consultation_obj)
@@ -259,7 +259,7 @@ async def test_a_browser_that_joined_is_recognised_by_its_cookie(facilitator, co
 
 
 async def test_a_code_is_looked_up_once_per_process(facilitator, consultation_obj, monkeypatch):
-    from consultations import aio
+    from consultations.live import aio
 
     session, _ = await _setup(facilitator, consultation_obj)
     aio._sessions.pop(session.join_code, None)
@@ -273,7 +273,7 @@ async def test_a_code_is_looked_up_once_per_process(facilitator, consultation_ob
 
 
 async def test_screens_arriving_together_share_one_read(facilitator, consultation_obj, monkeypatch):
-    from consultations import realtime
+    from consultations.live import hub as realtime
 
     session, _ = await _setup(facilitator, consultation_obj)
     tokens = [(await _join(session))[1] for _ in range(8)]
@@ -314,7 +314,7 @@ async def _closed_with(communicator, timeout=5.0):
 async def test_a_cached_code_of_a_deleted_session_is_closed_with_4404_and_forgotten(
     facilitator, consultation_obj, monkeypatch
 ):
-    from consultations import aio
+    from consultations.live import aio
 
     session, _ = await _setup(facilitator, consultation_obj)
     _, token = await _join(session)
@@ -334,7 +334,7 @@ async def test_a_cached_code_of_a_deleted_session_is_closed_with_4404_and_forgot
 async def test_a_staff_browser_on_a_deleted_session_is_closed_with_4404(facilitator, consultation_obj):
     from django.test import Client
 
-    from consultations import aio
+    from consultations.live import aio
 
     session, _ = await _setup(facilitator, consultation_obj)
 
@@ -354,7 +354,7 @@ async def test_a_staff_browser_on_a_deleted_session_is_closed_with_4404(facilita
 
 
 async def test_open_screens_of_a_deleted_session_are_closed_with_4404_on_the_next_change(facilitator, consultation_obj):
-    from consultations import aio
+    from consultations.live import aio
 
     session, _ = await _setup(facilitator, consultation_obj)
     screens = []
@@ -374,7 +374,7 @@ async def test_open_screens_of_a_deleted_session_are_closed_with_4404_on_the_nex
 async def test_deleting_a_session_closes_its_open_screens_with_4404(facilitator, consultation_obj):
     """No other change needed: the deletion itself (the admin's, or a consultation's or city's cascading to it) tells
     the hub once it commits."""
-    from consultations import aio
+    from consultations.live import aio
 
     session, _ = await _setup(facilitator, consultation_obj)
     _, token = await _join(session)
@@ -408,7 +408,8 @@ async def test_a_resync_on_a_deleted_session_is_closed_with_4404(facilitator, co
 async def test_a_database_error_while_reading_keeps_the_screens_open(facilitator, consultation_obj, monkeypatch):
     from django.db import OperationalError
 
-    from consultations import aio, realtime
+    from consultations.live import aio
+    from consultations.live import hub as realtime
 
     session, items = await _setup(facilitator, consultation_obj)
     voter, token = await _join(session)
@@ -441,7 +442,7 @@ async def test_a_database_error_while_reading_keeps_the_screens_open(facilitator
 async def test_a_process_that_finds_a_session_deleted_tells_the_other_processes_once(
     facilitator, consultation_obj, monkeypatch
 ):
-    from consultations import realtime
+    from consultations.live import hub as realtime
 
     class SharedLayer:  # stands for Redis: records what crosses processes
         def __init__(self):

@@ -11,7 +11,7 @@ import websockets
 from channels.db import database_sync_to_async
 
 from consultations import services
-from consultations.sockets import SessionSocket
+from consultations.live.sockets import SessionSocket
 from consultations.tokens import participant_token
 from tests.live_server import uvicorn_in_thread
 

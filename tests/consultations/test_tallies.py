@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consultations import selectors, services
+from consultations.live import locks
 from consultations.models import Ballot, Item
 
 from .conftest import join, to_phase
@@ -75,10 +76,10 @@ class TestEveryWriterKeepsTheTally:
                     else:
                         group = [dict(kwargs, participant=rng.choice(people), item_id=rng.choice(items).pk,
                                       points=rng.randint(1, 3)) for _ in range(rng.randint(1, 6))]  # fmt: skip
-                        with services.tallies_deferred():
-                            with transaction.atomic(), services.tallies_deferred():
+                        with locks.tallies_deferred():
+                            with transaction.atomic(), locks.tallies_deferred():
                                 services.vote_cast_many(group)
-                            with contextlib.suppress(RuntimeError), transaction.atomic(), services.tallies_deferred():
+                            with contextlib.suppress(RuntimeError), transaction.atomic(), locks.tallies_deferred():
                                 services.vote_cast_many([dict(kwargs, points=1)])
                                 raise RuntimeError("this run is refused: its ballots and tallies roll back")
                 assert mismatches() == []
@@ -115,7 +116,7 @@ def test_a_deferred_group_writes_its_tallies_once_at_the_end_in_item_order(consu
         return execute(sql, params, many, context)
 
     with transaction.atomic(), connection.execute_wrapper(record):
-        with services.tallies_deferred():
+        with locks.tallies_deferred():
             services.vote_cast_many(requests[:2])
             services.vote_cast_many(requests[2:])
             inside = len(calls)
@@ -131,10 +132,10 @@ def test_a_deferred_group_writes_its_tallies_once_at_the_end_in_item_order(consu
 @pytest.mark.django_db
 def test_a_deferred_block_left_by_an_error_drops_its_changes(consultation, facilitator):
     _, _, items = _session(consultation, facilitator)
-    with transaction.atomic(), services.tallies_deferred():
-        services.tally_add({items[0].pk: 2})
-        with contextlib.suppress(ValueError), services.tallies_deferred():
-            services.tally_add({items[0].pk: 5, items[1].pk: 1})
+    with transaction.atomic(), locks.tallies_deferred():
+        locks.tally_add({items[0].pk: 2})
+        with contextlib.suppress(ValueError), locks.tallies_deferred():
+            locks.tally_add({items[0].pk: 5, items[1].pk: 1})
             raise ValueError
     assert [Item.objects.get(pk=i.pk).tally for i in items[:2]] == [2, 0]
 
@@ -205,12 +206,12 @@ def test_parallel_group_commits_on_the_same_items_neither_deadlock_nor_miscount(
                 order = items if (seed + _round) % 2 else list(reversed(items))
                 group = [{"participant": rng.choice(mine), "item_id": item.pk, "points": rng.randint(1, 2)}
                          for item in order]  # fmt: skip
-                with transaction.atomic(), services.tallies_deferred():
-                    with transaction.atomic(), services.tallies_deferred():
+                with transaction.atomic(), locks.tallies_deferred():
+                    with transaction.atomic(), locks.tallies_deferred():
                         services.vote_cast_many(group[:3])
-                    with contextlib.suppress(services.SessionError), transaction.atomic(), services.tallies_deferred():
+                    with contextlib.suppress(services.SessionError), transaction.atomic(), locks.tallies_deferred():
                         services.vote_withdraw(participant=rng.choice(mine), item_id=rng.choice(items).pk)
-                    with transaction.atomic(), services.tallies_deferred():
+                    with transaction.atomic(), locks.tallies_deferred():
                         services.vote_cast_many(group[3:])
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
@@ -232,11 +233,11 @@ def test_parallel_group_commits_on_the_same_items_neither_deadlock_nor_miscount(
 def test_two_ballot_boxes_with_joins_ballots_and_withdrawals_lose_nothing(consultation, facilitator, caplog):
     """Two ballot boxes (two workers) take joins, ballots and withdrawals of the same people at once: no request
     fails, tallies match, and no group deadlocks, since a group of several runs takes its participants' and
-    sessions' locks up front in the shared order (services.group_lock; before it, groups here deadlocked several
+    sessions' locks up front in the shared order (locks.group_lock; before it, groups here deadlocked several
     times a run and, now and then, three times in a row, which failed requests)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from consultations.ballot_box import BallotBox
+    from consultations.live.writer import BallotBox
 
     session, people, items = _session(consultation, facilitator, method="dot", items=5, people=30)
     boxes = [BallotBox(), BallotBox()]
@@ -268,7 +269,7 @@ def test_two_ballot_boxes_with_joins_ballots_and_withdrawals_lose_nothing(consul
         except Exception as exc:
             return exc
 
-    caplog.set_level(logging.INFO, logger="consultations.ballot_box")
+    caplog.set_level(logging.INFO, logger="consultations.live.writer")
     try:
         with ThreadPoolExecutor(max_workers=24) as pool:
             outcomes = list(pool.map(send, range(len(requests))))

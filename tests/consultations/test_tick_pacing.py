@@ -1,4 +1,4 @@
-"""The hub's tick pacing (consultations/realtime.py, Hub._tick_forever; docs/realtime.md).
+"""The hub's tick pacing (consultations/live/hub.py, Hub._tick_forever; docs/realtime.md).
 
 After each tick the hub waits max(the tick's own time + send_seconds, a tick from MAJLIS_REALTIME_TICK to
 MAJLIS_REALTIME_LARGE_TICK as the screens it holds go from none to realtime.LARGE_ROOM), where send_seconds is the
@@ -15,8 +15,8 @@ import concurrent.futures
 
 import pytest
 
-from consultations import realtime
-from consultations.realtime import Hub
+from consultations.live import hub as realtime
+from consultations.live.hub import Hub
 
 TICK = 5.0
 SESSION = 41

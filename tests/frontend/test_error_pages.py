@@ -35,6 +35,13 @@ urlpatterns = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _language_kept():
+    """A request in Arabic activates Arabic for the thread: the next test starts in the language it had."""
+    with translation.override(translation.get_language()):
+        yield
+
+
 @pytest.fixture
 def error_pages(settings):
     """The middleware, wherever the project's settings place it (once, at the end if they do not)."""
@@ -81,7 +88,7 @@ def test_a_staff_button_refused_comes_back_to_its_page_with_the_message_in_arabi
     assert response.status_code == 302
     assert response["Location"] == reverse("frontend:funding_call_detail", args=["fes", call.pk])
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="ar").content.decode()
-    assert "هذا غير ممكن في المرحلة الحالية من الدعوة للتمويل." in page
+    assert "يُجرى الاختيار في مرحلة الاختيار من دعوة التمويل." in page
     assert FundingCall.objects.get(pk=call.pk).selected_at is None
 
 

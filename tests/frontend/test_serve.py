@@ -25,7 +25,7 @@ def _option(argv: list[str], name: str) -> str:
 
 def test_sockets_run_on_websockets_sansio_without_compression_by_default(monkeypatch):
     argv = _argv(monkeypatch)
-    # States are written to websockets-sansio connections as ready-made frames (consultations/sockets.py); zlib's
+    # States are written to websockets-sansio connections as ready-made frames (consultations/live/sockets.py); zlib's
     # state would cost each socket ~300 KB.
     assert _option(argv, "--ws") == "websockets-sansio"
     assert _option(argv, "--ws-per-message-deflate") == "false"

@@ -253,7 +253,7 @@ def test_form_errors_are_translated(live_session):
         HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert response.status_code == 400
-    assert "Ce champ est obligatoire." in response.content.decode()  # Django's own French catalogue
+    assert "Veuillez écrire un peu plus (au moins 3 caractères)." in response.content.decode()  # the service's rule
     assert Item.objects.count() == 0
 
 

@@ -1,4 +1,4 @@
-"""Rate limits of the participant operations (consultations/throttles.py): 429, translated, Retry-After."""
+"""Rate limits of the participant operations (consultations/live/limits.py): 429, translated, Retry-After."""
 
 import time
 from collections import Counter
@@ -10,7 +10,8 @@ from django.test import Client, override_settings
 from django.utils.functional import Promise
 from rest_framework.test import APIClient
 
-from consultations import services, throttles
+from consultations import services
+from consultations.live import limits as throttles
 from consultations.models import Item, ItemKind, Participant, Phase
 from consultations.tokens import browser_remember, participant_token
 
@@ -194,16 +195,6 @@ def test_limits_are_off_when_disabled(session, settings):
     assert [_join_api(session.join_code).status_code for _ in range(6)] == [201] * 6
 
 
-def test_window_ends_and_counting_starts_again():
-    with override_settings(MAJLIS_RATE_LIMITS={"x": "2/m"}):
-        throttles.hit("x", "a", now=120.0)
-        throttles.hit("x", "a", now=130.0)
-        with pytest.raises(throttles.RateLimited) as refused:
-            throttles.hit("x", "a", now=150.0)
-        assert refused.value.retry_after == 30
-        throttles.hit("x", "a", now=181.0)  # the next minute
-
-
 # --- Pages -----------------------------------------------------------------------------------------------
 
 
@@ -260,31 +251,12 @@ def test_vote_form_over_the_limit_says_the_vote_was_not_sent(session):
     assert response.redirect_chain[0][1] == 302
 
 
-def test_async_vote_check_counts_against_the_same_limit():
-    import asyncio
-    import concurrent.futures
-
-    with override_settings(MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS=LOW):
-        for _ in range(4):
-            throttles.check_vote(participant_id=7, session_id=3)
-        with pytest.raises(throttles.RateLimited), concurrent.futures.ThreadPoolExecutor(1) as own:
-            # a loop of its own, in a thread of its own (Playwright's sync API may hold a loop in this one)
-            own.submit(lambda: asyncio.run(_vote_check_then_close())).result()
-
-
-async def _vote_check_then_close():
-    try:
-        await throttles.acheck_vote(participant_id=7, session_id=3)
-    finally:
-        await throttles.aclose()  # the loop's Redis client, as the hub's stop closes it
-
-
 def test_limits_let_requests_through_when_the_cache_is_down(session, caplog):
     """Redis down (the fault drill): a join is not refused with a server error, it is just not counted."""
     with override_settings(MAJLIS_RATE_LIMITS_ENABLED=True, MAJLIS_RATE_LIMITS=LOW, CACHES=dead_redis()):
         for _ in range(4):  # one more than join_address allows
             assert _join_api(session.join_code).status_code == 201
-        throttles.check_vote(participant_id=1, session_id=session.pk)
+        assert throttles.hit_many([throttles.vote_hits(participant_id=1, session_id=session.pk)]) == [None]
     assert "not counted: the cache is unavailable" in caplog.text
 
 

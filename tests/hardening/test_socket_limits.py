@@ -1,4 +1,4 @@
-"""Live sockets are capped per participant and per client address (consultations/sockets.py, docs/realtime.md).
+"""Live sockets are capped per participant and per client address (consultations/live/sockets.py, docs/realtime.md).
 
 Before, 12,000 sockets opened with one token from one address were all accepted and held. Now a process holds at
 most MAJLIS_SOCKET_LIMITS["per_participant"] authenticated sockets of one participant and ["per_address"] sockets
@@ -16,8 +16,8 @@ from channels.testing.websocket import WebsocketCommunicator
 
 from config.asgi import application
 from consultations import services
-from consultations.realtime import hub
-from consultations.sockets import CLOSE_TOO_MANY, SessionSocket, open_sockets
+from consultations.live.hub import hub
+from consultations.live.sockets import CLOSE_TOO_MANY, SessionSocket, open_sockets
 from consultations.tokens import participant_claims, participant_token
 from tests.live_server import uvicorn_in_thread
 

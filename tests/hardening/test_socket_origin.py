@@ -12,7 +12,7 @@ from django.test import override_settings
 from cities.origins import origin_allowed, trusted_origins, web_origin
 from config.asgi import application
 from consultations import services
-from consultations.realtime import hub
+from consultations.live.hub import hub
 
 HOSTS = ["127.0.0.1", "localhost", "[::1]", "majlis.example.org"]
 

@@ -1,16 +1,26 @@
 """Funding refusals answer through the API's one error handler (cities/api/exceptions.py): `detail` as before,
 and a `code`."""
 
+import pytest
+from django.utils import translation
+
 from proposals.models import CallPhase
 from tests.conftest import token_client
 
 from .conftest import move_to
 
 
+@pytest.fixture(autouse=True)
+def _language_kept():
+    """A request in Arabic activates Arabic for the thread: the next test starts in the language it had."""
+    with translation.override(translation.get_language()):
+        yield
+
+
 def test_selection_outside_its_phase_answers_409_wrong_phase_in_arabic(call_a, facilitator):
     response = token_client(facilitator).post(f"/api/v1/funding-calls/{call_a.pk}/select/", HTTP_ACCEPT_LANGUAGE="ar")
     assert response.status_code == 409
-    assert response.json() == {"detail": "هذا غير ممكن في المرحلة الحالية من الدعوة للتمويل.", "code": "wrong_phase"}
+    assert response.json() == {"detail": "يُجرى الاختيار في مرحلة الاختيار من دعوة التمويل.", "code": "wrong_phase"}
     call_a.refresh_from_db()
     assert call_a.selected_at is None
 

@@ -31,16 +31,15 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, transaction
 
-from .models import Session
-from .selectors import PUBLIC, STAFF, StateSnapshot, session_snapshot
+from ..models import Session
+from ..selectors import PUBLIC, STAFF, StateSnapshot, session_snapshot
 
 logger = logging.getLogger(__name__)
 
 MESSAGE_STATE = "state"
 # Sockets written per turn of the event loop (Hub._push). A write is one ready-made frame, about 10 µs of CPU, so a
-# worker's share of a room of 2,000 takes 10-15 ms in one go. Batches of 200 gave the loop four turns in between
-# to serve whatever had arrived, and under load a worker's fan-out stretched from 30 to up to 370 ms
-# (docs/benchmarks.md), the last screens waiting for it.
+# worker's share of a room of 2,000 takes 10-15 ms in one go; smaller batches let the loop serve other work in
+# between, and under load stretch the fan-out several times over, the last screens waiting for it.
 FANOUT_BATCH = 1000
 LARGE_ROOM = 500  # screens held by a process from which the pause between ticks is MAJLIS_REALTIME_LARGE_TICK
 LAYER_EVENT = "majlis.changed"
@@ -135,8 +134,8 @@ class Hub:
 
     async def stop(self) -> None:
         """Cancel the hub's tasks (tests, shutdown); a layer call that ignores cancellation is not waited for.
-        Also closes the loop's Redis client of the rate limits (throttles.py), which lives as long as the loop."""
-        from . import throttles
+        Also closes the loop's Redis client of the rate limits (live/limits.py), which lives as long as the loop."""
+        from . import limits as throttles
 
         for task in self.tasks:
             task.cancel()
@@ -259,8 +258,8 @@ class Hub:
         if self.channel_name and dirty:
             # Announced by a task of its own (_announce_forever), beside this tick's reads and writes rather than
             # before them: a group_send is several round trips to Redis, each waiting for a turn of the busy event
-            # loop, and in a room voting at once they held every screen of this process back by 30 to 280 ms a
-            # tick.
+            # loop, and in a room voting at once they would hold every screen of this process back by tens to
+            # hundreds of milliseconds a tick.
             self.unannounced |= dirty
             self.announcing.set()
         # This process's own changes are pushed in the tick that announces them, and their announcement is not heard

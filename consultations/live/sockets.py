@@ -28,18 +28,12 @@ from django.http.cookie import parse_cookie
 from cities.origins import origin_allowed, trusted_origins
 from cities.permissions import can_facilitate
 
-from . import realtime
+from ..models import Session
+from ..selectors import PUBLIC, STAFF
+from ..tokens import browser_participant_id, participant_claims
+from . import hub as realtime
 from .aio import forget_session, in_db_thread, session_for_code
-from .models import Session
-from .selectors import PUBLIC, STAFF
-from .tokens import browser_participant_id, participant_claims
-
-try:  # the server's own protocol, to write states as ready-made frames (see SessionSocket.offer)
-    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-    from websockets.frames import Frame, Opcode
-    from websockets.protocol import State
-except ImportError:  # another ASGI server: every state goes through ASGI send
-    WebSocketsSansIOProtocol = None
+from .internals import DirectWriter
 
 PATH = re.compile(r"^/ws/sessions/(?P<code>[A-Za-z0-9-]{1,16})/$")
 MAX_MESSAGE_CHARS = 4096
@@ -132,28 +126,6 @@ class SessionSockets:
         await SessionSocket(send).run(receive, match["code"], headers.get("cookie", ""), client[0] if client else None)
 
 
-_frames: dict[str, bytes] = {}  # the last states' text frames: built once per state and audience, not per socket
-
-
-def text_frame(text: str) -> bytes:
-    """The WebSocket frame of a server-to-client text message (unmasked, no extension)."""
-    frame = _frames.get(text)
-    if frame is None:
-        if len(_frames) >= 8:
-            _frames.clear()
-        frame = _frames[text] = Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
-    return frame
-
-
-def _writable_protocol(send):
-    """uvicorn's websockets-sansio protocol behind an ASGI send, when states may be written to it as ready-made
-    frames; None under any other server (and per-message compression, checked per write, also rules it out)."""
-    protocol = getattr(send, "__self__", None)
-    if WebSocketsSansIOProtocol is not None and isinstance(protocol, WebSocketsSansIOProtocol):
-        return protocol
-    return None
-
-
 class SessionSocket:
     """One connected screen, as the hub sees it (realtime.Screen): it keeps only the newest unsent state."""
 
@@ -161,7 +133,7 @@ class SessionSocket:
 
     def __init__(self, send):
         self._send = send
-        self._protocol = _writable_protocol(send)
+        self._writer = DirectWriter.behind(send)  # states as ready-made frames (internals.py), under uvicorn
         self.last_text: str | None = None
         self.sending = False
         self.session_id = 0
@@ -268,7 +240,7 @@ class SessionSocket:
     async def _hello(self, message) -> None:
         if self.audience:
             return
-        # The token's signature is the proof, as for votes (fastpath.py): it names this session's participant.
+        # The token's signature is the proof, as for votes (live/asgi.py): it names this session's participant.
         claims = participant_claims(str(message.get("token") or ""))
         if claims is None or claims[1] != self.session_id:
             await self._send_error("unauthorised")
@@ -320,23 +292,14 @@ class SessionSocket:
         self.pending_event.set()
 
     def _write_now(self, version: int, text: str) -> bool:
-        protocol = self._protocol
-        if protocol is None or self.closed:
+        writer = self._writer
+        if writer is None or self.closed:
             return False
         if text == self.last_text:
             return True
-        if (
-            not protocol.writable.is_set()  # paused by flow control: the sender task waits for it
-            or protocol.disconnected
-            or protocol.close_sent
-            or not protocol.handshake_complete
-            or protocol.initial_response is not None
-            or protocol.transport.is_closing()
-            or protocol.conn.state is not State.OPEN
-            or protocol.conn.extensions  # per-message compression: frames differ per socket
-        ):
+        if not writer.ready():  # paused by flow control (the sender task waits for it), closing, compressed
             return False
-        protocol.transport.write(text_frame(text))
+        writer.write(text)
         self.version_sent, self.last_text = version, text
         SessionSocket.direct_writes += 1
         return True
@@ -353,7 +316,7 @@ class SessionSocket:
                 continue
             # A slow reader's connection paused by flow control makes this send wait: that wait is the reader's,
             # not work of the server's, and must not stretch the hub's tick for every other screen.
-            paused = self._protocol is not None and not self._protocol.writable.is_set()
+            paused = self._writer is not None and self._writer.paused
             started = time.monotonic()
             self.sending = True
             try:

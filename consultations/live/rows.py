@@ -1,16 +1,16 @@
 """The rows a group of ballots reads and writes, in plain SQL (services.vote_cast_many).
 
 A room voting at once sends each worker's ballot box a group of ballots every few tens of milliseconds, and the
-writer thread shares the machine's cores with the sockets. Built by the ORM, a group's statements cost 10 ms of CPU
-for 15 ballots (21 ms for 50): compiling each query and building a model instance per row. Written here once, with
-the tables' and columns' names taken from the models, they cost 4 ms (7 ms).
+writer thread shares the machine's cores with the sockets. Built by the ORM, a group's statements cost more than twice
+as much CPU: compiling each query and building a model instance per row. Written here once, with the tables' and
+columns' names taken from the models, they cost a few milliseconds a group.
 Only the rows and their values are here; the rules stay in services.vote_cast_many, and
 tests/consultations/test_vote_many.py checks that it decides exactly as vote_cast one request after the other.
 
 Statements run through Django's cursor (PostgreSQL and SQLite: `%s` placeholders, `RETURNING`), inside the caller's
 transaction. The statements that a group sends together (`round_trip`: its three reads, then its writes) each return
 a function that reads the answer: on PostgreSQL they then cost one round trip between them instead of one each
-(psycopg's pipeline mode), which under load is where a group's time went (docs/benchmarks.md).
+(psycopg's pipeline mode), which under load is where a group's time goes.
 """
 
 import contextlib
@@ -19,12 +19,19 @@ from datetime import datetime
 
 from django.db import connection
 
-from .models import Ballot, Item, Participant, Session
+from ..models import Ballot, Item, Participant, Session
 
 # What the ballot rules read of a session and an item (services._check_open_for_votes, _check_points); the other
 # fields are left deferred, as .only() leaves them (reading one costs a query, never a wrong value).
-SESSION_FIELDS = ("id", "phase", "challenge_voting_method", "proposal_voting_method", "dot_points",
-                  "dot_max_per_item", "version")  # fmt: skip
+SESSION_FIELDS = (
+    "id",
+    "phase",
+    "challenge_voting_method",
+    "proposal_voting_method",
+    "dot_points",
+    "dot_max_per_item",
+    "version",
+)
 ITEM_FIELDS = ("id", "session_id", "kind", "status")
 
 
@@ -86,21 +93,6 @@ def sent(sql: str, params) -> Callable[[], list]:
             cursor.close()
 
     return rows
-
-
-def lock_in_order(participant_ids, session_ids) -> None:
-    """Lock these participants' rows, then these sessions' rows, each in id order (PostgreSQL; SQLite's writer holds
-    the whole database). Ids with no row lock nothing."""
-    if not connection.features.has_select_for_update:
-        return
-    with connection.cursor() as cursor:
-        for model, ids in ((Participant, sorted(participant_ids)), (Session, sorted(session_ids))):
-            if ids:
-                table, pk = _q(model._meta.db_table), _c(model, "id")
-                cursor.execute(
-                    f"SELECT {pk} FROM {table} WHERE {pk} IN ({_placeholders(len(ids))}) ORDER BY {pk} FOR UPDATE",  # noqa: S608
-                    ids,
-                )
 
 
 def voters_for_update(participant_ids) -> Callable[[], tuple[set[tuple[int, int]], dict[int, Session]]]:

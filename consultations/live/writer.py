@@ -9,13 +9,14 @@ ballot refused alone) and a run of joins to `services.participant_join_many` (a 
 session's row once per group instead of once per person); anything else (`vote_withdraw`) runs on its own. In a
 group of several runs each run has its savepoint, so that a run that fails takes nothing of the others with it; a
 group of one run (a room voting: only ballots) needs none. A request is answered only after that commit: an
-acknowledged ballot is a committed ballot, an admitted participant a committed participant. Requests submitted
-with their rate limits (the API's fast path) are counted first, the whole group in one round trip to Redis, and
-those over a limit are refused without running.
+acknowledged ballot is a committed ballot, an admitted participant a committed participant. Every request comes
+with its rate limits (ingest.py): the writer counts the whole group first, in one round trip to Redis, and refuses
+those over a limit without running them.
 
 Turned off with MAJLIS_BALLOT_GROUP_COMMIT=0 (then the service runs in the request's own thread).
 """
 
+import asyncio
 import logging
 import queue
 import threading
@@ -25,7 +26,9 @@ from concurrent.futures import Future
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from . import services, throttles
+from .. import services
+from . import limits, locks
+from .aio import in_db_thread
 
 logger = logging.getLogger(__name__)
 
@@ -49,19 +52,29 @@ class BallotBox:
     def enabled(self) -> bool:
         return bool(getattr(settings, "MAJLIS_BALLOT_GROUP_COMMIT", False))
 
-    def run(self, fn, /, **kwargs):
-        """Run fn(**kwargs) inside the next group commit and return its result (or raise its error)."""
+    def run(self, fn, /, rate_limits=None, **kwargs):
+        """Run fn(**kwargs) inside the next group commit and return its result (or raise its error), once its
+        rate_limits are counted (see submit). Turned off, the writer counts and runs it in the caller's thread."""
         if not self.enabled:
+            refusal = limits.hit_many([rate_limits])[0] if rate_limits else None
+            if refusal is not None:
+                raise refusal
             return fn(**kwargs)
-        return self.submit(fn, **kwargs).result(timeout=RESULT_TIMEOUT)
+        return self.submit(fn, rate_limits, **kwargs).result(timeout=RESULT_TIMEOUT)
+
+    async def arun(self, fn, /, rate_limits=None, **kwargs):
+        """run, awaited on the event loop (turned off: in a worker thread)."""
+        if not self.enabled:
+            return await in_db_thread(self.run)(fn, rate_limits, **kwargs)
+        return await asyncio.wrap_future(self.submit(fn, rate_limits, **kwargs))
 
     def submit(self, fn, /, rate_limits=None, **kwargs) -> Future:
         """Queue fn(**kwargs) for the next group commit; the future resolves once it is committed.
 
-        rate_limits: the request's (limit, ident) counters (throttles.vote_hits, join_hits), counted by the writer
-        for the whole group in one round trip before it writes anything; a request over a limit fails with
-        throttles.RateLimited and is not run. The fast path counts here rather than on the event loop, where each
-        request would wait for turns of a busy loop around its own round trip to Redis.
+        rate_limits: the request's (limit, ident) counters (limits.vote_hits, join_hits, submit_hits), counted by
+        the writer for the whole group in one round trip before it writes anything; a request over a limit fails
+        with limits.RateLimited and is not run. fn may be `refused`: the request is counted, then answered with its
+        error (ingest.py: a request refused before it reaches a service is counted all the same).
         """
         future: Future = Future()
         self._queue.put((fn, kwargs, future, rate_limits))
@@ -156,7 +169,7 @@ class BallotBox:
         outcomes = []
         # A group of one run writes its tallies as its service does, in item order after the session's version, in
         # the round trip of its other writes (services.vote_cast_many). In a group of several runs they are written
-        # once, at its end, in item order (services.tallies_deferred); a run's changes are kept only if its
+        # once, at its end, in item order (locks.tallies_deferred); a run's changes are kept only if its
         # savepoint is.
         if len(runs) == 1:
             (run,) = runs
@@ -168,12 +181,12 @@ class BallotBox:
             except Exception as exc:  # rolled back whole, as the run's savepoint would have been
                 values = [exc] * len(run)
             return _outcomes(run, values)
-        with transaction.atomic(), services.tallies_deferred():
-            # Every row lock the runs will take, taken first in the shared order (see services.group_lock).
-            services.group_lock([kwargs for _fn, kwargs, _future in batch])
+        with transaction.atomic(), locks.tallies_deferred():
+            # Every row lock the runs will take, taken first in the shared order (see locks.group_lock).
+            locks.group_lock([kwargs for _fn, kwargs, _future in batch])
             for run in runs:
                 try:
-                    with transaction.atomic(), services.tallies_deferred():
+                    with transaction.atomic(), locks.tallies_deferred():
                         values = _run_values(run)
                 except DatabaseError:
                     raise  # not a refused ballot but a broken transaction: fail the whole group (_commit)
@@ -183,17 +196,24 @@ class BallotBox:
         return outcomes
 
 
+def refused(*, error: Exception):
+    """A request refused before it reaches a service: the writer counts it, then answers it with error."""
+    raise error
+
+
 def _within_limits(waiting) -> list:
-    """The (fn, kwargs, future) of the waiting requests that are within their rate limits, in order; the others'
-    futures fail with throttles.RateLimited (every request's limits counted in one round trip)."""
+    """The (fn, kwargs, future) of the waiting requests to run, in order: within their rate limits (every request's
+    limits counted in one round trip) and not refused already. The others' futures fail with their refusal."""
     counted = [entry for entry in waiting if entry[3]]
-    if not counted:  # requests from Django's views, counted by their throttles
-        return [(fn, kwargs, future) for fn, kwargs, future, _limits in waiting]
-    refusals = dict(zip(map(id, counted), throttles.hit_many([entry[3] for entry in counted]), strict=True))
+    refusals = {}
+    if counted:
+        refusals = dict(zip(map(id, counted), limits.hit_many([entry[3] for entry in counted]), strict=True))
     batch = []
     for entry in waiting:
         fn, kwargs, future, _limits = entry
         refusal = refusals.get(id(entry))
+        if refusal is None and fn is refused:
+            refusal = kwargs["error"]
         if refusal is not None:
             future.set_exception(refusal)
         else:
@@ -221,7 +241,7 @@ def _is_deadlock(exc: BaseException) -> bool:
     """Whether PostgreSQL aborted the transaction to break a deadlock (or a serialization conflict).
 
     Two workers' groups lock rows of the same sessions, participants and items, each in the order every writer
-    shares (a group of several runs takes its participants' and sessions' locks up front: services.group_lock;
+    shares (a group of several runs takes its participants' and sessions' locks up front: locks.group_lock;
     tallies are locked once per group, in item order). A writer outside the ballot box that breaks that order (an
     item merge during voting) can still deadlock with a group; PostgreSQL then aborts one. Its transaction is rolled
     back whole, so running the group again is safe.
