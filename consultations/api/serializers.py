@@ -67,6 +67,11 @@ class ItemRequest(serializers.Serializer):
     theme = serializers.IntegerField(required=False, allow_null=True)
 
 
+def item_body(item) -> dict:
+    """An item as ItemResponse shapes it, without building the serializer."""
+    return {"id": item.pk, "kind": item.kind, "text": item.text, "status": item.status, "flags": item.flags}
+
+
 class ItemResponse(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
