@@ -35,7 +35,7 @@ from cities.services import audit_record
 
 from .errors import CrossSiteRequest, InvalidInput, JoinPassRefused, JsonRequired
 from .live.locks import tally_add
-from .models import JOIN_CODE_ALPHABET, Ballot, Item, JoinCard, JoinPolicy, Participant, Session, VotingMethod
+from .models import JOIN_CODE_ALPHABET, Ballot, Item, JoinCard, JoinPolicy, Participant, Session
 
 ROOM_CODE_LENGTH = 5  # 23**5 codes, two valid at a time: guessing within the join rate limits is hopeless
 ROOM_CODE_PERIOD = 60  # seconds
@@ -369,7 +369,7 @@ def participants_restore(*, session: Session, participant_ids, actor: User | Non
                 mine[item_id] += points
         for item_id, points in mine.items():
             kind = items[item_id].kind
-            cap = 1 if session.voting_method_for(kind) == VotingMethod.APPROVAL else session.dot_max_per_item
+            cap = session.max_points_on_item(kind)
             ballots.append(Ballot(session=session, participant=person, item_id=item_id, points=min(cap, points)))
             tallies[item_id] += min(cap, points)
         person.set_aside_at, person.set_aside_ballots = None, []
