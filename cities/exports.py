@@ -247,6 +247,16 @@ def exporters_for(user, target, *, scope: str = "city") -> list[type[BaseExporte
     return [cls for cls in REGISTRY.values() if cls.scope == scope and cls.allowed(user, target)]
 
 
+def option_choices(exporter: type[BaseExporter], name: str, city) -> list[tuple[int, str]]:
+    """The objects of ``city`` that option ``name`` of ``exporter`` may name (its ``option_sources``), as (id, text)
+    for a form's choices."""
+    source = exporter.option_sources.get(name)
+    if source is None or city is None:
+        return []
+    queryset, lookup = source
+    return [(obj.pk, str(obj)) for obj in queryset.filter(**{lookup: city.pk})]
+
+
 def option_object(queryset, options: dict, name: str):
     """The object of queryset whose pk is options[name]; ExportError when the option is missing or unknown.
     Callers pass a queryset already scoped to the export's city, so another city's object is "unknown"."""

@@ -3,7 +3,9 @@ download of a finished export.
 
 An export runs in the request (the page shows a busy state meanwhile, static/frontend/exports.js); the finished
 file is kept for its owner for a few minutes and the page links to it (cities.exports.export_link_store). The
-download answers only the owner's signed-in session and only until the link expires (docs/exports.md).
+download answers only the owner's signed-in session and only until the link expires (docs/exports.md). What the
+person asked for is read and checked by the export framework (cities.exports.export_request), as for the API and the
+command line; these views only map its answers to pages.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -28,12 +30,10 @@ from cities.exports import (
     export_request,
     export_response,
     exporters_for,
+    option_choices,
     report_page_html,
 )
 from cities.permissions import city_for_staff, networks_for_admin
-from consultations.models import Consultation
-from councils.models import Term
-from proposals.models import FundingCall
 
 OPTION_LABELS = {
     "consultation": _("Consultation"),
@@ -46,18 +46,6 @@ OPTION_EMPTY = {
 }
 
 
-def _option_choices(city, name: str) -> list[tuple[int, str]]:
-    if city is None:
-        return []
-    if name == "consultation":
-        return [(c.pk, c.title) for c in Consultation.objects.filter(city=city)]
-    if name == "term":
-        return [(t.pk, f"{t.council} · {t}") for t in Term.objects.filter(council__city=city).select_related("council")]
-    if name == "call":
-        return [(c.pk, c.title) for c in FundingCall.objects.filter(city=city)]
-    return []
-
-
 def _cards(exporters, city) -> list[dict]:
     choices: dict[str, list] = {}
     cards = []
@@ -65,7 +53,7 @@ def _cards(exporters, city) -> list[dict]:
         options = []
         for name in cls.options:
             if name not in choices:
-                choices[name] = _option_choices(city, name)
+                choices[name] = option_choices(cls, name, city)
             options.append(
                 {
                     "name": name,

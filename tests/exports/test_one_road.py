@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from cities.exports import IMPORT, ExportError, ExportNotFound, export_request
+from cities.exports import IMPORT, REGISTRY, ExportError, ExportNotFound, export_request, option_choices
 from cities.models import AuditEntry, ExportLog
 from tests.conftest import token_client
 from tests.councils.factories import add_member, make_council
@@ -245,6 +245,17 @@ def test_the_import_layout_is_only_for_exporters_that_have_one(city_a, council_d
         export_request("council_attendance", {"city": "fes"}, layout=IMPORT)
     with pytest.raises(ExportError, match="not offered as json"):
         export_request("council_roster", {"city": "fes", "format": "json"}, layout=IMPORT)
+
+
+def test_the_exports_page_offers_the_objects_of_its_city_only(city_a, city_b, secretariat, council_data):
+    term = council_data["term"]
+    other = make_council(city_b).terms.get()
+    roster = REGISTRY["council_roster"]
+    assert option_choices(roster, "term", city_a) == [(term.pk, str(term))]
+    assert option_choices(roster, "term", city_b) == [(other.pk, str(other))]
+    page = _client(secretariat).get(reverse("frontend:exports", args=["fes"])).content.decode()
+    select = re.search(r'<select name="term" id="id_council_roster_term".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="(\d+)">', select) == [str(term.pk)]
 
 
 # --- the framework's place ------------------------------------------------------------------------------------------
