@@ -72,9 +72,11 @@ def _has_nul(value) -> bool:
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.BINARY})
 class ExportRun(APIView):
-    """``{"format": "csv|xlsx|json|html|pdf", "options": {...}}``. The city comes from the option naming an object
-    (``consultation``, ``call``, ``term``) or from ``city`` (a slug); network exporters take ``network`` (a slug).
-    404 for anything the caller may not run; 400 for a bad format or option; 503 when PDF printing is unavailable."""
+    """``{"format": "csv|xlsx|json|html|pdf", "options": {...}}``. The city is ``city`` (a slug) or else the city of
+    the object an option names (``consultation``, ``call``, ``term``); network exporters take ``network`` (a slug).
+    The options are read by the export framework (cities.exports.export_request), as on the pages and the command
+    line. 404 for anything the caller may not run; 400 for a bad format or option; 503 when PDF printing is
+    unavailable."""
 
     permission_classes = [permissions.IsAuthenticated]
 
