@@ -30,7 +30,7 @@ from consultations.services import normalise_join_code, session_by_code
 from consultations.tokens import browser_participant_id
 from councils import selectors, services
 from councils.errors import AlreadyVoted, CouncilError, ElectionNotOpen, NotCheckedIn, RosterImportError, UnknownCode
-from councils.exporters import ROSTER_FORMATS, RosterExporter, person_json
+from councils.exporters import person_json
 from councils.models import (
     Candidate,
     Committee,
@@ -688,19 +688,21 @@ def _columns():
 
 @login_required
 def council_export(request, city_slug: str, fmt: str):
+    """The roster of a term in the import's format (CSV or Excel), run by the export framework: its permission,
+    escaping and audit (cities.exports). 404 for a format it does not offer as such a file."""
+    from cities.exports import IMPORT, ExportError, ExportNotFound, export_request, export_response
+
     council = council_for_secretariat(request.user, city_slug)
-    if fmt not in ROSTER_FORMATS:
-        raise Http404
     term = _term(council, request)
     if term is None:
         raise Http404
-    data, content_type, filename = RosterExporter().export(term, fmt)
-    from cities.services import audit_record
-
-    audit_record(actor=request.user, action="roster.export", target=term, city=council.city, data={"format": fmt})
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    values = {"format": fmt, "term": term.pk, "language": getattr(request, "LANGUAGE_CODE", "")}
+    try:
+        export = export_request("council_roster", values, user=request.user, city=council.city, layout=IMPORT)
+        content, content_type = export.run(actor=request.user, channel="web")
+    except (ExportNotFound, ExportError) as exc:
+        raise Http404 from exc
+    return export_response(content, content_type, export.filename())
 
 
 # --- Meetings and check-in -----------------------------------------------------------------------------------------
