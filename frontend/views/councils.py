@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cities.exports import IMPORT, ExportError, ExportNotFound, export_request, export_response
 from cities.models import District
 from consultations.errors import SessionNotFound
 from consultations.models import AgeBand, Gender, Participant, Session
@@ -509,9 +510,9 @@ def council_member_export(request, city_slug: str, pk: int):
     audit_record(
         actor=request.user, action="person.export", target=membership.person, city=membership.term.council.city
     )
-    response = HttpResponse(person_json(membership.person), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="member-{membership.person_id}.json"'
-    return response
+    return export_response(
+        person_json(membership.person), "application/json; charset=utf-8", f"member-{membership.person_id}.json"
+    )
 
 
 @login_required
@@ -690,8 +691,6 @@ def _columns():
 def council_export(request, city_slug: str, fmt: str):
     """The roster of a term in the import's format (CSV or Excel), run by the export framework: its permission,
     escaping and audit (cities.exports). 404 for a format it does not offer as such a file."""
-    from cities.exports import IMPORT, ExportError, ExportNotFound, export_request, export_response
-
     council = council_for_secretariat(request.user, city_slug)
     term = _term(council, request)
     if term is None:

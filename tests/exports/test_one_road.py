@@ -278,7 +278,6 @@ def test_the_export_framework_knows_none_of_our_apps():
 NOT_EXPORTS = {
     "config/api_schema.py": "the OpenAPI schema, shown inline",
     "frontend/views/projects.py": "a proposal's attachment, served as uploaded (FileResponse)",
-    "frontend/views/councils.py": "a person's own data as JSON (data-subject request, audited as person.export)",
 }
 
 
