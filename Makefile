@@ -50,6 +50,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy
 
 # Benchmarks (docs/benchmarks.md): one JSON line per scenario, the app beside a bare-websockets reference.
 # The PostgreSQL scenarios need the local PostgreSQL and Redis (DATABASE_URL/REDIS_URL are made by the harness).

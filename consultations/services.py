@@ -11,15 +11,17 @@ import hashlib
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, IntegerField, OuterRef, Subquery, Sum
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum, TextChoices
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City, District, User
@@ -104,7 +106,7 @@ def _bump(session: Session) -> int:
     return _bump_sent(session)()
 
 
-def _bump_sent(session: Session):
+def _bump_sent(session: Session) -> Callable[[], int]:
     """_bump as a statement sent (ballot_rows.round_trip): returns a function that reads the new version."""
     table, version, pk = (connection.ops.quote_name(name) for name in (Session._meta.db_table, "version", "id"))
     # UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): no second round trip
@@ -135,8 +137,8 @@ def consultation_create(
     ask_gender: bool = True,
     ask_district: bool = True,
     ask_organisation: bool = False,
-    starts_on=None,
-    ends_on=None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
 ) -> Consultation:
     title = (title or "").strip()
     if not title:
@@ -192,8 +194,8 @@ def session_create(
     capacity: int | None = None,
     place: str = "",
     district: District | None = None,
-    starts_at=None,
-    ends_at=None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
     join_policy: str = JoinPolicy.OPEN,
 ) -> Session:
     """Create a session in its lobby with a fresh join code.
@@ -237,7 +239,7 @@ def session_create(
 
 
 @transaction.atomic
-def session_configure(*, session: Session, actor: User | None, **changes) -> Session:
+def session_configure(*, session: Session, actor: User | None, **changes: Any) -> Session:
     """Change a session's settings (title, place, phases, voting methods, points, moderation, capacity).
 
     Voting settings cannot change once ballots exist for that kind of item. Raises InvalidInput.
@@ -288,7 +290,8 @@ def session_set_phase(*, session: Session, phase: str, actor: User | None) -> Se
     if phase == session.phase:
         return session
     previous = session.phase
-    reopened = {Phase.CHALLENGE_VOTING: ItemKind.CHALLENGE, Phase.PROPOSAL_VOTING: ItemKind.PROPOSAL}.get(phase)
+    voted_in: dict[str, str] = {Phase.CHALLENGE_VOTING: ItemKind.CHALLENGE, Phase.PROPOSAL_VOTING: ItemKind.PROPOSAL}
+    reopened = voted_in.get(phase)
     if reopened is not None:  # ballots of this kind already exist: its voting was open before, and closed
         breakdowns_withhold(session=session, kind=reopened)
     session.phase = phase
@@ -381,7 +384,7 @@ def session_id_for_code(code: str) -> int:
     return session_by_code(code).pk
 
 
-def _choice(value: str | None, choices, label) -> str:
+def _choice(value: str | None, choices: type[TextChoices], label: str | Promise) -> str:
     if value in (None, ""):
         return ""
     if value not in choices.values:
@@ -398,7 +401,7 @@ def participant_join(
     consent: bool,
     age_band: str | None = None,
     gender: str | None = None,
-    district: int | None = None,
+    district: int | str | None = None,
     organisation: str | None = None,
     language: str = "",
     device: str | None = None,
@@ -517,7 +520,7 @@ def _join_fields(
     consent: bool,
     age_band: str | None = None,
     gender: str | None = None,
-    district: int | None = None,
+    district: int | str | None = None,
     organisation: str | None = None,
     language: str = "",
     device: str | None = None,
@@ -548,7 +551,7 @@ def _join_fields(
     }
     if consultation.ask_district and district not in (None, "", "unsaid"):
         try:
-            key = (consultation.city_id, int(district))
+            key = (consultation.city_id, int(district))  # type: ignore[arg-type]  # None is excluded above
         except (TypeError, ValueError):
             raise InvalidInput(_("This district is not one of the city's districts.")) from None
         if key not in districts:
@@ -760,7 +763,7 @@ _deferred = _Deferred()
 
 
 @contextlib.contextmanager
-def tallies_deferred():
+def tallies_deferred() -> Iterator[None]:
     """Collect the tally changes made inside the block and write them when it ends, all at once, in item order.
 
     The ballot box wraps each group commit of several runs in one (and each run in a nested one, next to its
@@ -806,7 +809,7 @@ def _tally_write(changes: dict[int, int]) -> None:
         cursor.executemany(f"UPDATE {table} SET {tally} = {tally} + %s WHERE {pk} = %s", rows)  # noqa: S608
 
 
-def tallies_recount(items) -> int:
+def tallies_recount(items: QuerySet[Item]) -> int:
     """Set the tallies of the given items (a queryset) to the sum of their ballots; returns how many were wrong.
     Must run inside a transaction (the items stay locked until it ends).
 
@@ -864,7 +867,7 @@ def _check_open_for_votes(session: Session, item: Item) -> None:
         raise WrongPhase(_("Voting on this kind of item is not open now."))
 
 
-def _check_points(session: Session, item: Item, points: int, spent_elsewhere) -> None:
+def _check_points(session: Session, item: Item, points: int, spent_elsewhere: Callable[[], int]) -> None:
     """The ballot rules of the session's voting method. spent_elsewhere() gives the participant's points on the
     other items of the kind (read only for dot voting). Raises TooManyPoints, InvalidInput."""
     if session.voting_method_for(item.kind) == VotingMethod.APPROVAL:
@@ -967,7 +970,7 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
             item_id = None  # no item has it, as vote_cast finds (the database would refuse the whole group's query)
         wanted.append((index, request["participant"], item_id, points))
     if not wanted:
-        return results
+        return results  # type: ignore[return-value]  # every position is set: each request was refused above
     participant_ids = {p.pk for _, p, _, _ in wanted}
     # Plain SQL (ballot_rows): the ORM spent most of a group's CPU compiling these statements and building a model
     # instance per row. The participants' rows are locked and their sessions read by one statement; the session's
@@ -1033,7 +1036,7 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
         # Each answer shows the ballot as this request left it (a later request of the group may change it).
         ballot = Ballot(pk=ids.get((p, i)), session_id=session_id, participant_id=p, item_id=i, points=points)
         results[index] = VoteResult(ballot, was_changed, was_created, versions[session_id] if was_changed else None)
-    return results
+    return results  # type: ignore[return-value]  # every position is set: an error above, or an answer here
 
 
 def _spent_elsewhere(mine: dict[int, int], items: dict[int, Item], item: Item) -> int:
