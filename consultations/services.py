@@ -246,9 +246,20 @@ def session_configure(*, session: Session, actor: User | None, **changes: Any) -
     """
     session = Session.objects.select_for_update().get(pk=session.pk)
     allowed = {
-        "title", "place", "district", "starts_at", "ends_at", "capacity", "premoderation", "phases",
-        "challenge_voting_method", "proposal_voting_method", "dot_points", "dot_max_per_item", "join_policy",
-    }  # fmt: skip
+        "title",
+        "place",
+        "district",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "premoderation",
+        "phases",
+        "challenge_voting_method",
+        "proposal_voting_method",
+        "dot_points",
+        "dot_max_per_item",
+        "join_policy",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(_("These settings cannot be changed: %(names)s.") % {"names": ", ".join(sorted(unknown))})
@@ -274,9 +285,12 @@ def session_configure(*, session: Session, actor: User | None, **changes: Any) -
         setattr(session, field, value)
     session.save()
     audit_record(
-        actor=actor, action="session.configure", target=session, city=session.consultation.city,
+        actor=actor,
+        action="session.configure",
+        target=session,
+        city=session.consultation.city,
         data={k: str(v) for k, v in changes.items()},
-    )  # fmt: skip
+    )
     _bump(session)
     return session
 
@@ -301,9 +315,12 @@ def session_set_phase(*, session: Session, phase: str, actor: User | None) -> Se
         fields.append("results_visible")
     session.save(update_fields=fields)
     audit_record(
-        actor=actor, action="session.phase", target=session, city=session.consultation.city,
+        actor=actor,
+        action="session.phase",
+        target=session,
+        city=session.consultation.city,
         data={"from": previous, "to": phase},
-    )  # fmt: skip
+    )
     _bump(session)
     return session
 
@@ -312,8 +329,12 @@ def session_set_phase(*, session: Session, phase: str, actor: User | None) -> Se
 def session_set_lock(*, session: Session, locked: bool, actor: User | None) -> Session:
     Session.objects.filter(pk=session.pk).update(locked=locked)
     session.locked = locked
-    audit_record(actor=actor, action="session.lock" if locked else "session.unlock", target=session,
-                 city=session.consultation.city)  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="session.lock" if locked else "session.unlock",
+        target=session,
+        city=session.consultation.city,
+    )
     _bump(session)
     return session
 
@@ -327,8 +348,9 @@ def session_rotate_code(*, session: Session, actor: User | None) -> Session:
     session.join_code = join_code_generate()
     session.save(update_fields=["join_code"])
     JoinCode.objects.create(code=session.join_code, session=session)
-    audit_record(actor=actor, action="session.rotate_code", target=session, city=session.consultation.city,
-                 data={"retired": old})  # fmt: skip
+    audit_record(
+        actor=actor, action="session.rotate_code", target=session, city=session.consultation.city, data={"retired": old}
+    )
     _bump(session)
     return session
 
@@ -337,8 +359,12 @@ def session_rotate_code(*, session: Session, actor: User | None) -> Session:
 def session_show_results(*, session: Session, visible: bool, actor: User | None) -> Session:
     Session.objects.filter(pk=session.pk).update(results_visible=visible)
     session.results_visible = visible
-    audit_record(actor=actor, action="session.results_shown" if visible else "session.results_hidden",
-                 target=session, city=session.consultation.city)  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="session.results_shown" if visible else "session.results_hidden",
+        target=session,
+        city=session.consultation.city,
+    )
     _bump(session)
     return session
 
@@ -626,8 +652,9 @@ def item_moderate(*, item: Item, action: str, actor: User | None) -> Item:
     previous = item.status
     item.status = statuses[action]
     item.save(update_fields=["status"])
-    audit_record(actor=actor, action=f"item.{action}", target=item, city=item.session.consultation.city,
-                 data={"from": previous})  # fmt: skip
+    audit_record(
+        actor=actor, action=f"item.{action}", target=item, city=item.session.consultation.city, data={"from": previous}
+    )
     _bump(item.session)
     return item
 
@@ -637,14 +664,21 @@ def item_edit(*, item: Item, text: str, actor: User | None) -> Item:
     """Correct an item's text (a typo); the change is logged and the text as submitted is kept."""
     text = " ".join((text or "").split())
     if not (ITEM_TEXT_MIN <= len(text) <= ITEM_TEXT_MAX):
-        raise InvalidInput(_("The text must have between %(min)d and %(max)d characters.")
-                           % {"min": ITEM_TEXT_MIN, "max": ITEM_TEXT_MAX})  # fmt: skip
+        raise InvalidInput(
+            _("The text must have between %(min)d and %(max)d characters.")
+            % {"min": ITEM_TEXT_MIN, "max": ITEM_TEXT_MAX}
+        )
     item = Item.objects.select_for_update().select_related("session__consultation").get(pk=item.pk)
     before = item.text
     item.text = text
     item.save(update_fields=["text"])
-    audit_record(actor=actor, action="item.edit", target=item, city=item.session.consultation.city,
-                 data={"before": before, "after": text})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="item.edit",
+        target=item,
+        city=item.session.consultation.city,
+        data={"before": before, "after": text},
+    )
     _bump(item.session)
     return item
 
@@ -693,8 +727,9 @@ def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
     if target.status != ItemStatus.APPROVED and source_was_approved:
         target.status = ItemStatus.APPROVED
         target.save(update_fields=["status"])
-    audit_record(actor=actor, action="item.merge", target=target, city=session.consultation.city,
-                 data={"merged": source.pk})  # fmt: skip
+    audit_record(
+        actor=actor, action="item.merge", target=target, city=session.consultation.city, data={"merged": source.pk}
+    )
     _bump(session)
     return target
 

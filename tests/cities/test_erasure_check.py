@@ -75,7 +75,11 @@ def test_production_check_deploy_fails_without_the_journal():
     env.pop("MAJLIS_ERASURE_JOURNAL", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "majlis.W001" in result.stderr + result.stdout

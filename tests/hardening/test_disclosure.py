@@ -245,9 +245,13 @@ def test_the_ballots_export_and_the_live_breakdown_do_not_give_a_lone_boy_away(c
         if i in supporters:
             Ballot.objects.create(session=session, participant=voter, item=item, points=1)
     data = run_export(
-        identifier="consultation_ballots", city=city_a, fmt="csv", options={"consultation": consultation.pk},
-        channel="cli", language="en",
-    )[0]  # fmt: skip
+        identifier="consultation_ballots",
+        city=city_a,
+        fmt="csv",
+        options={"consultation": consultation.pk},
+        channel="cli",
+        language="en",
+    )[0]
     _title, header, *rows = [r for r in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) if r]
     assert len(rows) == len(supporters)
     profile = [header.index(name) for name in ("age_band", "gender", "district")]
