@@ -45,6 +45,7 @@ def _api_join(session, body=None, address="10.0.0.1", **headers):
 # --- Open link: one participant per device ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rejoining_with_the_same_device_returns_the_same_participant_and_cannot_multiply_votes(room):
     session, item = room
     before = Participant.objects.filter(session=session).count()

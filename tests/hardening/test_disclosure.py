@@ -107,6 +107,7 @@ room = st.lists(person, min_size=2, max_size=12).flatmap(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(room)
 def test_no_group_under_five_is_recovered_from_live_results(case):
@@ -157,6 +158,7 @@ def _possible_tables(shown, shown_total):
     return [t for t in itertools.product(*ranges) if total_low <= sum(t) <= total_high]
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None)
 @given(
     st.lists(st.integers(0, 30), min_size=1, max_size=3),

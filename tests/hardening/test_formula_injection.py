@@ -32,7 +32,7 @@ from tests.exports.formulas import CORPUS, starts_formula
 
 from .urlwalk import call, routes_in_scope, url_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 APPS = ("cities", "consultations", "councils", "proposals")
 # Text the application writes itself, never a person: a password hash, codes and keys, what the audit and export

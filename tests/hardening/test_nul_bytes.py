@@ -12,7 +12,7 @@ from django.utils import translation
 from consultations import services
 from tests.hardening.urlwalk import call, routes_in_scope, url_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)
