@@ -1,6 +1,7 @@
 """Domain errors of council records. Each is a ValidationError with a translated message."""
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +44,6 @@ class RosterImportError(CouncilError):
 
     default_message = _("The file has problems; nothing was imported.")
 
-    def __init__(self, problems: list[tuple[int | None, str, str]]):
+    def __init__(self, problems: list[tuple[int | None, str, str | Promise]]):
         super().__init__()
         self.problems = problems
