@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: run test lint setup messages makemessages bench bench-smoke bench-table screenshots clean serve browser
+.PHONY: run test test-fast lint setup messages makemessages bench bench-smoke bench-table screenshots clean serve browser
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,11 +45,17 @@ browser:
 test: setup browser
 	$(PY) -m pytest
 
+# The domain tests for daily work (docs/contributing.md): no browser, server, socket, other process, sweep or
+# PostgreSQL-only test. make test runs everything.
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow and not browser and not postgres"
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy
 
 # Benchmarks (docs/benchmarks.md): one JSON line per scenario, the app beside a bare-websockets reference.
 # The PostgreSQL scenarios need the local PostgreSQL and Redis (DATABASE_URL/REDIS_URL are made by the harness).

@@ -52,32 +52,50 @@ def generate(participants: int, ballots: int, sessions: int) -> int:
 
     city = City.objects.create(name_en="Bench city", country="MA", slug=f"bench-{uuid.uuid4().hex[:6]}")
     districts = [District.objects.create(city=city, name=f"District {i}") for i in range(6)]
-    consultation = services.consultation_create(city=city, title="Large consultation", created_by=None,
-                                                themes=["Jobs", "Transport", "Culture"],
-                                                participants_may_be_minors=False)  # fmt: skip
+    consultation = services.consultation_create(
+        city=city,
+        title="Large consultation",
+        created_by=None,
+        themes=["Jobs", "Transport", "Culture"],
+        participants_may_be_minors=False,
+    )
     themes = list(consultation.themes.all())
-    made = [services.session_create(consultation=consultation, title=f"Session {i + 1}", created_by=None)
-            for i in range(sessions)]  # fmt: skip
+    made = [
+        services.session_create(consultation=consultation, title=f"Session {i + 1}", created_by=None)
+        for i in range(sessions)
+    ]
     now = timezone.now()
     genders = ["female", "male", "female", "male", "other", "unsaid", ""]
     bands = ["15_17", "18_24", "18_24", "25_29", "30_35", "unsaid", ""]
     with transaction.atomic():
         Participant.objects.bulk_create(
-            [Participant(session=made[i % sessions], consented_at=now, gender=genders[i % len(genders)],
-                         age_band=bands[(i // 3) % len(bands)], district=districts[(i // 7) % 6], language="ar")
-             for i in range(participants)],
+            [
+                Participant(
+                    session=made[i % sessions],
+                    consented_at=now,
+                    gender=genders[i % len(genders)],
+                    age_band=bands[(i // 3) % len(bands)],
+                    district=districts[(i // 7) % 6],
+                    language="ar",
+                )
+                for i in range(participants)
+            ],
             batch_size=5000,
-        )  # fmt: skip
+        )
     people = Participant.objects.filter(session__consultation=consultation).order_by("pk")
     person_ids = list(people.values_list("pk", "session_id"))
     items_by_session = {}
     for session in made:
         items_by_session[session.pk] = [
-            Item.objects.create(session=session, kind="challenge" if i % 2 == 0 else "proposal",
-                                text=f"Idea {i + 1} of {session.title}", status=ItemStatus.APPROVED,
-                                theme=themes[i % len(themes)]).pk
+            Item.objects.create(
+                session=session,
+                kind="challenge" if i % 2 == 0 else "proposal",
+                text=f"Idea {i + 1} of {session.title}",
+                status=ItemStatus.APPROVED,
+                theme=themes[i % len(themes)],
+            ).pk
             for i in range(ITEMS)
-        ]  # fmt: skip
+        ]
     per_person = max(1, min(ITEMS // 3, ballots // max(participants, 1)))
     rows = []
     for n, (pid, sid) in enumerate(person_ids):
@@ -142,17 +160,29 @@ def main(argv=None) -> int:
 
         def export(identifier, fmt):
             def run():
-                return run_export(identifier=identifier, city=consultation.city, fmt=fmt,
-                                  options={"consultation": consultation_id}, channel="cli")[0]  # fmt: skip
+                return run_export(
+                    identifier=identifier,
+                    city=consultation.city,
+                    fmt=fmt,
+                    options={"consultation": consultation_id},
+                    channel="cli",
+                )[0]
 
             return run
 
-        line = {"scenario": "export", "backend": args.backend, "participants": args.participants,
-                "ballots": Ballot.objects.filter(session__consultation=consultation_id).count(),
-                "generate_s": round(generated_s, 1), "repeat": args.repeat}  # fmt: skip
-        for key, identifier, fmt in [("summary_csv", "consultation_summary", "csv"),
-                                     ("summary_json", "consultation_summary", "json"),
-                                     ("ballots_csv", "consultation_ballots", "csv")]:  # fmt: skip
+        line = {
+            "scenario": "export",
+            "backend": args.backend,
+            "participants": args.participants,
+            "ballots": Ballot.objects.filter(session__consultation=consultation_id).count(),
+            "generate_s": round(generated_s, 1),
+            "repeat": args.repeat,
+        }
+        for key, identifier, fmt in [
+            ("summary_csv", "consultation_summary", "csv"),
+            ("summary_json", "consultation_summary", "json"),
+            ("ballots_csv", "consultation_ballots", "csv"),
+        ]:
             seconds, size = timed(export(identifier, fmt), args.repeat)
             line[f"{key}_s"] = seconds
             line[f"{key}_kb"] = round(size / 1024)

@@ -120,9 +120,12 @@ class Worker:
                     client.token = r.json()["token"]
                 client.join_s = time.monotonic() - t0
                 client.ws = await connect(
-                    cfg["ws_url"], max_queue=(16 if client.reading else 1), open_timeout=60, ping_interval=None,
+                    cfg["ws_url"],
+                    max_queue=(16 if client.reading else 1),
+                    open_timeout=60,
+                    ping_interval=None,
                     close_timeout=(10 if client.reading else 2),
-                )  # fmt: skip
+                )
                 await client.ws.send(json.dumps({"type": "hello", "token": client.token or str(client.index)}))
                 if client.reading:
                     client.reader = asyncio.ensure_future(client.read_loop())
@@ -225,10 +228,17 @@ class Worker:
     @staticmethod
     def record(c: Client) -> dict:
         return {
-            "index": c.index, "reading": c.reading, "sampled": c.sampled, "join_s": c.join_s,
-            "connect_s": c.connect_s, "ballots": c.ballots, "status": c.status, "max_version": c.max_version,
-            "states": [(t, version, dict(tallies)) for t, version, tallies in c.states], "error": c.error,
-        }  # fmt: skip
+            "index": c.index,
+            "reading": c.reading,
+            "sampled": c.sampled,
+            "join_s": c.join_s,
+            "connect_s": c.connect_s,
+            "ballots": c.ballots,
+            "status": c.status,
+            "max_version": c.max_version,
+            "states": [(t, version, dict(tallies)) for t, version, tallies in c.states],
+            "error": c.error,
+        }
 
 
 def worker_main(conn, cfg: dict, indices: list[int]) -> None:

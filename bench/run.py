@@ -81,16 +81,23 @@ class AppServer:
         self.dbname = f"bench_majlis_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         env = dict(os.environ)
         env.update(
-            HOST="127.0.0.1", PORT=str(port), WORKERS=str(workers), DEBUG="0", SECRET_KEY="bench-" + uuid.uuid4().hex,
-            ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="WARNING", MEDIA_ROOT=self.tmp,
+            HOST="127.0.0.1",
+            PORT=str(port),
+            WORKERS=str(workers),
+            DEBUG="0",
+            SECRET_KEY="bench-" + uuid.uuid4().hex,
+            ALLOWED_HOSTS="127.0.0.1",
+            LOG_LEVEL="WARNING",
+            MEDIA_ROOT=self.tmp,
             SECURE_SSL_REDIRECT="0",  # loopback without the TLS proxy production has in front
             # All participants come from 127.0.0.1: the per-address join limit would refuse a room of 2,000, and the
             # sustained scenario sends more than the per-session vote limit. Other limits stay as configured.
-            MAJLIS_RATE_JOIN_ADDRESS="1000000/m", MAJLIS_RATE_JOIN_SESSION="1000000/m",
+            MAJLIS_RATE_JOIN_ADDRESS="1000000/m",
+            MAJLIS_RATE_JOIN_SESSION="1000000/m",
             MAJLIS_RATE_VOTE_SESSION="10000000/m",
             # Every screen comes from 127.0.0.1 too: no cap on the sockets one address holds in a worker.
             MAJLIS_SOCKETS_PER_ADDRESS="0",
-        )  # fmt: skip
+        )
         env.pop("TEST_DATABASE_NAME", None)
         if backend == "postgres":
             import psycopg
@@ -122,10 +129,14 @@ class AppServer:
             with psycopg.connect(PG_ADMIN, autocommit=True) as c:
                 c.execute("CHECKPOINT")
         self.proc = subprocess.Popen(
-            [PY, "manage.py", "serve"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=open(  # noqa: SIM115
+            [PY, "manage.py", "serve"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(  # noqa: SIM115
                 f"{self.tmp}/server.log", "w"
-            )
-        )  # fmt: skip
+            ),
+        )
         wait_port(f"http://127.0.0.1:{self.port}/api/v1/")
         time.sleep(1.0 if self.workers > 1 else 0.2)
         return seed
@@ -158,10 +169,16 @@ def setup_app_session(base: str, seed: dict, items: int) -> dict:
     """A fresh session by the REST API: approval voting, no pre-moderation, `items` approved challenges."""
     staff = f"Token {seed['api_token']}"
     s = http_json(
-        "POST", f"{base}/api/v1/consultations/{seed['consultation_id']}/sessions/",
-        {"title": "Benchmark", "phases": ["lobby", "challenges", "challenge_voting", "results", "closed"],
-         "challenge_voting_method": "approval", "premoderation": False}, staff,
-    )  # fmt: skip
+        "POST",
+        f"{base}/api/v1/consultations/{seed['consultation_id']}/sessions/",
+        {
+            "title": "Benchmark",
+            "phases": ["lobby", "challenges", "challenge_voting", "results", "closed"],
+            "challenge_voting_method": "approval",
+            "premoderation": False,
+        },
+        staff,
+    )
     code = s["join_code"]
     http_json("POST", f"{base}/api/v1/sessions/{code}/phase", {"phase": "challenges"}, staff)
     ids = []
@@ -223,10 +240,13 @@ def drive(target: dict, args, meter_pid: int, final_version) -> dict:
     not_reading = list(range(0, n, 10)) if args.scenario == "slowreaders" else []
     per_client = ballots_per_client(args)
     cfg = dict(
-        target, seed=args.seed, not_reading=not_reading, ballots_per_client=per_client,
+        target,
+        seed=args.seed,
+        not_reading=not_reading,
+        ballots_per_client=per_client,
         http_connections=args.http_connections,
         sample_every=10 if per_client > 1 else 1,  # a minute of states on every screen would fill the client's memory
-    )  # fmt: skip
+    )
     procs = max(1, min(args.procs, n))
     ctx = mp.get_context("fork")
     pipes, workers = [], []
@@ -270,21 +290,33 @@ def drive(target: dict, args, meter_pid: int, final_version) -> dict:
     readers = [r for r in records if r["reading"] and r["connect_s"] is not None]
     errors = [r["error"] for r in records if r["error"]]
     return {
-        "connected": connected, "acked": acked, "final_version": version,
+        "connected": connected,
+        "acked": acked,
+        "final_version": version,
         "missed_final": sum(r["max_version"] < version for r in readers),
-        "join_wall_s": round(join_wall, 2), "join_p95_ms": pct(joins, 0.95),
-        "ack_p50_ms": pct(acks, 0.5), "ack_p95_ms": pct(acks, 0.95),
-        "v2s_p50_ms": pct(lat, 0.5), "v2s_p95_ms": pct(lat, 0.95), "v2s_p99_ms": pct(lat, 0.99), "v2s_n": len(lat),
-        "v2s_version_p50_ms": pct(exact, 0.5), "v2s_version_p95_ms": pct(exact, 0.95),
-        "v2s_version_p99_ms": pct(exact, 0.99), "v2s_version_n": len(exact),
-        "ballots_per_client": per_client, "vote_wall_s": round(vote_wall, 2),
+        "join_wall_s": round(join_wall, 2),
+        "join_p95_ms": pct(joins, 0.95),
+        "ack_p50_ms": pct(acks, 0.5),
+        "ack_p95_ms": pct(acks, 0.95),
+        "v2s_p50_ms": pct(lat, 0.5),
+        "v2s_p95_ms": pct(lat, 0.95),
+        "v2s_p99_ms": pct(lat, 0.99),
+        "v2s_n": len(lat),
+        "v2s_version_p50_ms": pct(exact, 0.5),
+        "v2s_version_p95_ms": pct(exact, 0.95),
+        "v2s_version_p99_ms": pct(exact, 0.99),
+        "v2s_version_n": len(exact),
+        "ballots_per_client": per_client,
+        "vote_wall_s": round(vote_wall, 2),
         "ballots_per_s": round(acked / vote_wall, 1) if vote_wall > 0 else None,
-        "server_cpu_s": round(end["cpu_s"], 2), "server_cpu_vote_s": round(cpu_vote, 2),
+        "server_cpu_s": round(end["cpu_s"], 2),
+        "server_cpu_vote_s": round(cpu_vote, 2),
         "server_rss_mb": round(end["rss"] / 2**20, 1),
         "kb_per_conn": round(after_join["rss_delta"] / 1024 / max(connected, 1), 1),
-        "errors": len(errors), "first_error": errors[0] if errors else None,
+        "errors": len(errors),
+        "first_error": errors[0] if errors else None,
         "_statuses": sorted({r["status"] for r in records if r["status"]}),
-    }  # fmt: skip
+    }
 
 
 def run_app(args) -> dict:
@@ -294,12 +326,15 @@ def run_app(args) -> dict:
         base = f"http://127.0.0.1:{args.port}"
         s = setup_app_session(base, seed, args.items)
         target = {
-            "mode": "app", "code": s["code"], "items": s["items"], "http_url": base,
+            "mode": "app",
+            "code": s["code"],
+            "items": s["items"],
+            "http_url": base,
             "ws_url": f"ws://127.0.0.1:{args.port}/ws/sessions/{s['code']}/",
             "before_vote": lambda: http_json(
                 "POST", f"{base}/api/v1/sessions/{s['code']}/phase", {"phase": "challenge_voting"}, s["staff"]
             ),
-        }  # fmt: skip
+        }
 
         def final_version():
             time.sleep(0.3)
@@ -320,8 +355,13 @@ def run_reference(args) -> dict:
     proc = subprocess.Popen([PY, "-m", "bench.reference_server", str(port), str(args.items)], cwd=ROOT)
     try:
         wait_port(f"http://127.0.0.1:{port}/stats")
-        target = {"mode": "reference", "code": "", "items": list(range(1, args.items + 1)),
-                  "http_url": f"http://127.0.0.1:{port}", "ws_url": f"ws://127.0.0.1:{port}/"}  # fmt: skip
+        target = {
+            "mode": "reference",
+            "code": "",
+            "items": list(range(1, args.items + 1)),
+            "http_url": f"http://127.0.0.1:{port}",
+            "ws_url": f"ws://127.0.0.1:{port}/",
+        }
 
         def final_version():
             time.sleep(0.3)
@@ -367,15 +407,19 @@ def main(argv=None) -> int:
     p.add_argument("--window", type=float, default=2.0, help="burst: everyone votes within this many seconds")
     p.add_argument("--rate", type=float, default=1000.0, help="sustained: ballots per second")
     p.add_argument(
-        "--duration", type=float, default=0.0,
+        "--duration",
+        type=float,
+        default=0.0,
         help="sustained: send --rate ballots a second for this many seconds (each participant votes on several items)",
-    )  # fmt: skip
+    )
     p.add_argument("--settle", type=float, default=15.0, help="seconds screens get to reach the final version")
     p.add_argument("--procs", type=int, default=2, help="client processes")
     p.add_argument(
-        "--http-connections", type=int, default=0,
+        "--http-connections",
+        type=int,
+        default=0,
         help="HTTP connections shared by each client process's participants (default 0: one per participant)",
-    )  # fmt: skip
+    )
     p.add_argument("--port", type=int, default=18100)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-reference", action="store_true")
@@ -390,9 +434,14 @@ def main(argv=None) -> int:
     for scenario in scenarios:
         args.scenario = scenario
         args.items = max(items, ballots_per_client(args))  # one item per ballot of a participant
-        line = {"scenario": scenario, "participants": args.participants, "backend": args.backend,
-                "workers": args.workers, "client_procs": args.procs,
-                "http_connections": args.http_connections or "per participant"}  # fmt: skip
+        line = {
+            "scenario": scenario,
+            "participants": args.participants,
+            "backend": args.backend,
+            "workers": args.workers,
+            "client_procs": args.procs,
+            "http_connections": args.http_connections or "per participant",
+        }
         app = run_app(args)
         line["app"] = app
         if not args.no_reference:

@@ -44,11 +44,19 @@ CITIES = [
 ]
 
 STAFF_NAMES = {
-    "fes": {"admin": "Nadia Benjelloun", "facilitator": "Youssef El Idrissi", "secretariat": "Salma Alaoui",
-            "analyst": "Karim Tazi"},
-    "saida": {"admin": "Rania Haddad", "facilitator": "Omar Bizri", "secretariat": "Lina Saad",
-              "analyst": "Ziad Khalil"},
-}  # fmt: skip
+    "fes": {
+        "admin": "Nadia Benjelloun",
+        "facilitator": "Youssef El Idrissi",
+        "secretariat": "Salma Alaoui",
+        "analyst": "Karim Tazi",
+    },
+    "saida": {
+        "admin": "Rania Haddad",
+        "facilitator": "Omar Bizri",
+        "secretariat": "Lina Saad",
+        "analyst": "Ziad Khalil",
+    },
+}
 
 
 def demo_password() -> str:

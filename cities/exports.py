@@ -8,8 +8,14 @@ right-to-left in Arabic), JSON, a printable HTML report (charts drawn here as in
 that report printed by headless Chromium. An exporter whose database can write the CSV rows itself may also offer
 ``csv_tables(target, options)`` (``CsvTable``), which ``render`` then writes instead of going through pandas.
 
-Every CSV and Excel file of the application is written here (``render``, and ``table_file`` for a file of one table
-such as the council roster), under one escaping rule against spreadsheet formulas (``escape_cell``, ``csv_text``).
+An exporter may also offer the import layout (``layouts``, ``import_table``): one table without a title row, in a
+file another program reads back, such as the council roster that the roster import takes.
+
+Every file a person downloads takes one road through here, whatever the door (a page, the API, ``manage.py
+export``): ``export_request`` reads and checks the options, ``run_export`` checks the permission, renders and audits
+(``export_audit``), ``export_response`` hands the file over. Every CSV and Excel file of the application is written
+here (``render``, and ``table_file``), under one escaping rule against spreadsheet formulas (``escape_cell``,
+``csv_text``).
 
 This module knows none of the other apps. Figures that several apps contribute to (the network key figures)
 come from providers the apps register with ``@key_figures_provider`` (see cities/exporters.py).
@@ -29,7 +35,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +44,7 @@ from django.conf import settings
 from django.db.models import Case, F, TextField, Value, When
 from django.db.models.functions import Concat, NullIf
 from django.db.models.lookups import Regex
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -61,8 +68,11 @@ CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
 }
-REPORT_TEMPLATE = "frontend/exports/report.html"
-REPORT_CSS = "frontend/exports.css"
+# The import layout: one table without a title row, in a file another program reads back (the council roster).
+TABLES, IMPORT = "tables", "import"
+IMPORT_FORMATS = ("csv", "xlsx")
+REPORT_TEMPLATE = "cities/exports/report.html"
+REPORT_CSS = "cities/report.css"
 # Headless Chromium as root on a server without a screen or outside network: no sandbox (root), no GPU, and none of
 # its background connections (refused on a closed network, many at a time). The browser tests start it the same way.
 CHROMIUM_FLAGS = [
@@ -85,12 +95,32 @@ PDF_TIMEOUT_SECONDS = 120
 # The pattern is written with \u escapes only, so that Python's re and PostgreSQL's regular expressions (csv_text)
 # read the same pattern; tests/exports/test_escaping.py checks both sets against unicodedata.
 _LEADING = (
-    (0x0001, 0x0020), (0x007F, 0x00A0), (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD),
-    (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x1680, 0x1680), (0x180E, 0x180E), (0x2000, 0x200F),
-    (0x2028, 0x202F), (0x205F, 0x2064), (0x2066, 0x206F), (0x3000, 0x3000), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB),
-    (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
-    (0xE0001, 0xE0001), (0xE0020, 0xE007F),
-)  # fmt: skip
+    (0x0001, 0x0020),
+    (0x007F, 0x00A0),
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x1680, 0x1680),
+    (0x180E, 0x180E),
+    (0x2000, 0x200F),
+    (0x2028, 0x202F),
+    (0x205F, 0x2064),
+    (0x2066, 0x206F),
+    (0x3000, 0x3000),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x13438),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
 _FORMULA_SIGNS = "=+-@\u207a\u207c\u208a\u208c\u2a75\u2a76\ufb29\ufe62\ufe63\ufe66\ufe6b\uff0b\uff0d\uff1d\uff20"
 
 
@@ -111,6 +141,15 @@ REGISTRY: dict[str, type[BaseExporter]] = {}
 class ExportError(ValueError):
     """An export that cannot run as asked (missing or unknown option, format not offered). The message is
     translated and may be shown to the person who asked."""
+
+
+class ExportNotFound(LookupError):
+    """An exporter, city, network or object that does not exist, or that the person may not run. Pages and the API
+    answer 404 and say no more; the command line, which runs as the platform, prints the translated message."""
+
+    def __init__(self, message=""):
+        self.message = str(message)
+        super().__init__(self.message)
 
 
 class PdfUnavailable(ExportError):
@@ -174,6 +213,7 @@ class BaseExporter:
     required_options: tuple[str, ...] = ()
     labels: dict = {}
     report_hidden: frozenset = frozenset()  # columns left out of the printable report (codes for machines)
+    layouts: tuple[str, ...] = (TABLES,)  # add IMPORT with import_table()
     # option name -> (manager or queryset, lookup of the city id): how the API and the command line find the city
     # of an object an option names, e.g. {"consultation": (Consultation.objects, "city_id")}.
     option_sources: dict = {}
@@ -186,6 +226,13 @@ class BaseExporter:
         the database, skipping pandas. The file ``render`` makes of them must be byte for byte the one it makes of
         ``tables()``. None, the default, means "no faster way here": ``render`` uses ``tables()``. Called, like
         ``tables()``, with the export's language active; raises ``ExportError`` as ``tables()`` would."""
+        return None
+
+    def import_table(self, target, options: dict) -> Table | None:
+        """Optional, for exporters whose ``layouts`` include ``IMPORT``: the one table of a file another program reads
+        back (an import), as a ``Table`` whose title names the sheet. ``render(..., layout=IMPORT)`` writes it as CSV
+        or Excel without a title row (``table_file``), under the same escaping rule. Raises ``ExportError`` as
+        ``tables()`` would."""
         return None
 
     def subject(self, target, options: dict) -> str:
@@ -218,6 +265,16 @@ def register(cls: type[BaseExporter]) -> type[BaseExporter]:
 
 def exporters_for(user, target, *, scope: str = "city") -> list[type[BaseExporter]]:
     return [cls for cls in REGISTRY.values() if cls.scope == scope and cls.allowed(user, target)]
+
+
+def option_choices(exporter: type[BaseExporter], name: str, city) -> list[tuple[int, str]]:
+    """The objects of ``city`` that option ``name`` of ``exporter`` may name (its ``option_sources``), as (id, text)
+    for a form's choices."""
+    source = exporter.option_sources.get(name)
+    if source is None or city is None:
+        return []
+    queryset, lookup = source
+    return [(obj.pk, str(obj)) for obj in queryset.filter(**{lookup: city.pk})]
 
 
 def option_object(queryset, options: dict, name: str):
@@ -358,15 +415,38 @@ def collect(exporter: BaseExporter, target, options: dict) -> list[Table]:
     return tables
 
 
-def render(exporter: BaseExporter, target, options: dict, fmt: str, *, language: str = "en") -> tuple[bytes, str]:
-    """Render every table of ``exporter`` for ``target`` in ``fmt``; returns (content, content type).
+def formats_of(exporter: type[BaseExporter] | BaseExporter, layout: str = TABLES) -> tuple[str, ...]:
+    """The formats ``exporter`` offers in ``layout``: its ``formats`` for its tables, CSV and Excel for the import
+    layout of an exporter that has one, none otherwise."""
+    if layout not in exporter.layouts:
+        return ()
+    return exporter.formats if layout == TABLES else tuple(f for f in IMPORT_FORMATS if f in exporter.formats)
 
-    Raises ``ExportError`` for a format the exporter does not offer or a missing option, ``PdfUnavailable``
-    when Chromium cannot print. Headers and labels are in ``language``.
-    """
-    if fmt not in exporter.formats:
+
+def _check_format(exporter, fmt: str, layout: str) -> None:
+    if layout not in exporter.layouts:
+        raise ExportError(_("This export has no file in the import's layout."))
+    if fmt not in formats_of(exporter, layout):
         raise ExportError(_("This export is not offered as %(format)s.") % {"format": fmt})
+
+
+def render(
+    exporter: BaseExporter, target, options: dict, fmt: str, *, language: str = "en", layout: str = TABLES
+) -> tuple[bytes, str]:
+    """Render every table of ``exporter`` for ``target`` in ``fmt``; returns (content, content type). In the import
+    layout (``layout=IMPORT``), the one table of ``exporter.import_table`` as CSV or Excel without a title row.
+
+    Raises ``ExportError`` for a format or layout the exporter does not offer or a missing option,
+    ``PdfUnavailable`` when Chromium cannot print. Headers and labels are in ``language``.
+    """
+    _check_format(exporter, fmt, layout)
     with translation.override(language):
+        if layout == IMPORT:
+            table = exporter.import_table(target, options)
+            if table is None:
+                raise ExportError(_("This export has no file in the import's layout."))
+            content = table_file(table.frame, fmt, sheet_name=table.title, language=language)
+            return content, CONTENT_TYPES[fmt]
         if fmt == "csv" and (written := exporter.csv_tables(target, options)) is not None:
             return _csv_written(written), CONTENT_TYPES[fmt]
         tables = collect(exporter, target, options)
@@ -594,9 +674,12 @@ def report_html(
     tables: list[Table] | None = None,
     inline_css: bool = True,
     extra: dict | None = None,
+    template: str = REPORT_TEMPLATE,
 ) -> str:
     """The printable report as one HTML document. ``inline_css`` embeds the stylesheet (a file given to Chromium or
-    downloaded); otherwise it links /static/ (the page served under the site's Content-Security-Policy)."""
+    downloaded); otherwise it links /static/ (the page served under the site's Content-Security-Policy). A site that
+    serves the report as a page may give its own ``template`` extending REPORT_TEMPLATE (its blocks ``head``,
+    ``actions`` and ``scripts``), with ``extra`` context."""
     from django.template.loader import render_to_string
 
     with translation.override(language):
@@ -608,7 +691,7 @@ def report_html(
         inline = format_html("<style>{}</style>", mark_safe(_report_css())) if inline_css else ""  # noqa: S308
         context.update({"inline_css": inline_css, "inline_style": inline})
         context.update(extra or {})
-        return render_to_string(REPORT_TEMPLATE, context)
+        return render_to_string(template, context)
 
 
 def chromium_path() -> str | None:
@@ -659,7 +742,149 @@ def key_figures_provider(func: Callable[[list[int]], dict[int, dict]]):
     return func
 
 
-# --- running an export ------------------------------------------------------------------------------------------
+# --- one request from every door: pages, API, command line --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """An export asked for and checked (``export_request``): the exporter, its target (a city, or a network for
+    network exporters), format, language, layout and the options, ready to run (``run``)."""
+
+    exporter: type[BaseExporter]
+    fmt: str
+    language: str
+    options: dict
+    city: object = None
+    network: object = None
+    layout: str = TABLES
+
+    @property
+    def identifier(self) -> str:
+        return self.exporter.identifier
+
+    @property
+    def target(self):
+        return self.network if self.exporter.scope == "network" else self.city
+
+    def run(self, *, actor, channel: str) -> tuple[bytes, str]:
+        """Render and audit (``run_export``); (content, content type)."""
+        return run_export(
+            identifier=self.identifier,
+            city=self.city,
+            network=self.network,
+            fmt=self.fmt,
+            options=self.options,
+            actor=actor,
+            channel=channel,
+            language=self.language,
+            layout=self.layout,
+        )
+
+    def filename(self) -> str:
+        return export_filename(self.identifier, self.fmt, self.target)
+
+
+def _quoted(name: str) -> str:
+    return f"“{name}”"
+
+
+def _option_value(value):
+    """An object's id as an int; a text of digits as its int; anything else (a word, a list) as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    return int(text) if text.isdecimal() and text.isascii() else text
+
+
+def export_request(
+    identifier: str,
+    values: Mapping,
+    *,
+    user=None,
+    city=None,
+    network=None,
+    layout: str = TABLES,
+    spell: Callable[[str], str] = _quoted,
+) -> ExportRequest:
+    """Turn raw values, as a form, a JSON body or the command line give them, into a checked ``ExportRequest``: the
+    one place where the export's options are read. ``values`` may hold ``format`` (default CSV), ``language`` (a
+    code of settings.LANGUAGES, default settings.LANGUAGE_CODE), the options the exporter takes (``consultation``,
+    ``term``, ``call``: ids), ``city`` and ``network`` (slugs). A page passes the ``city`` or ``network`` of its URL,
+    which its own access check gave. ``user`` is the person asking (only their cities and networks are found, and the
+    exporter must allow them); None is the platform (the command line): every city and network. ``spell`` names an
+    option in the messages as the caller's people write it (``--consultation`` on the command line).
+
+    Raises ``ExportNotFound`` for an unknown exporter, a target that cannot be found or that the user may not export;
+    ``ExportError`` (translated) for a format, layout or language not offered, an option that names nothing in the
+    target city, or a required option missing.
+    """
+    from cities.models import City, Network
+    from cities.permissions import cities_for_user, networks_for_admin
+
+    cls = REGISTRY.get(str(identifier))
+    if cls is None:
+        known = {"identifier": _quoted(str(identifier)), "known": ", ".join(sorted(REGISTRY))}
+        raise ExportNotFound(_("Unknown exporter %(identifier)s. Known: %(known)s.") % known)
+    if (city is not None and cls.scope == "network") or (network is not None and cls.scope != "network"):
+        raise ExportNotFound(cls.identifier)  # a city's page does not run a network's export, nor the reverse
+    given = {name: _option_value(values[name]) for name in cls.options if values.get(name) is not None}
+    options = {name: value for name, value in given.items() if value != ""}
+    if cls.scope == "network":
+        if network is None:
+            networks = Network.objects.all() if user is None else networks_for_admin(user)
+            network = networks.filter(slug=str(values.get("network") or "")).first()
+        if network is None:
+            raise ExportNotFound(
+                _("%(exporter)s needs %(network)s of an existing network.")
+                % {"exporter": cls.identifier, "network": f"{spell('network')} <slug>"}
+            )
+        city, target = None, network
+    else:
+        cities = City.objects.all() if user is None else cities_for_user(user)
+        if city is None and values.get("city") not in (None, ""):
+            city = cities.filter(slug=str(values["city"])).first()
+            if city is None:
+                raise ExportNotFound(_("No city %(slug)s.") % {"slug": _quoted(str(values["city"]))})
+        if city is None:
+            named = {k: v for k, v in options.items() if isinstance(v, int)}
+            city_id = cls.city_id_for(named)
+            city = cities.filter(pk=city_id).first() if city_id else None
+        if city is None:
+            names = ", ".join(spell(name) for name in cls.option_sources)
+            raise ExportNotFound(
+                _("%(exporter)s needs %(options)s (an existing one) or %(city)s.")
+                % {"exporter": cls.identifier, "options": names or spell("city"), "city": f"{spell('city')} <slug>"}
+            )
+        network, target = None, city
+    if user is not None and not cls.allowed(user, target):
+        raise ExportNotFound(cls.identifier)
+    fmt = str(values.get("format") or "csv")
+    _check_format(cls, fmt, layout)
+    language = str(values.get("language") or settings.LANGUAGE_CODE)
+    if language not in dict(settings.LANGUAGES):
+        raise ExportError(_("Unknown language: %(value)s.") % {"value": language})
+    for name, value in options.items():
+        source = cls.option_sources.get(name)
+        found = isinstance(value, int) and (
+            source is None or source[0].filter(pk=value, **{source[1]: city.pk}).exists()
+        )
+        if not found:
+            raise ExportError(_("Unknown %(name)s: %(value)s.") % {"name": name, "value": value})
+    for name in cls.required_options:
+        if name not in options:
+            raise ExportError(_("This export needs the option “%(name)s”.") % {"name": name})
+    if network is not None:
+        options["network"] = network.slug
+    return ExportRequest(cls, fmt, language, options, city=city, network=network, layout=layout)
+
+
+def export_audit(*, exporter: str, fmt: str, options: dict, actor, channel: str, city=None) -> None:
+    """The one record of an export: an ``ExportLog`` (who — None for the command line —, the city — none for network
+    exports —, exporter, format, options, channel web/api/cli, time). Called once per export that ran, by
+    ``run_export`` and ``report_page_html``; never for one that failed."""
+    from cities.models import ExportLog
+
+    ExportLog.objects.create(actor=actor, city=city, exporter=exporter, format=fmt, options=options, channel=channel)
 
 
 def run_export(
@@ -672,30 +897,54 @@ def run_export(
     channel: str,
     language: str = "en",
     network=None,
+    layout: str = TABLES,
 ):
-    """Check the permission (the command line, ``channel="cli"`` with no actor, runs as the platform), render, log.
+    """Check the permission (the command line, ``channel="cli"`` with no actor, runs as the platform), render, audit.
 
     The target is ``city`` for city exporters and ``network`` for network exporters. Errors: ``LookupError``
     for an unknown exporter, a missing target or one the actor may not run (callers answer 404);
     ``ExportError`` (a ``ValueError``) for a format the exporter does not offer or a bad option;
     ``PdfUnavailable`` (an ``ExportError``) when the PDF cannot be printed. Nothing is logged on error.
     """
-    from cities.models import ExportLog
-
     cls = REGISTRY.get(identifier)
     target = network if cls is not None and cls.scope == "network" else city
     if cls is None or target is None or (channel != "cli" and not cls.allowed(actor, target)):
-        raise LookupError(identifier)
-    content, content_type = render(cls(), target, options, fmt, language=language)
-    ExportLog.objects.create(
-        actor=actor,
-        city=city if cls.scope == "city" else None,
+        raise ExportNotFound(identifier)
+    content, content_type = render(cls(), target, options, fmt, language=language, layout=layout)
+    export_audit(
         exporter=identifier,
-        format=fmt,
+        fmt=fmt,
         options=options,
+        actor=actor,
         channel=channel,
+        city=city if cls.scope == "city" else None,
     )
     return content, content_type
+
+
+def report_page_html(export: ExportRequest, *, actor, template: str, extra: dict) -> str:
+    """The printable report of ``export`` as a page of the site (``template`` extends REPORT_TEMPLATE; stylesheet
+    linked, not embedded), audited as an export in format html on the web."""
+    html = report_html(
+        export.exporter(),
+        export.target,
+        export.options,
+        language=export.language,
+        inline_css=False,
+        extra=extra,
+        template=template,
+    )
+    export_audit(
+        exporter=export.identifier, fmt="html", options=export.options, actor=actor, channel="web", city=export.city
+    )
+    return html
+
+
+def export_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    """The answer that hands a finished export to the browser or API client as a file (an attachment)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # Translated names of the formats, for pages and errors.

@@ -1,15 +1,21 @@
 """Writes for cities, staff and tokens."""
 
 import secrets
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from .models import ApiToken, AuditEntry, City, StaffRole, User, token_digest
 
 
 def audit_record(
-    *, actor: User | None, action: str, target=None, city: City | None = None, data: dict | None = None
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model | None = None,
+    city: City | None = None,
+    data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Log a staff action (who, what, when). Call it inside the transaction that makes the change."""
     return AuditEntry.objects.create(

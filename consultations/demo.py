@@ -59,9 +59,13 @@ def seed_city(*, city: City, staff: dict[str, User], context: dict) -> None:
     consultation = Consultation.objects.filter(city=city, title=content["title"]).first()
     if consultation is None:
         consultation = services.consultation_create(
-            city=city, title=content["title"], description=content["description"], themes=content["themes"],
-            created_by=facilitator, participants_may_be_minors=True,
-        )  # fmt: skip
+            city=city,
+            title=content["title"],
+            description=content["description"],
+            themes=content["themes"],
+            created_by=facilitator,
+            participants_may_be_minors=True,
+        )
     past = consultation.sessions.filter(title=PAST_TITLE).first()
     if past is None:
         past = _past_session(consultation, facilitator, content)
@@ -81,9 +85,12 @@ def seed_city(*, city: City, staff: dict[str, User], context: dict) -> None:
 def _past_session(consultation: Consultation, facilitator: User, content: dict) -> Session:
     rng = random.Random(f"majlis-demo-{consultation.city.slug}")
     session = services.session_create(
-        consultation=consultation, title=PAST_TITLE, created_by=facilitator, premoderation=True,
+        consultation=consultation,
+        title=PAST_TITLE,
+        created_by=facilitator,
+        premoderation=True,
         place="Maison des jeunes" if consultation.city.slug == "fes" else "Municipal cultural centre",
-    )  # fmt: skip
+    )
     districts = list(consultation.city.districts.all())
     participants = [
         services.participant_join(
@@ -105,8 +112,9 @@ def _past_session(consultation: Consultation, facilitator: User, content: dict) 
     services.session_set_phase(session=session, phase=Phase.PROPOSALS, actor=facilitator)
     proposals = []
     for text in content["proposals"]:
-        item = services.item_submit(participant=rng.choice(participants), kind="proposal", text=text,
-                                    answers=[rng.choice(challenges).pk])  # fmt: skip
+        item = services.item_submit(
+            participant=rng.choice(participants), kind="proposal", text=text, answers=[rng.choice(challenges).pk]
+        )
         proposals.append(services.item_moderate(item=item, action="approve", actor=facilitator))
     services.session_set_phase(session=session, phase=Phase.PROPOSAL_VOTING, actor=facilitator)
     _vote(rng, participants, proposals)

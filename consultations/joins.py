@@ -35,7 +35,7 @@ from cities.services import audit_record
 
 from .errors import CrossSiteRequest, InvalidInput, JoinPassRefused, JsonRequired
 from .live.locks import tally_add
-from .models import JOIN_CODE_ALPHABET, Ballot, Item, JoinCard, JoinPolicy, Participant, Session, VotingMethod
+from .models import JOIN_CODE_ALPHABET, Ballot, Item, JoinCard, JoinPolicy, Participant, Session
 
 ROOM_CODE_LENGTH = 5  # 23**5 codes, two valid at a time: guessing within the join rate limits is hopeless
 ROOM_CODE_PERIOD = 60  # seconds
@@ -117,9 +117,7 @@ def room_code_valid(session_id: int, code, *, at: float | None = None) -> bool:
     if len(typed) != ROOM_CODE_LENGTH:
         return False
     now = time.time() if at is None else at
-    return any(
-        hmac.compare_digest(typed, room_code(session_id, at=now - back)) for back in (0, ROOM_CODE_PERIOD)
-    )  # fmt: skip
+    return any(hmac.compare_digest(typed, room_code(session_id, at=now - back)) for back in (0, ROOM_CODE_PERIOD))
 
 
 def normalise_card(code) -> str:
@@ -245,9 +243,12 @@ def cards_create(*, session: Session, count: int, actor: User | None) -> list[Jo
             codes.append(code)
     cards = JoinCard.objects.bulk_create([JoinCard(session=session, code=code) for code in codes])
     audit_record(
-        actor=actor, action="session.cards_create", target=session, city=session.consultation.city,
+        actor=actor,
+        action="session.cards_create",
+        target=session,
+        city=session.consultation.city,
         data={"count": count},
-    )  # fmt: skip
+    )
     return cards
 
 
@@ -272,9 +273,16 @@ def join_clusters(session: Session) -> list[dict]:
     places: dict[str, dict] = {}
     for pk, origin, joined, device, set_aside_at in rows:
         place = places.setdefault(
-            origin, {"origin": origin, "joins": 0, "times": [], "without_device": 0, "same": defaultdict(list),
-                     "set_aside": []},
-        )  # fmt: skip
+            origin,
+            {
+                "origin": origin,
+                "joins": 0,
+                "times": [],
+                "without_device": 0,
+                "same": defaultdict(list),
+                "set_aside": [],
+            },
+        )
         place["joins"] += 1
         place["times"].append(joined.timestamp())
         place["without_device"] += not device
@@ -335,9 +343,12 @@ def participants_set_aside(*, session: Session, participant_ids, actor: User | N
     Participant.objects.bulk_update(people, ["set_aside_at", "set_aside_ballots"])
     Ballot.objects.filter(participant__in=people).delete()
     audit_record(
-        actor=actor, action="session.participants_set_aside", target=session, city=session.consultation.city,
+        actor=actor,
+        action="session.participants_set_aside",
+        target=session,
+        city=session.consultation.city,
         data={"participants": len(people), "ballots": sum(len(p.set_aside_ballots) for p in people)},
-    )  # fmt: skip
+    )
     services._bump(session)
     tally_add(dict(tallies))  # after the session's row, as every writer (live/locks.py)
     return len(people)
@@ -369,16 +380,19 @@ def participants_restore(*, session: Session, participant_ids, actor: User | Non
                 mine[item_id] += points
         for item_id, points in mine.items():
             kind = items[item_id].kind
-            cap = 1 if session.voting_method_for(kind) == VotingMethod.APPROVAL else session.dot_max_per_item
+            cap = session.max_points_on_item(kind)
             ballots.append(Ballot(session=session, participant=person, item_id=item_id, points=min(cap, points)))
             tallies[item_id] += min(cap, points)
         person.set_aside_at, person.set_aside_ballots = None, []
     Ballot.objects.bulk_create(ballots)
     Participant.objects.bulk_update(people, ["set_aside_at", "set_aside_ballots"])
     audit_record(
-        actor=actor, action="session.participants_restore", target=session, city=session.consultation.city,
+        actor=actor,
+        action="session.participants_restore",
+        target=session,
+        city=session.consultation.city,
         data={"participants": len(people), "ballots": len(ballots)},
-    )  # fmt: skip
+    )
     services._bump(session)
     tally_add(dict(tallies))  # after the session's row, as every writer (live/locks.py)
     return len(people)

@@ -287,6 +287,8 @@ class Participant(models.Model):
     # count, until restored; a set-aside participant cannot vote.
     set_aside_at = models.DateTimeField(null=True, blank=True, editable=False)
     set_aside_ballots = models.JSONField(default=list, blank=True, editable=False)
+    # Not a column: set on the participant services.participant_join answers, True when it resumed an earlier join.
+    resumed: bool
 
     class Meta:
         verbose_name = _("participant")

@@ -31,9 +31,14 @@ from cities.services import audit_record
 from .models import Item, Participant, Session
 
 PROFILE_CLEARED = {
-    "age_band": "", "gender": "", "district": None, "organisation": "", "language": "",
-    "device_key": "", "origin_key": "",  # keyed hashes of the join's device id and address (consultations/joins.py)
-}  # fmt: skip
+    "age_band": "",
+    "gender": "",
+    "district": None,
+    "organisation": "",
+    "language": "",
+    "device_key": "",
+    "origin_key": "",  # keyed hashes of the join's device id and address (consultations/joins.py)
+}
 AUDIT_ACTION = "session.participants_purge"
 
 
@@ -51,9 +56,14 @@ def retention_cutoff(*, now: datetime) -> datetime:
 
 def _has_profile() -> Q:
     return (
-        ~Q(age_band="") | ~Q(gender="") | Q(district__isnull=False) | ~Q(organisation="") | ~Q(language="")
-        | ~Q(device_key="") | ~Q(origin_key="")
-    )  # fmt: skip
+        ~Q(age_band="")
+        | ~Q(gender="")
+        | Q(district__isnull=False)
+        | ~Q(organisation="")
+        | ~Q(language="")
+        | ~Q(device_key="")
+        | ~Q(origin_key="")
+    )
 
 
 def expired_sessions(*, now: datetime):

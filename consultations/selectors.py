@@ -1,7 +1,9 @@
 """Reads of live sessions: the state every screen shows, a participant's own view, and results."""
 
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.db.models import Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
@@ -14,6 +16,17 @@ STAFF = "staff"
 PUBLIC = "public"
 
 
+class SnapshotItem(TypedDict):
+    """An item of a session's state (docs/realtime.md, message "state"); votes is its tally."""
+
+    id: int
+    kind: str
+    text: str
+    status: str
+    votes: int
+    answers: list[int]
+
+
 @dataclass(frozen=True)
 class StateSnapshot:
     """One read of a session, from which both audiences' states are built."""
@@ -24,7 +37,7 @@ class StateSnapshot:
     participants: int
     results_visible: bool
     extra: dict
-    items: list[dict]
+    items: list[SnapshotItem]
 
     def for_audience(self, audience: str) -> dict:
         staff = audience == STAFF
@@ -53,19 +66,18 @@ class StateSnapshot:
 def session_snapshot(session_id: int) -> StateSnapshot:
     """Read a session's state. The version is read first, so the data is at least as new as the version."""
     session = Session.objects.select_related("consultation").get(pk=session_id)
-    items = list(
+    rows = list(
         Item.objects.filter(session_id=session_id)
         .exclude(status=ItemStatus.MERGED)
         .order_by("id")
         .values("id", "kind", "text", "status", votes=F("tally"))
     )
-    answers = defaultdict(list)
+    answers: defaultdict[int, list[int]] = defaultdict(list)
     for from_id, to_id in Item.answers.through.objects.filter(from_item__session_id=session_id).values_list(
         "from_item_id", "to_item_id"
     ):
         answers[from_id].append(to_id)
-    for it in items:
-        it["answers"] = sorted(answers.get(it["id"], []))
+    items: list[SnapshotItem] = [{**row, "answers": sorted(answers.get(row["id"], []))} for row in rows]
     participants = Participant.objects.filter(session_id=session_id).count()
     extra = {
         "code": session.join_code,
@@ -103,7 +115,7 @@ def participant_view(participant: Participant) -> dict:
     """What one participant has submitted and voted, and the points left per kind."""
     session = Session.objects.get(pk=participant.session_id)
     ballots = list(Ballot.objects.filter(participant=participant).values("item_id", "item__kind", "points"))
-    spent = defaultdict(int)
+    spent: defaultdict[str, int] = defaultdict(int)
     for b in ballots:
         spent[b["item__kind"]] += b["points"]
     points_left = {}
@@ -130,7 +142,7 @@ BREAKDOWNS = {
 }
 
 
-def _voter_groups(session: Session) -> dict[str, dict[str, int]]:
+def _voter_groups(session: Session) -> dict[str, dict[Hashable, int]]:
     """Per question, the number of the session's voters (participants with at least one ballot) per answer.
 
     Voters, not everyone who joined: once voting is over they no longer change, so a late joiner cannot move a
@@ -142,7 +154,7 @@ def _voter_groups(session: Session) -> dict[str, dict[str, int]]:
         .annotate(n=Count("id", distinct=True))
         .order_by()
     )
-    sizes: dict[str, dict[str, int]] = {name: defaultdict(int) for name in BREAKDOWNS}
+    sizes: dict[str, dict[Hashable, int]] = {name: defaultdict(int) for name in BREAKDOWNS}
     for row in rows:
         for name, field in zip(BREAKDOWNS, fields, strict=True):
             sizes[name][row[field] or UNSAID] += row["n"]

@@ -9,14 +9,16 @@ import functools
 import hashlib
 import secrets
 from collections import Counter
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, IntegerField, OuterRef, Subquery, Sum
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum, TextChoices
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City, District, User
@@ -105,12 +107,14 @@ def _bump(session: Session) -> int:
     return _bump_sent(session)()
 
 
-def _bump_sent(session: Session):
+def _bump_sent(session: Session) -> Callable[[], int]:
     """_bump as a statement sent (ballot_rows.round_trip): returns a function that reads the new version."""
     table, version, pk = (connection.ops.quote_name(name) for name in (Session._meta.db_table, "version", "id"))
     # UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): no second round trip
-    rows = ballot_rows.sent(f"UPDATE {table} SET {version} = {version} + 1 WHERE {pk} = %s RETURNING {version}",  # noqa: S608
-                            [session.pk])  # fmt: skip
+    rows = ballot_rows.sent(
+        f"UPDATE {table} SET {version} = {version} + 1 WHERE {pk} = %s RETURNING {version}",  # noqa: S608
+        [session.pk],
+    )
     realtime.session_changed(session.pk)
 
     def new_version() -> int:
@@ -136,8 +140,8 @@ def consultation_create(
     ask_gender: bool = True,
     ask_district: bool = True,
     ask_organisation: bool = False,
-    starts_on=None,
-    ends_on=None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
 ) -> Consultation:
     title = (title or "").strip()
     if not title:
@@ -193,8 +197,8 @@ def session_create(
     capacity: int | None = None,
     place: str = "",
     district: District | None = None,
-    starts_at=None,
-    ends_at=None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
     join_policy: str = JoinPolicy.OPEN,
 ) -> Session:
     """Create a session in its lobby with a fresh join code.
@@ -238,16 +242,27 @@ def session_create(
 
 
 @transaction.atomic
-def session_configure(*, session: Session, actor: User | None, **changes) -> Session:
+def session_configure(*, session: Session, actor: User | None, **changes: Any) -> Session:
     """Change a session's settings (title, place, phases, voting methods, points, moderation, capacity).
 
     Voting settings cannot change once ballots exist for that kind of item. Raises InvalidInput.
     """
     session = Session.objects.select_for_update().get(pk=session.pk)
     allowed = {
-        "title", "place", "district", "starts_at", "ends_at", "capacity", "premoderation", "phases",
-        "challenge_voting_method", "proposal_voting_method", "dot_points", "dot_max_per_item", "join_policy",
-    }  # fmt: skip
+        "title",
+        "place",
+        "district",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "premoderation",
+        "phases",
+        "challenge_voting_method",
+        "proposal_voting_method",
+        "dot_points",
+        "dot_max_per_item",
+        "join_policy",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(_("These settings cannot be changed: %(names)s.") % {"names": ", ".join(sorted(unknown))})
@@ -273,9 +288,12 @@ def session_configure(*, session: Session, actor: User | None, **changes) -> Ses
         setattr(session, field, value)
     session.save()
     audit_record(
-        actor=actor, action="session.configure", target=session, city=session.consultation.city,
+        actor=actor,
+        action="session.configure",
+        target=session,
+        city=session.consultation.city,
         data={k: str(v) for k, v in changes.items()},
-    )  # fmt: skip
+    )
     _bump(session)
     return session
 
@@ -289,7 +307,8 @@ def session_set_phase(*, session: Session, phase: str, actor: User | None) -> Se
     if phase == session.phase:
         return session
     previous = session.phase
-    reopened = {Phase.CHALLENGE_VOTING: ItemKind.CHALLENGE, Phase.PROPOSAL_VOTING: ItemKind.PROPOSAL}.get(phase)
+    voted_in: dict[str, str] = {Phase.CHALLENGE_VOTING: ItemKind.CHALLENGE, Phase.PROPOSAL_VOTING: ItemKind.PROPOSAL}
+    reopened = voted_in.get(phase)
     if reopened is not None:  # ballots of this kind already exist: its voting was open before, and closed
         breakdowns_withhold(session=session, kind=reopened)
     session.phase = phase
@@ -299,9 +318,12 @@ def session_set_phase(*, session: Session, phase: str, actor: User | None) -> Se
         fields.append("results_visible")
     session.save(update_fields=fields)
     audit_record(
-        actor=actor, action="session.phase", target=session, city=session.consultation.city,
+        actor=actor,
+        action="session.phase",
+        target=session,
+        city=session.consultation.city,
         data={"from": previous, "to": phase},
-    )  # fmt: skip
+    )
     _bump(session)
     return session
 
@@ -310,8 +332,12 @@ def session_set_phase(*, session: Session, phase: str, actor: User | None) -> Se
 def session_set_lock(*, session: Session, locked: bool, actor: User | None) -> Session:
     Session.objects.filter(pk=session.pk).update(locked=locked)
     session.locked = locked
-    audit_record(actor=actor, action="session.lock" if locked else "session.unlock", target=session,
-                 city=session.consultation.city)  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="session.lock" if locked else "session.unlock",
+        target=session,
+        city=session.consultation.city,
+    )
     _bump(session)
     return session
 
@@ -325,8 +351,9 @@ def session_rotate_code(*, session: Session, actor: User | None) -> Session:
     session.join_code = join_code_generate()
     session.save(update_fields=["join_code"])
     JoinCode.objects.create(code=session.join_code, session=session)
-    audit_record(actor=actor, action="session.rotate_code", target=session, city=session.consultation.city,
-                 data={"retired": old})  # fmt: skip
+    audit_record(
+        actor=actor, action="session.rotate_code", target=session, city=session.consultation.city, data={"retired": old}
+    )
     _bump(session)
     return session
 
@@ -335,8 +362,12 @@ def session_rotate_code(*, session: Session, actor: User | None) -> Session:
 def session_show_results(*, session: Session, visible: bool, actor: User | None) -> Session:
     Session.objects.filter(pk=session.pk).update(results_visible=visible)
     session.results_visible = visible
-    audit_record(actor=actor, action="session.results_shown" if visible else "session.results_hidden",
-                 target=session, city=session.consultation.city)  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="session.results_shown" if visible else "session.results_hidden",
+        target=session,
+        city=session.consultation.city,
+    )
     _bump(session)
     return session
 
@@ -372,7 +403,7 @@ def session_by_code(code: str, *, current_only: bool = False) -> Session:
     return join_code.session
 
 
-def _choice(value: str | None, choices, label) -> str:
+def _choice(value: str | None, choices: type[TextChoices], label: str | Promise) -> str:
     if value in (None, ""):
         return ""
     if value not in choices.values:
@@ -389,7 +420,7 @@ def participant_join(
     consent: bool,
     age_band: str | None = None,
     gender: str | None = None,
-    district: int | None = None,
+    district: int | str | None = None,
     organisation: str | None = None,
     language: str = "",
     device: str | None = None,
@@ -478,9 +509,11 @@ def participant_join_many(requests: list[dict]) -> list[Participant | Exception]
                 if joins.resume_key(session, fields):
                     first[joins.resume_key(session, fields)] = index
                 participant = Participant(
-                    session=session, consented_at=now, join_policy=session.join_policy,
+                    session=session,
+                    consented_at=now,
+                    join_policy=session.join_policy,
                     **joins.participant_fields(session, fields),
-                )  # fmt: skip
+                )
                 new.append((index, fields, participant))
         if new:
             participants = Participant.objects.bulk_create([participant for _, _, participant in new])
@@ -508,7 +541,7 @@ def _join_fields(
     consent: bool,
     age_band: str | None = None,
     gender: str | None = None,
-    district: int | None = None,
+    district: int | str | None = None,
     organisation: str | None = None,
     language: str = "",
     device: str | None = None,
@@ -539,7 +572,7 @@ def _join_fields(
     }
     if consultation.ask_district and district not in (None, "", "unsaid"):
         try:
-            key = (consultation.city_id, int(district))
+            key = (consultation.city_id, int(district))  # type: ignore[arg-type]  # None is excluded above
         except (TypeError, ValueError):
             raise InvalidInput(_("This district is not one of the city's districts.")) from None
         if key not in districts:
@@ -595,9 +628,15 @@ def item_submit(
     flags = screen_text(text, set(getattr(settings, "MAJLIS_SCREEN_EXTRA_WORDS", ())))
     status = ItemStatus.PENDING if session.premoderation or flags else ItemStatus.APPROVED
     item = Item.objects.create(
-        session=session, kind=kind, text=text, original_text=text, author=participant, status=status,
-        flags=flags, theme=theme_obj,
-    )  # fmt: skip
+        session=session,
+        kind=kind,
+        text=text,
+        original_text=text,
+        author=participant,
+        status=status,
+        flags=flags,
+        theme=theme_obj,
+    )
     if challenge_ids:
         item.answers.set(challenge_ids)
     _bump(session)
@@ -619,8 +658,9 @@ def item_moderate(*, item: Item, action: str, actor: User | None) -> Item:
     previous = item.status
     item.status = MODERATION_RESULTS[action]
     item.save(update_fields=["status"])
-    audit_record(actor=actor, action=f"item.{action}", target=item, city=item.session.consultation.city,
-                 data={"from": previous})  # fmt: skip
+    audit_record(
+        actor=actor, action=f"item.{action}", target=item, city=item.session.consultation.city, data={"from": previous}
+    )
     _bump(item.session)
     return item
 
@@ -630,14 +670,21 @@ def item_edit(*, item: Item, text: str, actor: User | None) -> Item:
     """Correct an item's text (a typo); the change is logged and the text as submitted is kept."""
     text = " ".join((text or "").split())
     if not (ITEM_TEXT_MIN <= len(text) <= ITEM_TEXT_MAX):
-        raise InvalidInput(_("The text must have between %(min)d and %(max)d characters.")
-                           % {"min": ITEM_TEXT_MIN, "max": ITEM_TEXT_MAX})  # fmt: skip
+        raise InvalidInput(
+            _("The text must have between %(min)d and %(max)d characters.")
+            % {"min": ITEM_TEXT_MIN, "max": ITEM_TEXT_MAX}
+        )
     item = Item.objects.select_for_update().select_related("session__consultation").get(pk=item.pk)
     before = item.text
     item.text = text
     item.save(update_fields=["text"])
-    audit_record(actor=actor, action="item.edit", target=item, city=item.session.consultation.city,
-                 data={"before": before, "after": text})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="item.edit",
+        target=item,
+        city=item.session.consultation.city,
+        data={"before": before, "after": text},
+    )
     _bump(item.session)
     return item
 
@@ -686,8 +733,9 @@ def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
     if target.status != ItemStatus.APPROVED and source_was_approved:
         target.status = ItemStatus.APPROVED
         target.save(update_fields=["status"])
-    audit_record(actor=actor, action="item.merge", target=target, city=session.consultation.city,
-                 data={"merged": source.pk})  # fmt: skip
+    audit_record(
+        actor=actor, action="item.merge", target=target, city=session.consultation.city, data={"merged": source.pk}
+    )
     _bump(session)
     return target
 
@@ -747,7 +795,7 @@ def item_submit_once(
 # after random mixes of every ballot writer, and on PostgreSQL under parallel group commits.
 
 
-def tallies_recount(items) -> int:
+def tallies_recount(items: QuerySet[Item]) -> int:
     """Set the tallies of the given items (a queryset) to the sum of their ballots; returns how many were wrong.
     Must run inside a transaction (the items stay locked until it ends).
 
@@ -805,7 +853,7 @@ def _check_open_for_votes(session: Session, item: Item) -> None:
         raise WrongPhase(_("Voting on this kind of item is not open now."))
 
 
-def _check_points(session: Session, item: Item, points: int, spent_elsewhere) -> None:
+def _check_points(session: Session, item: Item, points: int, spent_elsewhere: Callable[[], int]) -> None:
     """The ballot rules of the session's voting method. spent_elsewhere() gives the participant's points on the
     other items of the kind (read only for dot voting). Raises TooManyPoints, InvalidInput."""
     if session.voting_method_for(item.kind) == VotingMethod.APPROVAL:
@@ -890,7 +938,7 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
             item_id = None  # no item has it, as vote_cast finds (the database would refuse the whole group's query)
         wanted.append((index, request["participant"], item_id, points))
     if not wanted:
-        return results
+        return results  # type: ignore[return-value]  # every position is set: each request was refused above
     participant_ids = {p.pk for _, p, _, _ in wanted}
     # Plain SQL (ballot_rows): the ORM spent most of a group's CPU compiling these statements and building a model
     # instance per row. The participants' rows are locked and their sessions read by one statement; the session's
@@ -956,7 +1004,7 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
         # Each answer shows the ballot as this request left it (a later request of the group may change it).
         ballot = Ballot(pk=ids.get((p, i)), session_id=session_id, participant_id=p, item_id=i, points=points)
         results[index] = VoteResult(ballot, was_changed, was_created, versions[session_id] if was_changed else None)
-    return results
+    return results  # type: ignore[return-value]  # every position is set: an error above, or an answer here
 
 
 def _spent_elsewhere(mine: dict[int, int], items: dict[int, Item], item: Item) -> int:

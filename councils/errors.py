@@ -3,6 +3,7 @@ message, a code, the HTTP status an API gives it). They are also Django Validati
 catch them as such). A raise may name the field it is about with `code=` (for example `code="phone"`): the pages
 put the message next to that field."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cities.errors import DomainValidationError
@@ -44,6 +45,6 @@ class RosterImportError(CouncilError):
     default_message = _("The file has problems; nothing was imported.")
     code = "roster_import"
 
-    def __init__(self, problems: list[tuple[int | None, str, str]]):
+    def __init__(self, problems: list[tuple[int | None, str, str | Promise]]):
         super().__init__()
         self.problems = problems

@@ -1,6 +1,6 @@
-"""Exports of council records: the roster (CSV, Excel) in the import's format, a person's own data (JSON), and
-the exporters of the shared framework: roster, attendance per meeting, election results; and this app's part
-of the network key figures."""
+"""Exports of council records through the shared framework (cities/exports.py): the roster (with its file in the
+import's format, for the council page), attendance per meeting, election results; a person's own data (JSON); and
+this app's part of the network key figures."""
 
 import json
 
@@ -10,7 +10,20 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cities.exports import ALL_FORMATS, BaseExporter, Chart, ExportError, key_figures_provider, option_object, register
+from cities.exports import (
+    ALL_FORMATS,
+    IMPORT,
+    TABLES,
+    BaseExporter,
+    Chart,
+    ExportError,
+    Table,
+    export_filename,
+    key_figures_provider,
+    option_object,
+    register,
+    render,
+)
 from cities.permissions import can_analyse, can_keep_council
 
 from . import rosters, selectors
@@ -27,50 +40,6 @@ from .models import (
     Person,
     Term,
 )
-
-ROSTER_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-}
-
-
-class RosterExporter:
-    """The roster of one term in the import's format (no title row), for the council page's download; personal data,
-    so for the secretariat and administrators of the city only. The file is written by the export framework's shared
-    writer (rosters.to_bytes -> cities.exports.table_file), under the one escaping rule of every spreadsheet cell."""
-
-    identifier = "council_roster"
-    verbose_name = _("Council roster")
-    permission = "councils.keep_records"
-    formats = tuple(ROSTER_FORMATS)
-
-    def rows(self, term: Term, *, status: str = "all"):
-        for m in selectors.roster(term, status=status):
-            p = m.person
-            yield {
-                "full_name": p.full_name,
-                "gender": p.gender,
-                "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else "",
-                "age_band": p.current_age_band,
-                "district": p.district.name if p.district else "",
-                "organisation": p.organisation,
-                "phone": p.phone,
-                "email": p.email,
-                "role": m.role,
-                "selection_method": m.selection_method,
-                "starts_on": m.starts_on.isoformat(),
-                "ends_on": m.ends_on.isoformat() if m.ends_on else "",
-                "status": m.status,
-                "committees": ";".join(sorted(c.name for c in m.committees.all())),
-                "guardian_consent": "yes" if m.guardian_consent_at else "",
-                "member_code": m.member_code,
-            }
-
-    def export(self, term: Term, fmt: str) -> tuple[bytes, str, str]:
-        """(content, content type, file name)."""
-        content_type, extension = ROSTER_FORMATS[fmt]
-        data = rosters.to_bytes(list(self.rows(term)), fmt)
-        return data, content_type, f"roster-{term.council.city.slug}-{term.pk}.{extension}"
 
 
 def person_json(person: Person) -> bytes:
@@ -98,8 +67,9 @@ def _term(city, options) -> Term:
 
 
 @register
-class CouncilRoster(BaseExporter):
-    """The roster of a term (the current one unless option ``term``) with personal data: secretariat only."""
+class RosterExporter(BaseExporter):
+    """The roster of a term (the current one unless option ``term``) with personal data: secretariat only. Its
+    import layout is the file the council page downloads and the roster import reads back (councils.rosters)."""
 
     identifier = "council_roster"
     verbose_name = _("Council roster")
@@ -107,6 +77,7 @@ class CouncilRoster(BaseExporter):
     permission = staticmethod(can_keep_council)
     options = ("term",)
     option_sources = {"term": (Term.objects, "council__city_id")}
+    layouts = (TABLES, IMPORT)
 
     def subject(self, city, options):
         term = _term(city, options)
@@ -114,7 +85,41 @@ class CouncilRoster(BaseExporter):
 
     def tables(self, city, options):
         term = _term(city, options)
-        yield gettext("Roster"), list(RosterExporter().rows(term))
+        yield gettext("Roster"), list(self.rows(term))
+
+    def import_table(self, city, options):
+        rows = self.rows(_term(city, options))
+        return Table("roster", pd.DataFrame(list(rows), columns=rosters.COLUMNS))
+
+    def rows(self, term: Term, *, status: str = "all"):
+        """One row per membership, with the import's columns (councils.rosters.COLUMNS)."""
+        for m in selectors.roster(term, status=status):
+            p = m.person
+            yield {
+                "full_name": p.full_name,
+                "gender": p.gender,
+                "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else "",
+                "age_band": p.current_age_band,
+                "district": p.district.name if p.district else "",
+                "organisation": p.organisation,
+                "phone": p.phone,
+                "email": p.email,
+                "role": m.role,
+                "selection_method": m.selection_method,
+                "starts_on": m.starts_on.isoformat(),
+                "ends_on": m.ends_on.isoformat() if m.ends_on else "",
+                "status": m.status,
+                "committees": ";".join(sorted(c.name for c in m.committees.all())),
+                "guardian_consent": "yes" if m.guardian_consent_at else "",
+                "member_code": m.member_code,
+            }
+
+    def export(self, term: Term, fmt: str) -> tuple[bytes, str, str]:
+        """The roster of ``term`` in the import layout, as the framework renders it (no permission, no audit: for
+        code; people download it through the council page): (content, content type, file name)."""
+        city = term.council.city
+        content, content_type = render(self, city, {"term": term.pk}, fmt, layout=IMPORT)
+        return content, content_type, export_filename(self.identifier, fmt, city)
 
 
 @register

@@ -1,10 +1,10 @@
-"""The roster file format (CSV and Excel) shared by the import and the export.
+"""The roster file format (CSV and Excel) shared by the import and the export, and its reading.
 
 One row per membership. Headers are stable English keys so a file exported in one language imports in another;
 choice cells accept the stored value (``female``) or its label in Arabic, French or English. The file is written by
-the export framework's shared writer (``cities.exports.table_file``), so a cell that a spreadsheet could read as a
-formula (a name such as ``=HYPERLINK(…)``, a phone number ``+212…``) is written with a ``'`` in front; the import
-takes that ``'`` off again (``unescape_cell``), so an exported roster imports unchanged.
+the export framework (the ``council_roster`` exporter's import layout, councils/exporters.py), so a cell that a
+spreadsheet could read as a formula (a name such as ``=HYPERLINK(…)``, a phone number ``+212…``) is written with a
+``'`` in front; the import takes that ``'`` off again (``unescape_cell``), so an exported roster imports unchanged.
 """
 
 import io
@@ -14,7 +14,7 @@ import pandas as pd
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from cities.exports import table_file, unescape_cell
+from cities.exports import unescape_cell
 from cities.models import City
 from consultations.models import AgeBand, Gender
 
@@ -125,11 +125,3 @@ def district_lookup(city: City) -> dict[str, int]:
         if district.name_ar:
             lookup[district.name_ar.lower()] = district.pk
     return lookup
-
-
-def to_bytes(rows: list[dict], fmt: str) -> bytes:
-    """Rows with COLUMNS as keys, as a CSV (UTF-8 with BOM, for spreadsheet programs) or .xlsx file, written by the
-    export framework's shared writer (one escaping rule for every spreadsheet cell)."""
-    if fmt not in ("csv", "xlsx"):
-        raise ValueError(f"unknown format {fmt}")
-    return table_file(rows, fmt, columns=COLUMNS, sheet_name="roster")

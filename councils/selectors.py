@@ -3,14 +3,18 @@ candidates with their participation, a member's record and a person's data expor
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cities.models import City
 from consultations.models import AgeBand, Ballot, Gender, Item
 
 from .models import (
@@ -25,6 +29,7 @@ from .models import (
     Meeting,
     MemberRole,
     Membership,
+    MembershipChange,
     MembershipStatus,
     Person,
     SelectionMethod,
@@ -35,7 +40,7 @@ from .models import (
 ENDING_SOON_DAYS = 90
 
 
-def councils_for_listing(cities) -> QuerySet[Council]:
+def councils_for_listing(cities: Iterable[City]) -> QuerySet[Council]:
     """Councils of the given cities with the number of seated members of their current terms."""
     today = timezone.localdate()
     return (
@@ -105,7 +110,7 @@ class Rate:
         return round(100 * self.attended / self.held) if self.held else None
 
 
-def attendance_rates(memberships) -> dict[int, Rate]:
+def attendance_rates(memberships: Iterable[Membership]) -> dict[int, Rate]:
     """For each membership: meetings held during its seat (up to now) and how many it attended."""
     memberships = list(memberships)
     if not memberships:
@@ -176,7 +181,7 @@ def composition(council: Council, term: Term | None) -> Composition:
                     }
                 )
     today = timezone.localdate()
-    bands = Counter()
+    bands: Counter[str] = Counter()
     for m in members:
         age = age_on(m.person.date_of_birth, today)
         bands[m.person.current_age_band or AgeBand.UNSAID] += 1
@@ -206,7 +211,7 @@ def composition(council: Council, term: Term | None) -> Composition:
                 _("%(district)s holds %(count)d seats, more than its %(target)d.")
                 % {"district": district, "count": count, "target": target}
             )
-        elif count < expected:
+        elif expected is not None and count < expected:
             result.flags.append(
                 _(
                     "%(district)s has %(count)d members; its share of the seats filled is %(expected)d "
@@ -237,17 +242,17 @@ def ending_soon(council: Council, *, days: int = ENDING_SOON_DAYS) -> dict:
     }
 
 
-def participation_for_participants(participant_ids) -> dict:
+def participation_for_participants(participant_ids: Iterable[int | None]) -> dict[str, int]:
     """Sessions attended and contributions (items authored, ballots cast) of a set of participants."""
-    participant_ids = [p for p in participant_ids if p]
-    if not participant_ids:
+    ids = [p for p in participant_ids if p]
+    if not ids:
         return {"sessions": 0, "items": 0, "ballots": 0}
     from consultations.models import Participant
 
     return {
-        "sessions": Participant.objects.filter(pk__in=participant_ids).values("session_id").distinct().count(),
-        "items": Item.objects.filter(author_id__in=participant_ids).count(),
-        "ballots": Ballot.objects.filter(participant_id__in=participant_ids).count(),
+        "sessions": Participant.objects.filter(pk__in=ids).values("session_id").distinct().count(),
+        "items": Item.objects.filter(author_id__in=ids).count(),
+        "ballots": Ballot.objects.filter(participant_id__in=ids).count(),
     }
 
 
@@ -276,7 +281,7 @@ def candidates_with_participation(council: Council, *, status: str = CandidateSt
     all_candidates = list(
         Candidate.objects.filter(council=council).select_related("district", "session__consultation", "participant")
     )
-    by_key: dict[str, list[int]] = {}
+    by_key: dict[str, list[int | None]] = {}
     for c in all_candidates:
         by_key.setdefault(_same_person_key(c.phone) or f"#{c.pk}", []).append(c.participant_id)
     rows = []
@@ -321,7 +326,7 @@ VALUE_CHOICES = {
 }
 
 
-def _value_label(field: str, value) -> str:
+def _value_label(field: str, value: Any) -> str:
     if value in (None, "", []):
         return "—"
     if isinstance(value, list):
@@ -334,7 +339,7 @@ def _value_label(field: str, value) -> str:
     return str(value)
 
 
-def history_rows(changes) -> list[dict]:
+def history_rows(changes: Iterable[MembershipChange]) -> list[dict]:
     """Membership changes as the member page shows them: translated action, field names and values."""
     return [
         {
@@ -430,7 +435,7 @@ def person_export(person: Person) -> dict:
     }
 
 
-def member_statuses() -> list[tuple[str, str]]:
+def member_statuses() -> list[tuple[str, str | Promise]]:
     return [("", _("Seated (active and suspended)")), *MembershipStatus.choices, ("all", _("All"))]
 
 

@@ -5,26 +5,30 @@ message) and nothing is written. Staff writes are audited (cities.services.audit
 a membership is kept in MembershipChange.
 """
 
+import functools
 import logging
 import random
 import re
 import secrets
 import time
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.backends.utils import CursorWrapper
+from django.db.models import F, Q, QuerySet, TextChoices
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cities import erasures
 from cities.exports import export_links_revoke, export_links_revoke_on_commit
 from cities.models import AuditEntry, City, District, User
 from cities.services import audit_record
-from consultations.models import AgeBand, Gender, Participant
+from consultations.models import AgeBand, Consultation, Gender, Participant, Session
 
 from .errors import AlreadyVoted, CouncilError, ElectionNotOpen, NotCheckedIn, UnknownCode
 from .models import (
@@ -71,7 +75,7 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch.isalnum())
 
 
-def _code(length: int, exists) -> str:
+def _code(length: int, exists: Callable[[str], bool]) -> str:
     for _attempt in range(50):
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
         if not exists(code):
@@ -107,7 +111,9 @@ def clean_email(email: str) -> str:
     return email
 
 
-def _clean_choice(value, choices, label, *, required: bool = False) -> str:
+def _clean_choice(
+    value: str | None, choices: type[TextChoices], label: str | Promise, *, required: bool = False
+) -> str:
     value = (value or "").strip() if isinstance(value, str) else value
     if not value:
         if required:
@@ -120,8 +126,8 @@ def _clean_choice(value, choices, label, *, required: bool = False) -> str:
     return value
 
 
-def _clean_district(city: City, district) -> District | None:
-    if district in (None, ""):
+def _clean_district(city: City, district: District | int | str | None) -> District | None:
+    if district is None or district == "":
         return None
     if isinstance(district, District):
         if district.city_id != city.pk:
@@ -160,7 +166,7 @@ def _clean_person(city: City, data: dict) -> dict:
     return cleaned
 
 
-def _display(value) -> str | int | None:
+def _display(value: object) -> str | int | None:
     if value is None or isinstance(value, (int, str)):
         return value
     if isinstance(value, date):
@@ -169,7 +175,13 @@ def _display(value) -> str | int | None:
 
 
 def _record(
-    membership: Membership, *, actor, action: str, reason: str = "", changes: dict | None = None, election=None
+    membership: Membership,
+    *,
+    actor: User | None,
+    action: str,
+    reason: str = "",
+    changes: dict | None = None,
+    election: Election | None = None,
 ) -> MembershipChange:
     change = MembershipChange.objects.create(
         membership=membership,
@@ -255,7 +267,7 @@ COUNCIL_EDITABLE = (
 
 
 @transaction.atomic
-def council_update(*, council: Council, actor: User | None, **changes) -> Council:
+def council_update(*, council: Council, actor: User | None, **changes: Any) -> Council:
     """Change the council's settings and targets. Raises CouncilError."""
     unknown = set(changes) - set(COUNCIL_EDITABLE)
     if unknown:
@@ -363,7 +375,7 @@ def membership_add(
     person: Person | None = None,
     full_name: str = "",
     gender: str = "",
-    district=None,
+    district: District | int | str | None = None,
     phone: str = "",
     email: str = "",
     date_of_birth: date | None = None,
@@ -371,8 +383,8 @@ def membership_add(
     organisation: str = "",
     committees: Iterable = (),
     guardian_consent: bool = False,
-    source_session=None,
-    source_consultation=None,
+    source_session: Session | None = None,
+    source_consultation: Consultation | None = None,
     reason: str = "",
 ) -> Membership:
     """Seat a person (new, or an existing Person of the city) in term.
@@ -446,7 +458,12 @@ def membership_add(
 
 @transaction.atomic
 def membership_update(
-    *, membership: Membership, actor: User | None, reason: str = "", election: Election | None = None, **changes
+    *,
+    membership: Membership,
+    actor: User | None,
+    reason: str = "",
+    election: Election | None = None,
+    **changes: Any,
 ) -> Membership:
     """Change a member's personal fields (full_name, phone, email, date_of_birth, age_band, gender, district,
     organisation), seat (role, selection_method, starts_on, ends_on, status active/suspended) or committees.
@@ -555,8 +572,8 @@ def candidate_opt_in(
     name: str,
     phone: str,
     email: str = "",
-    district=None,
-    age: int | None = None,
+    district: District | int | str | None = None,
+    age: int | str | None = None,
     consent: bool,
     guardian_consent: bool = False,
 ) -> Candidate:
@@ -578,7 +595,7 @@ def candidate_opt_in(
     phone = clean_phone(phone, required=True)
     email = clean_email(email)
     district_obj = _clean_district(council.city, district)
-    if age in ("", None):
+    if age is None or age == "":
         age = None
     else:
         try:
@@ -671,7 +688,13 @@ def candidate_decline(*, candidate: Candidate, actor: User | None) -> Candidate:
 
 @transaction.atomic
 def meeting_schedule(
-    *, council: Council, title: str, scheduled_at, actor: User | None, place: str = "", agenda: str = ""
+    *,
+    council: Council,
+    title: str,
+    scheduled_at: datetime | None,
+    actor: User | None,
+    place: str = "",
+    agenda: str = "",
 ) -> Meeting:
     title = (title or "").strip()
     if not title or not scheduled_at:
@@ -687,7 +710,7 @@ MEETING_EDITABLE = ("title", "scheduled_at", "place", "agenda", "minutes", "chec
 
 
 @transaction.atomic
-def meeting_update(*, meeting: Meeting, actor: User | None, **changes) -> Meeting:
+def meeting_update(*, meeting: Meeting, actor: User | None, **changes: Any) -> Meeting:
     unknown = set(changes) - set(MEETING_EDITABLE)
     if unknown:
         raise CouncilError(_("These fields cannot be changed here: %(names)s") % {"names": ", ".join(sorted(unknown))})
@@ -898,14 +921,16 @@ def _urn_rewrite(election: Election, *, add: int | None) -> None:
     are zeroed in the SQLite file (PRAGMA secure_delete, config/settings.py); on PostgreSQL they stay as dead
     tuples until election_close rewrites the table (ballots_compact). A council has about a hundred members at most,
     so a cast rewrites at most that many short rows."""
-    choices = list(ElectionBallot.objects.filter(election=election).values_list("choice_id", flat=True))
+    choices: list[int | None] = list(
+        ElectionBallot.objects.filter(election=election).values_list("choice_id", flat=True)
+    )
     choices.append(add)
     _urn_shuffle(choices)
     ElectionBallot.objects.filter(election=election).delete()
     ElectionBallot.objects.bulk_create([ElectionBallot(election=election, choice_id=choice) for choice in choices])
 
 
-def ballot_cast(*, code: str, choice: Membership | int | None) -> None:
+def ballot_cast(*, code: str, choice: Membership | int | str | None) -> None:
     """Cast the secret ballot of the member holding code; choice None is a blank vote.
 
     In one transaction, under a lock on the election's row: the register row (ElectionVoter: who voted, never when;
@@ -919,7 +944,9 @@ def ballot_cast(*, code: str, choice: Membership | int | None) -> None:
         if refusal is None:
             election = ballot_code.election
             choice_id = (
-                choice.pk if isinstance(choice, Membership) else (int(choice) if choice not in (None, "") else None)
+                choice.pk
+                if isinstance(choice, Membership)
+                else (int(choice) if choice is not None and choice != "" else None)
             )
             if choice_id is not None and not election.candidates.filter(pk=choice_id).exists():
                 raise CouncilError(_("This person is not a candidate in this election."), code="choice")
@@ -933,7 +960,7 @@ def ballot_cast(*, code: str, choice: Membership | int | None) -> None:
         raise refusal
 
 
-def _older_transactions_running(cursor) -> bool:
+def _older_transactions_running(cursor: CursorWrapper) -> bool:
     """PostgreSQL: whether a transaction or snapshot that began before the newest ballot was written still runs.
     VACUUM FULL cannot drop a dead tuple such a transaction may see: its own snapshot counts every running
     transaction of the cluster (any database), and snapshots held in this database count too."""
@@ -1089,7 +1116,7 @@ def _erasure_patterns(person: Person) -> tuple[list[re.Pattern], list[re.Pattern
     return shared, own
 
 
-def _scrub(value, patterns: list[re.Pattern], erased: str):
+def _scrub(value: Any, patterns: list[re.Pattern], erased: str) -> Any:
     """value with every match of patterns replaced by erased, in a text or in every text of a JSON value."""
     if isinstance(value, str):
         for pattern in patterns:
@@ -1102,7 +1129,7 @@ def _scrub(value, patterns: list[re.Pattern], erased: str):
     return value
 
 
-def _scrub_rows(queryset, fields: list[str], patterns: list[re.Pattern], erased: str) -> None:
+def _scrub_rows(queryset: QuerySet, fields: list[str], patterns: list[re.Pattern], erased: str) -> None:
     for row in queryset.only("pk", *fields).iterator():
         scrubbed = {f: _scrub(getattr(row, f), patterns, erased) for f in fields}
         changed = [f for f in fields if scrubbed[f] != getattr(row, f)]
@@ -1234,16 +1261,23 @@ def roster_import(*, term: Term, data: bytes, filename: str, actor: User | None)
         raise RosterImportError([(None, "", _("A file may hold at most %(n)d rows.") % {"n": rosters.MAX_ROWS})])
     districts = rosters.district_lookup(council.city)
     committees = {c.name.lower(): c for c in council.committees.all()}
-    problems: list[tuple[int | None, str, str]] = []
+    problems: list[tuple[int | None, str, str | Promise]] = []
     parsed: list[tuple[int, dict]] = []
     seen: dict[tuple, int] = {}
     for index, raw in enumerate(frame.to_dict("records")):
         row_number = index + 2
         cell = {c: raw.get(c, "") for c in rosters.COLUMNS}
         values: dict = {}
-        row_problems = []
+        row_problems: list[tuple[int | None, str, str | Promise]] = []
 
-        def check(column, parse, row_problems=row_problems, values=values, cell=cell, row_number=row_number):
+        def check(
+            column: str,
+            parse: Callable[[str], Any],
+            row_problems: list[tuple[int | None, str, str | Promise]] = row_problems,
+            values: dict = values,
+            cell: dict[str, str] = cell,
+            row_number: int = row_number,
+        ) -> None:
             try:
                 values[column] = parse(cell[column])
             except rosters.FileProblem as problem:
@@ -1253,7 +1287,7 @@ def roster_import(*, term: Term, data: bytes, filename: str, actor: User | None)
             if not cell[column]:
                 row_problems.append((row_number, column, _("This cell is empty.")))
         for column in ("gender", "age_band", "role", "selection_method", "status"):
-            check(column, lambda text, column=column: rosters.parse_choice(text, column))
+            check(column, functools.partial(rosters.parse_choice, column=column))
         for column in ("date_of_birth", "starts_on", "ends_on"):
             check(column, rosters.parse_date)
         check("guardian_consent", rosters.parse_yes_no)

@@ -48,7 +48,7 @@ def jury_scores(call: FundingCall) -> dict[int, Decimal | None]:
         weighted = sum(weights.get(s.criterion_id, 0) * s.value for s in scores)
         per_proposal.setdefault(review.proposal_id, []).append(Decimal(100 * weighted) / Decimal(total_weight))
     for proposal_id, values in per_proposal.items():
-        result[proposal_id] = (sum(values) / len(values)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+        result[proposal_id] = (sum(values, Decimal(0)) / len(values)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
     return result
 
 

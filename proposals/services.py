@@ -6,10 +6,12 @@ under a row lock on the project, together with a new ledger entry.
 """
 
 import secrets
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -65,7 +67,11 @@ CENT = Decimal("0.01")
 VOTER_CODE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"  # no look-alikes (0/O, 1/I/L, 5/S, 8/B)
 
 
-def _money(value, *, field: str = "amount") -> Decimal:
+# An amount as a form, the API or the demo gives it; _money checks it and makes it a Decimal.
+Amount = Decimal | int | str
+
+
+def _money(value: Amount, *, field: str = "amount") -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
@@ -97,9 +103,9 @@ def call_create(
     city: City,
     actor: User,
     title: str,
-    budget,
-    cap_per_project,
-    submission_deadline,
+    budget: Amount,
+    cap_per_project: Amount,
+    submission_deadline: datetime,
     currency: str | None = None,
     description: str = "",
     min_age: int = 15,
@@ -108,7 +114,7 @@ def call_create(
     max_team_size: int = 8,
     vote_method: str = VoteMethod.APPROVAL,
     criteria: Iterable[tuple[str, int]] = (),
-    **dates,
+    **dates: datetime,
 ) -> FundingCall:
     """Open a funding call in its submission phase. The currency defaults to the city's. Raises NotAllowed,
     InvalidInput (amounts, cap above budget, empty ranges)."""
@@ -192,7 +198,7 @@ def _clean_members(members: Iterable[dict]) -> list[dict]:
     for member in members:
         name = str(member.get("name", "")).strip()
         try:
-            age = int(member.get("age"))
+            age = int(member.get("age", ""))  # no age: ValueError, refused below
         except (TypeError, ValueError):
             raise InvalidInput(_("Give each team member's name and age.")) from None
         if not name or not 10 <= age <= 99:
@@ -219,7 +225,7 @@ def proposal_submit(
     title: str,
     summary: str,
     team_name: str,
-    requested_amount,
+    requested_amount: Amount,
     members: Iterable[dict],
     beneficiaries_expected: int = 0,
 ) -> ProjectProposal:
@@ -257,7 +263,9 @@ def _replace_members(proposal: ProjectProposal, members: list[dict]) -> None:
 
 
 @transaction.atomic
-def proposal_update(*, proposal: ProjectProposal, user: User, members: Iterable[dict] | None = None, **fields):
+def proposal_update(
+    *, proposal: ProjectProposal, user: User, members: Iterable[dict] | None = None, **fields: Any
+) -> ProjectProposal:
     """The team lead edits the proposal until the submission deadline. fields: title, summary, team_name,
     requested_amount, beneficiaries_expected. Raises NotAllowed, DeadlinePassed, InvalidInput."""
     proposal = ProjectProposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
@@ -294,7 +302,7 @@ EXTENSIONS = {
 }
 
 
-def sniff_upload(upload) -> str:
+def sniff_upload(upload: UploadedFile) -> str:
     """The attachment kind of an uploaded file, from its extension AND its first bytes; BadAttachment otherwise."""
     if upload.size is None or upload.size > MAX_ATTACHMENT_BYTES or upload.size == 0:
         raise BadAttachment()
@@ -311,7 +319,7 @@ def sniff_upload(upload) -> str:
 
 
 @transaction.atomic
-def attachment_add(*, proposal: ProjectProposal, user: User, upload) -> Attachment:
+def attachment_add(*, proposal: ProjectProposal, user: User, upload: UploadedFile) -> Attachment:
     """Attach a file (PDF, JPG or PNG, at most 5 MB) until the deadline. Raises NotAllowed, DeadlinePassed,
     BadAttachment."""
     if not is_team_lead(user, proposal):
@@ -319,13 +327,14 @@ def attachment_add(*, proposal: ProjectProposal, user: User, upload) -> Attachme
     if not proposal.call.accepts_submissions:
         raise DeadlinePassed()
     kind = sniff_upload(upload)
+    assert upload.size is not None  # sniff_upload refuses a file of unknown size
     name = (upload.name or "file").rsplit("/", 1)[-1][:200]
     return Attachment.objects.create(proposal=proposal, file=upload, kind=kind, size=upload.size, original_name=name)
 
 
 @transaction.atomic
 def proposal_promote(
-    *, call: FundingCall, item: Item, actor: User, team_name: str, requested_amount, title: str = ""
+    *, call: FundingCall, item: Item, actor: User, team_name: str, requested_amount: Amount, title: str = ""
 ) -> ProjectProposal:
     """Staff enter a live session's winning proposal into the call, keeping the link to it (and so to its session
     and the challenges it answered). Raises NotAllowed, WrongPhase, InvalidInput (not an approved proposal of a
@@ -437,7 +446,7 @@ def voter_codes_issue(*, call: FundingCall, count: int, actor: User) -> list[str
     _require_manager(actor, call.city)
     if not 1 <= count <= 2000:
         raise InvalidInput(_("Issue between 1 and 2,000 codes at a time."))
-    codes = []
+    codes: list[str] = []
     while len(codes) < count:
         code = "".join(secrets.choice(VOTER_CODE_ALPHABET) for _ in range(8))
         if not VoterCode.objects.filter(code=code).exists():
@@ -449,7 +458,7 @@ def voter_codes_issue(*, call: FundingCall, count: int, actor: User) -> list[str
 
 @transaction.atomic
 def vote_cast(
-    *, call: FundingCall, choices: dict[int, object], user: User | None = None, code: str = ""
+    *, call: FundingCall, choices: Mapping[int, Amount], user: User | None = None, code: str = ""
 ) -> list[YouthVote]:
     """Cast a voter's ballot: {proposal_id: 1} for approval, {proposal_id: amount} for budget allocation (the
     amounts add up to at most the call's budget). A signed-in account votes once per call; a code is spent by its
@@ -573,7 +582,7 @@ def call_select_projects(*, call: FundingCall, actor: User) -> list[SelectionDec
 
 @transaction.atomic
 def selection_override(
-    *, proposal: ProjectProposal, actor: User, fund: bool, reason: str, grant=None
+    *, proposal: ProjectProposal, actor: User, fund: bool, reason: str, grant: Amount | None = None
 ) -> SelectionDecision:
     """Staff change the rule's outcome for one proposal, with a recorded reason. Funding it needs the grant (default:
     the amount requested) to fit in what is left of the budget; withdrawing funding is refused once money was paid.
@@ -631,7 +640,7 @@ def selection_override(
 
 
 @transaction.atomic
-def tranche_plan(*, project: Project, amount, planned_on: date, actor: User) -> Tranche:
+def tranche_plan(*, project: Project, amount: Amount, planned_on: date, actor: User) -> Tranche:
     """Plan a payment tranche. Planned tranches never add up to more than the grant. Raises NotAllowed,
     InvalidInput, BudgetExceeded."""
     _require_manager(actor, project.city)
@@ -648,7 +657,15 @@ def tranche_plan(*, project: Project, amount, planned_on: date, actor: User) -> 
     return tranche
 
 
-def _post(*, project: Project, kind: str, amount: Decimal, description: str, actor: User | None, tranche=None):
+def _post(
+    *,
+    project: Project,
+    kind: str,
+    amount: Decimal,
+    description: str,
+    actor: User | None,
+    tranche: Tranche | None = None,
+) -> LedgerEntry:
     """Append a ledger entry and move the balance with it. project must be locked by the caller."""
     balance = project.balance + amount
     if balance < 0:
@@ -704,7 +721,7 @@ def tranche_pay(*, tranche: Tranche, actor: User, paid_on: date | None = None) -
 
 
 @transaction.atomic
-def ledger_record(*, project: Project, kind: str, amount, description: str, actor: User) -> LedgerEntry:
+def ledger_record(*, project: Project, kind: str, amount: Amount, description: str, actor: User) -> LedgerEntry:
     """Record the team's spending (kind "expense") or a refund of unspent money (kind "refund"): a negative entry of
     amount. Raises NotAllowed, InvalidInput, InsufficientBalance (more than the team holds)."""
     project = _locked_project(project)

@@ -36,13 +36,29 @@ class LiveServer:
     def start(self):
         # Quiet: the console e-mail backend prints mails (uvicorn and Django log to stderr, which stays);
         # WhiteNoise's sync static files warn under ASGI.
-        env = {**self.env, "SITE_URL": self.url,
-               "PYTHONWARNINGS": "ignore:StreamingHttpResponse must consume synchronous iterators"}  # fmt: skip
+        env = {
+            **self.env,
+            "SITE_URL": self.url,
+            "PYTHONWARNINGS": "ignore:StreamingHttpResponse must consume synchronous iterators",
+        }
         self.proc = subprocess.Popen(  # noqa: S603 - our own server
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning", *self.options],
-            cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                *self.options,
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         deadline = time.time() + 30
         while True:
             try:
@@ -90,9 +106,14 @@ def uvicorn_in_thread():
 
     port = free_port()
     config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, ws="websockets-sansio", ws_per_message_deflate=False,
-        lifespan="off", log_level="warning",
-    )  # fmt: skip
+        application,
+        host="127.0.0.1",
+        port=port,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        lifespan="off",
+        log_level="warning",
+    )
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()

@@ -2,8 +2,12 @@
 
 import json
 
+import pytest
+
 from bench.loadgen import Client
 from consultations.live.hub import encode
+
+pytestmark = pytest.mark.slow
 
 
 def _client(*, recording: bool) -> Client:

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,8 +27,12 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     env.pop("MAJLIS_TESTING", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -58,8 +66,12 @@ def test_check_deploy_is_clean_with_exactly_the_variables_docs_operations_lists(
         env[name] = value
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -73,13 +85,25 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
 def _setting(name: str, **environ: str) -> str:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **environ}
-    for key in ("REDIS_URL", "MAJLIS_REALTIME_TICK", "MAJLIS_REALTIME_LARGE_TICK", "MAJLIS_TESTING",
-                "MAJLIS_GIL_SWITCH_INTERVAL", "MAJLIS_GC_THRESHOLDS"):  # fmt: skip
+    for key in (
+        "REDIS_URL",
+        "MAJLIS_REALTIME_TICK",
+        "MAJLIS_REALTIME_LARGE_TICK",
+        "MAJLIS_TESTING",
+        "MAJLIS_GIL_SWITCH_INTERVAL",
+        "MAJLIS_GC_THRESHOLDS",
+    ):
         if key not in environ:
             env.pop(key, None)
     code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -107,8 +131,14 @@ def test_the_server_process_hands_the_interpreter_over_sooner_than_python_does()
 def _python(code: str, **environ: str) -> subprocess.CompletedProcess:
     """Run code in a fresh interpreter with the production settings module and these variables."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **environ}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    return subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_server_process_collects_garbage_less_often_than_python_does():

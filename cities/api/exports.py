@@ -1,6 +1,5 @@
 """Export API: list the exporters the caller may run per city and network; POST runs one and returns the file."""
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
@@ -8,7 +7,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cities.exports import REGISTRY, ExportError, PdfUnavailable, exporters_for, run_export
+from cities.exports import ExportError, ExportNotFound, PdfUnavailable, export_request, export_response, exporters_for
 from cities.middleware import NUL_REFUSED_MESSAGE
 from cities.permissions import cities_for_user, networks_for_admin
 
@@ -71,20 +70,13 @@ def _has_nul(value) -> bool:
     return False
 
 
-def _city_of(user, cls, options: dict):
-    """The city the options point at (an object they name, or ``city``, a slug), among the caller's cities."""
-    cities = cities_for_user(user)
-    if "city" in options and not set(options) & set(cls.option_sources):
-        return cities.filter(slug=str(options["city"])).first()
-    city_id = cls.city_id_for(options)
-    return cities.filter(pk=city_id).first() if city_id else None
-
-
 @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.BINARY})
 class ExportRun(APIView):
-    """``{"format": "csv|xlsx|json|html|pdf", "options": {...}}``. The city comes from the option naming an object
-    (``consultation``, ``call``, ``term``) or from ``city`` (a slug); network exporters take ``network`` (a slug).
-    404 for anything the caller may not run; 400 for a bad format or option; 503 when PDF printing is unavailable."""
+    """``{"format": "csv|xlsx|json|html|pdf", "options": {...}}``. The city is ``city`` (a slug) or else the city of
+    the object an option names (``consultation``, ``call``, ``term``); network exporters take ``network`` (a slug).
+    The options are read by the export framework (cities.exports.export_request), as on the pages and the command
+    line. 404 for anything the caller may not run; 400 for a bad format or option; 503 when PDF printing is
+    unavailable."""
 
     permission_classes = [permissions.IsAuthenticated]
 
@@ -98,36 +90,18 @@ class ExportRun(APIView):
         options = request.data.get("options") or {}
         if not isinstance(options, dict):
             return Response({"detail": "options must be an object."}, status=400)
-        options = dict(options)
-        fmt = request.data.get("format", "csv")
-        cls = REGISTRY.get(identifier)
-        if cls is None:
-            return Response({"detail": "Not found."}, status=404)
-        city = network = None
-        if cls.scope == "network":
-            network = networks_for_admin(request.user).filter(slug=str(options.get("network", ""))).first()
-        else:
-            city = _city_of(request.user, cls, options)
-        target = network or city
-        if target is None:
-            return Response({"detail": "Not found."}, status=404)
+        values = {
+            **options,
+            "format": request.data.get("format", "csv"),
+            "language": (getattr(request, "LANGUAGE_CODE", "") or "en")[:2],
+        }
         try:
-            content, content_type = run_export(
-                identifier=identifier,
-                city=city,
-                network=network,
-                fmt=fmt,
-                options=options,
-                actor=request.user,
-                channel="api",
-                language=(getattr(request, "LANGUAGE_CODE", "") or "en")[:2],
-            )
-        except LookupError:
+            export = export_request(identifier, values, user=request.user)
+            content, content_type = export.run(actor=request.user, channel="api")
+        except ExportNotFound:
             return Response({"detail": "Not found."}, status=404)
         except PdfUnavailable as exc:
             return Response({"detail": str(exc)}, status=503)
         except ExportError as exc:
             return Response({"detail": str(exc)}, status=400)
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{identifier}.{fmt}"'
-        return response
+        return export_response(content, content_type, f"{identifier}.{export.fmt}")

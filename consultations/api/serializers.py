@@ -13,18 +13,27 @@ class JoinRequest(serializers.Serializer):
     organisation = serializers.ChoiceField(choices=Organisation.choices, required=False, allow_blank=True)
     language = serializers.CharField(required=False, allow_blank=True, max_length=8)
     device = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, max_length=64,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=64,
         help_text="A random id the client keeps (the join page keeps one in the browser): joining again with it "
         "returns the participant it joined as instead of a new one.",
-    )  # fmt: skip
+    )
     room_code = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, max_length=16,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=16,
         help_text="The code the projector shows, which changes every minute (join policy 'rotating').",
-    )  # fmt: skip
+    )
     card = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, max_length=32,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=32,
         help_text="The code of a printed one-time card (join policy 'cards').",
-    )  # fmt: skip
+    )
 
 
 class JoinResponse(serializers.Serializer):
@@ -65,6 +74,11 @@ class ItemRequest(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=True, max_length=2000)
     answers = serializers.ListField(child=serializers.IntegerField(), required=False)
     theme = serializers.IntegerField(required=False, allow_null=True)
+
+
+def item_body(item) -> dict:
+    """An item as ItemResponse shapes it, without building the serializer."""
+    return {"id": item.pk, "kind": item.kind, "text": item.text, "status": item.status, "flags": item.flags}
 
 
 class ItemResponse(serializers.Serializer):
@@ -122,9 +136,20 @@ class ConsultationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Consultation
         fields = [
-            "id", "city", "title", "description", "starts_on", "ends_on", "is_public", "participants_may_be_minors",
-            "ask_age_band", "ask_gender", "ask_district", "ask_organisation", "created_at",
-        ]  # fmt: skip
+            "id",
+            "city",
+            "title",
+            "description",
+            "starts_on",
+            "ends_on",
+            "is_public",
+            "participants_may_be_minors",
+            "ask_age_band",
+            "ask_gender",
+            "ask_district",
+            "ask_organisation",
+            "created_at",
+        ]
         read_only_fields = ["id", "city", "created_at"]
 
 
@@ -142,12 +167,37 @@ class SessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Session
         fields = [
-            "id", "consultation", "title", "join_code", "phase", "phases", "challenge_voting_method",
-            "proposal_voting_method", "dot_points", "dot_max_per_item", "premoderation", "capacity", "locked",
-            "results_visible", "published_at", "place", "starts_at", "ends_at", "version", "join_policy",
-        ]  # fmt: skip
-        read_only_fields = ["id", "consultation", "join_code", "phase", "locked", "results_visible", "published_at",
-                            "version"]  # fmt: skip
+            "id",
+            "consultation",
+            "title",
+            "join_code",
+            "phase",
+            "phases",
+            "challenge_voting_method",
+            "proposal_voting_method",
+            "dot_points",
+            "dot_max_per_item",
+            "premoderation",
+            "capacity",
+            "locked",
+            "results_visible",
+            "published_at",
+            "place",
+            "starts_at",
+            "ends_at",
+            "version",
+            "join_policy",
+        ]
+        read_only_fields = [
+            "id",
+            "consultation",
+            "join_code",
+            "phase",
+            "locked",
+            "results_visible",
+            "published_at",
+            "version",
+        ]
 
 
 class SessionCreate(serializers.Serializer):

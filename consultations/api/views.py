@@ -201,8 +201,7 @@ class ItemModeration(SessionAPIView):
         item = services.item_moderate(
             item=self.staff_item(session, item_id), action=data.validated_data["action"], actor=request.user
         )
-        return Response({"id": item.pk, "kind": item.kind, "text": item.text, "status": item.status,
-                         "flags": item.flags})  # fmt: skip
+        return Response(s.item_body(item))
 
 
 class ItemEdit(SessionAPIView):
@@ -211,10 +210,10 @@ class ItemEdit(SessionAPIView):
         session = self.staff_session(request, code)
         data = s.EditRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        item = services.item_edit(item=self.staff_item(session, item_id), text=data.validated_data["text"],
-                                  actor=request.user)  # fmt: skip
-        return Response({"id": item.pk, "kind": item.kind, "text": item.text, "status": item.status,
-                         "flags": item.flags})  # fmt: skip
+        item = services.item_edit(
+            item=self.staff_item(session, item_id), text=data.validated_data["text"], actor=request.user
+        )
+        return Response(s.item_body(item))
 
 
 class ItemMerge(SessionAPIView):
@@ -228,8 +227,7 @@ class ItemMerge(SessionAPIView):
             target=self.staff_item(session, data.validated_data["into"]),
             actor=request.user,
         )
-        return Response({"id": target.pk, "kind": target.kind, "text": target.text, "status": target.status,
-                         "flags": target.flags})  # fmt: skip
+        return Response(s.item_body(target))
 
 
 class SessionLock(SessionAPIView):
@@ -307,11 +305,13 @@ class SessionRoomCode(SessionAPIView):
     def get(self, request, code):
         session = self.staff_session(request, code)
         room = joins.room_code(session.pk)
-        return Response({
-            "room_code": room,
-            "seconds_left": joins.room_code_seconds_left(),
-            "join_url": request.build_absolute_uri(f"/j/{session.join_code}/?room={room}"),
-        })  # fmt: skip
+        return Response(
+            {
+                "room_code": room,
+                "seconds_left": joins.room_code_seconds_left(),
+                "join_url": request.build_absolute_uri(f"/j/{session.join_code}/?room={room}"),
+            }
+        )
 
 
 class SessionJoinClusters(SessionAPIView):

@@ -264,8 +264,7 @@ def _submit(**fields):
 
 def _submit_answer(result, _kwargs) -> Answer:
     item, created = result
-    body = {"id": item.pk, "kind": item.kind, "text": item.text, "status": item.status, "flags": item.flags}
-    return Answer(201, body, {} if created else {"Idempotent-Replayed": "true"}, result=item)
+    return Answer(201, s.item_body(item), {} if created else {"Idempotent-Replayed": "true"}, result=item)
 
 
 def _join_call(caller, data, _session_id):

@@ -27,6 +27,18 @@ class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = [
-            "id", "full_name", "gender", "age_band", "district", "phone", "email", "term", "role", "status",
-            "selection_method", "starts_on", "ends_on", "committees",
-        ]  # fmt: skip
+            "id",
+            "full_name",
+            "gender",
+            "age_band",
+            "district",
+            "phone",
+            "email",
+            "term",
+            "role",
+            "status",
+            "selection_method",
+            "starts_on",
+            "ends_on",
+            "committees",
+        ]

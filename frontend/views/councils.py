@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cities.exports import IMPORT, ExportError, ExportNotFound, export_request, export_response
 from cities.models import District
 from consultations.errors import SessionNotFound
 from consultations.models import AgeBand, Gender, Participant, Session
@@ -30,7 +31,7 @@ from consultations.services import normalise_join_code, session_by_code
 from consultations.tokens import browser_participant_id
 from councils import selectors, services
 from councils.errors import AlreadyVoted, CouncilError, ElectionNotOpen, NotCheckedIn, RosterImportError, UnknownCode
-from councils.exporters import ROSTER_FORMATS, RosterExporter, person_json
+from councils.exporters import person_json
 from councils.models import (
     Candidate,
     Committee,
@@ -505,9 +506,9 @@ def council_member_export(request, city_slug: str, pk: int):
     audit_record(
         actor=request.user, action="person.export", target=membership.person, city=membership.term.council.city
     )
-    response = HttpResponse(person_json(membership.person), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="member-{membership.person_id}.json"'
-    return response
+    return export_response(
+        person_json(membership.person), "application/json; charset=utf-8", f"member-{membership.person_id}.json"
+    )
 
 
 @login_required
@@ -682,19 +683,19 @@ def _columns():
 
 @login_required
 def council_export(request, city_slug: str, fmt: str):
+    """The roster of a term in the import's format (CSV or Excel), run by the export framework: its permission,
+    escaping and audit (cities.exports). 404 for a format it does not offer as such a file."""
     council = council_for_secretariat(request.user, city_slug)
-    if fmt not in ROSTER_FORMATS:
-        raise Http404
     term = _term(council, request)
     if term is None:
         raise Http404
-    data, content_type, filename = RosterExporter().export(term, fmt)
-    from cities.services import audit_record
-
-    audit_record(actor=request.user, action="roster.export", target=term, city=council.city, data={"format": fmt})
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    values = {"format": fmt, "term": term.pk, "language": getattr(request, "LANGUAGE_CODE", "")}
+    try:
+        export = export_request("council_roster", values, user=request.user, city=council.city, layout=IMPORT)
+        content, content_type = export.run(actor=request.user, channel="web")
+    except (ExportNotFound, ExportError) as exc:
+        raise Http404 from exc
+    return export_response(content, content_type, export.filename())
 
 
 # --- Meetings and check-in -----------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ download of a finished export.
 
 An export runs in the request (the page shows a busy state meanwhile, static/frontend/exports.js); the finished
 file is kept for its owner for a few minutes and the page links to it (cities.exports.export_link_store). The
-download answers only the owner's signed-in session and only until the link expires (docs/exports.md).
+download answers only the owner's signed-in session and only until the link expires (docs/exports.md). What the
+person asked for is read and checked by the export framework (cities.exports.export_request), as for the API and the
+command line; these views only map its answers to pages.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -19,22 +21,19 @@ from django.views.decorators.http import require_GET
 from cities.exports import (
     EXPORT_LINK_SECONDS,
     FORMAT_NAMES,
-    REGISTRY,
     ExportError,
+    ExportNotFound,
     PdfUnavailable,
-    export_filename,
     export_link_fetch,
     export_link_store,
     export_links_generation,
+    export_request,
+    export_response,
     exporters_for,
-    report_html,
-    run_export,
+    option_choices,
+    report_page_html,
 )
-from cities.models import ExportLog
 from cities.permissions import city_for_staff, networks_for_admin
-from consultations.models import Consultation
-from councils.models import Term
-from proposals.models import FundingCall
 
 OPTION_LABELS = {
     "consultation": _("Consultation"),
@@ -47,18 +46,6 @@ OPTION_EMPTY = {
 }
 
 
-def _option_choices(city, name: str) -> list[tuple[int, str]]:
-    if city is None:
-        return []
-    if name == "consultation":
-        return [(c.pk, c.title) for c in Consultation.objects.filter(city=city)]
-    if name == "term":
-        return [(t.pk, f"{t.council} · {t}") for t in Term.objects.filter(council__city=city).select_related("council")]
-    if name == "call":
-        return [(c.pk, c.title) for c in FundingCall.objects.filter(city=city)]
-    return []
-
-
 def _cards(exporters, city) -> list[dict]:
     choices: dict[str, list] = {}
     cards = []
@@ -66,7 +53,7 @@ def _cards(exporters, city) -> list[dict]:
         options = []
         for name in cls.options:
             if name not in choices:
-                choices[name] = _option_choices(city, name)
+                choices[name] = option_choices(cls, name, city)
             options.append(
                 {
                     "name": name,
@@ -87,15 +74,6 @@ def _cards(exporters, city) -> list[dict]:
     return cards
 
 
-def _options_from(data, cls) -> dict:
-    options = {}
-    for name in cls.options:
-        value = (data.get(name) or "").strip()
-        if value:
-            options[name] = int(value) if value.isdigit() else value
-    return options
-
-
 def _language() -> str:
     return (translation.get_language() or "en")[:2]
 
@@ -107,28 +85,15 @@ def _run_page(request, *, target, scope: str, city=None, network=None, template_
         raise Http404
     error, status = None, 200
     if request.method == "POST":
-        identifier = request.POST.get("exporter", "")
-        cls = REGISTRY.get(identifier)
-        if cls is None or cls not in available:
-            raise Http404
-        fmt = request.POST.get("format", "csv")
-        options = _options_from(request.POST, cls)
-        if network is not None:
-            options["network"] = network.slug
-        # Read before the export runs, so that an erasure committed meanwhile revokes the link (export_link_fetch).
-        generation = export_links_generation(city) if city is not None else None
+        values = {**request.POST.dict(), "language": _language()}
         try:
-            content, content_type = run_export(
-                identifier=identifier,
-                city=city,
-                network=network,
-                fmt=fmt,
-                options=options,
-                actor=request.user,
-                channel="web",
-                language=_language(),
+            export = export_request(
+                request.POST.get("exporter", ""), values, user=request.user, city=city, network=network
             )
-        except LookupError as exc:
+            # Read before the export runs, so that an erasure committed meanwhile revokes the link.
+            generation = export_links_generation(city) if city is not None else None
+            content, content_type = export.run(actor=request.user, channel="web")
+        except ExportNotFound as exc:
             raise Http404 from exc
         except PdfUnavailable as exc:
             error, status = str(exc), 503
@@ -138,7 +103,7 @@ def _run_page(request, *, target, scope: str, city=None, network=None, template_
             token = export_link_store(
                 content=content,
                 content_type=content_type,
-                filename=export_filename(identifier, fmt, target),
+                filename=export.filename(),
                 user=request.user,
                 city=city,
                 generation=generation,
@@ -195,40 +160,32 @@ def network_exports_page(request, network_slug):
     )
 
 
-def _report(request, *, target, scope: str, identifier: str, back_url: str, city=None, network=None):
+def _report(request, *, back_url: str, identifier: str, city=None, network=None):
     """The printable report, in the user's language, as a page of this site (stylesheet and script linked from
-    /static/, so the site's Content-Security-Policy holds). Logged as an export in format html."""
-    cls = REGISTRY.get(identifier)
-    if cls is None or cls.scope != scope or "html" not in cls.formats or not cls.allowed(request.user, target):
-        raise Http404
-    options = _options_from(request.GET, cls)
-    language = _language()
+    /static/, so the site's Content-Security-Policy holds). Audited as an export in format html."""
+    values = {**request.GET.dict(), "format": "html", "language": _language()}
     try:
-        html = report_html(
-            cls(),
-            target,
-            options,
-            language=language,
-            inline_css=False,
-            extra={
-                "back_url": back_url,
-                "pdf_form": {k: v for k, v in options.items() if k != "network"} if "pdf" in cls.formats else None,
-                "csrf_token": get_token(request),
-            },
+        export = export_request(identifier, values, user=request.user, city=city, network=network)
+    except ExportNotFound as exc:
+        raise Http404 from exc
+    except ExportError as exc:
+        return _report_error(request, exc, back_url)
+    pdf_form = {k: v for k, v in export.options.items() if k != "network"} if "pdf" in export.exporter.formats else None
+    try:
+        html = report_page_html(
+            export,
+            actor=request.user,
+            template="frontend/exports/report.html",
+            extra={"back_url": back_url, "pdf_form": pdf_form, "csrf_token": get_token(request)},
         )
     except ExportError as exc:
-        return render(
-            request,
-            "frontend/exports/report_error.html",
-            {"error": str(exc), "back_url": back_url},
-            status=400,
-        )
-    if network is not None:
-        options["network"] = network.slug
-    ExportLog.objects.create(
-        actor=request.user, city=city, exporter=identifier, format="html", options=options, channel="web"
-    )
+        return _report_error(request, exc, back_url)
     return HttpResponse(html)
+
+
+def _report_error(request, error: ExportError, back_url: str):
+    context = {"error": str(error), "back_url": back_url}
+    return render(request, "frontend/exports/report_error.html", context, status=400)
 
 
 @never_cache
@@ -237,7 +194,7 @@ def _report(request, *, target, scope: str, identifier: str, back_url: str, city
 def report_page(request, city_slug, identifier):
     city = city_for_staff(request.user, city_slug)
     back = reverse("frontend:exports", args=[city.slug])
-    return _report(request, target=city, scope="city", identifier=identifier, back_url=back, city=city)
+    return _report(request, back_url=back, identifier=identifier, city=city)
 
 
 @never_cache
@@ -246,7 +203,7 @@ def report_page(request, city_slug, identifier):
 def network_report_page(request, network_slug, identifier):
     network = _network_for_admin(request.user, network_slug)
     back = reverse("frontend:network_exports", args=[network.slug])
-    return _report(request, target=network, scope="network", identifier=identifier, back_url=back, network=network)
+    return _report(request, back_url=back, identifier=identifier, network=network)
 
 
 @never_cache
@@ -258,6 +215,4 @@ def download(request, token):
     record = export_link_fetch(token, request.user)
     if record is None:
         raise Http404
-    response = HttpResponse(record["content"], content_type=record["content_type"])
-    response["Content-Disposition"] = f'attachment; filename="{record["filename"]}"'
-    return response
+    return export_response(record["content"], record["content_type"], record["filename"])

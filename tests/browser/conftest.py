@@ -79,9 +79,14 @@ class World:
 
 def _manage(env: dict, *args: str) -> str:
     result = subprocess.run(  # noqa: S603 - our own manage.py
-        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
-        check=False, timeout=300,
-    )  # fmt: skip
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     if result.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return result.stdout
@@ -127,9 +132,11 @@ class Server(LiveServer):
         elif participant:
             headers["Authorization"] = f"Participant {participant}"
         request = urllib.request.Request(  # noqa: S310 - local
-            f"{self.url}/api/v1{path}", method=method, headers=headers,
+            f"{self.url}/api/v1{path}",
+            method=method,
+            headers=headers,
             data=None if body is None else json.dumps(body).encode(),
-        )  # fmt: skip
+        )
         try:
             with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - local
                 text = response.read()
@@ -206,9 +213,11 @@ def new_session(server: Server, world: World, *, title: str, city: str = "fes", 
     """A new live session of the city's demo consultation, created over the staff API."""
     info = world.city(city)
     return server.api(
-        "POST", f"/consultations/{info['consultation_id']}/sessions/", {"title": title, **options},
+        "POST",
+        f"/consultations/{info['consultation_id']}/sessions/",
+        {"title": title, **options},
         token=info["api_token"],
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture(scope="session")

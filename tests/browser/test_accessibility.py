@@ -102,8 +102,9 @@ def test_staff_and_public_pages_have_no_serious_violation(language, server, worl
     page.goto("/c/fes/projects/")
     _check(page, "public projects", found)
 
-    projector = contexts(server, language=language, size={"width": 1920, "height": 1080},
-                         storage_state=signed_in("admin")).new_page()  # fmt: skip
+    projector = contexts(
+        server, language=language, size={"width": 1920, "height": 1080}, storage_state=signed_in("admin")
+    ).new_page()
     projector.goto(f"/staff/fes/sessions/{code}/projector/")
     _check(projector, "projector", found, keyboard=False)
     assert not found, _report(found)

@@ -56,9 +56,13 @@ def test_server_restart_is_announced_keeps_the_typed_text_and_catches_up(languag
     assert note.get_attribute("aria-live") == "polite"
     expect(page.locator("#connection")).to_have_text(t(language, "Connection lost. Reconnecting…"))
     # Meanwhile two more people join (nobody can tell the page: its server is down).
-    _manage(world.env, "shell", "-c",
-            "from consultations import services\n"
-            f"for _ in range(2): services.participant_join(code='{code}', consent=True)")  # fmt: skip
+    _manage(
+        world.env,
+        "shell",
+        "-c",
+        "from consultations import services\n"
+        f"for _ in range(2): services.participant_join(code='{code}', consent=True)",
+    )
 
     server.start()
     expect(page.locator("#connection")).to_have_text(t(language, "Live"), timeout=30_000)
@@ -122,18 +126,22 @@ def test_a_city_deleted_in_the_admin_tells_its_open_phones_that_the_session_is_g
     """An administrator deletes a city in the Django admin while a phone (Arabic) is on one of its sessions: the page
     is told at once (4404) and says, in the person's language, that the session no longer exists, instead of
     "Reconnecting…" forever. A city of its own, so that the other tests keep the demo cities."""
-    made = _manage(world.env, "shell", "-c",
-                   "from cities.models import City, User\n"
-                   "from consultations import services\n"
-                   "city = City.objects.create(name_en='Gone city', country='MA', slug='gone-city')\n"
-                   "c = services.consultation_create(city=city, title='Gone', created_by=None,"
-                   " participants_may_be_minors=False)\n"
-                   "s = services.session_create(consultation=c, title='Gone', created_by=None)\n"
-                   "from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret\n"
-                   "root = User.objects.create_superuser('root@gone.majlis.test', 'a long admin password 1')\n"
-                   "secret = generate_totp_secret()\n"
-                   "TOTP.activate(root, secret)\n"
-                   "print(city.pk, s.join_code, secret)")  # fmt: skip
+    made = _manage(
+        world.env,
+        "shell",
+        "-c",
+        "from cities.models import City, User\n"
+        "from consultations import services\n"
+        "city = City.objects.create(name_en='Gone city', country='MA', slug='gone-city')\n"
+        "c = services.consultation_create(city=city, title='Gone', created_by=None,"
+        " participants_may_be_minors=False)\n"
+        "s = services.session_create(consultation=c, title='Gone', created_by=None)\n"
+        "from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret\n"
+        "root = User.objects.create_superuser('root@gone.majlis.test', 'a long admin password 1')\n"
+        "secret = generate_totp_secret()\n"
+        "TOTP.activate(root, secret)\n"
+        "print(city.pk, s.join_code, secret)",
+    )
     city_id, code, secret = made.split()[-3:]
     phone = contexts(server, language="ar", size=PHONE).new_page()
     _join(phone, code, "ar")

@@ -69,8 +69,9 @@ def test_participant_scans_consents_answers_submits_votes_and_sees_results(langu
 
     # Another phone adds a challenge; then the room votes.
     other = _join_over_api(server, code)
-    server.api("POST", f"/sessions/{code}/items", {"kind": "challenge", "text": "Bus 12 stops at 20:00"},
-               participant=other)  # fmt: skip
+    server.api(
+        "POST", f"/sessions/{code}/items", {"kind": "challenge", "text": "Bus 12 stops at 20:00"}, participant=other
+    )
     expect(page.locator("#room-list li")).to_have_count(2)
     server.api("POST", f"/sessions/{code}/phase", {"phase": "challenge_voting"}, token=token)
     support = page.get_by_role("button", name=t(language, "Support"))
@@ -129,8 +130,9 @@ def test_facilitator_creates_a_session_shows_the_qr_moves_phases_moderates_and_p
     _phase_button(page, language, Phase.CHALLENGES).click()
     expect(page.locator("#phase-name")).to_have_text(t(language, Phase.CHALLENGES.label))
     person = _join_over_api(server, code)
-    server.api("POST", f"/sessions/{code}/items", {"kind": "challenge", "text": "Pas de bus après 20h"},
-               participant=person)  # fmt: skip
+    server.api(
+        "POST", f"/sessions/{code}/items", {"kind": "challenge", "text": "Pas de bus après 20h"}, participant=person
+    )
     expect(page.locator("#pending-count")).to_have_text("1")  # the console updated by itself
     moderation = page.locator("#moderation")
     expect(moderation).to_contain_text("Pas de bus après 20h")
@@ -282,11 +284,18 @@ def test_city_staff_downloads_a_summary_as_csv(language, size, server, world, co
 def open_call(server, world):
     deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(days=20)).isoformat()
     return server.api(
-        "POST", "/funding-calls/",
-        {"city": "fes", "title": "Fonds jeunesse · appel ouvert", "budget": "60000.00", "cap_per_project": "20000.00",
-         "submission_deadline": deadline, "description": "Des petits projets portés par des jeunes."},
+        "POST",
+        "/funding-calls/",
+        {
+            "city": "fes",
+            "title": "Fonds jeunesse · appel ouvert",
+            "budget": "60000.00",
+            "cap_per_project": "20000.00",
+            "submission_deadline": deadline,
+            "description": "Des petits projets portés par des jeunes.",
+        },
         token=world.city()["api_token"],
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(("language", "size"), TWO)

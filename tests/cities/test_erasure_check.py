@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.core.checks import run_checks
 
 from cities.checks import check_erasure_journal
@@ -63,6 +64,7 @@ def test_the_check_runs_only_with_deploy(settings, monkeypatch):
     assert "majlis.W001" not in [m.id for m in run_checks(include_deployment_checks=False)]
 
 
+@pytest.mark.slow
 def test_production_check_deploy_fails_without_the_journal():
     env = {
         **os.environ,
@@ -75,7 +77,11 @@ def test_production_check_deploy_fails_without_the_journal():
     env.pop("MAJLIS_ERASURE_JOURNAL", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "majlis.W001" in result.stderr + result.stdout

@@ -7,8 +7,9 @@ from consultations.tokens import participant_token
 
 @pytest.fixture
 def consultation(city_a, facilitator):
-    return services.consultation_create(city=city_a, title="Fes youth priorities", created_by=facilitator,
-                                        participants_may_be_minors=False)  # fmt: skip
+    return services.consultation_create(
+        city=city_a, title="Fes youth priorities", created_by=facilitator, participants_may_be_minors=False
+    )
 
 
 @pytest.fixture

@@ -26,8 +26,9 @@ def test_join_returns_a_token_that_authorises_later_calls(api_client, live_sessi
 
 
 def test_join_without_consent_is_a_translated_400_and_creates_nobody(api_client, live_session):
-    response = api_client.post(f"/api/v1/sessions/{live_session.join_code}/join", {"consent": False}, format="json",
-                               HTTP_ACCEPT_LANGUAGE="fr")  # fmt: skip
+    response = api_client.post(
+        f"/api/v1/sessions/{live_session.join_code}/join", {"consent": False}, format="json", HTTP_ACCEPT_LANGUAGE="fr"
+    )
     assert response.status_code == 400
     assert "accepter" in response.json()["detail"] or response.json()["detail"]
     assert Participant.objects.count() == 0
@@ -52,16 +53,18 @@ def test_participant_submits_and_sees_only_approved_items_without_votes_until_re
         facilitator_api.post(f"/api/v1/sessions/{code}/phase", {"phase": "challenges"}, format="json").status_code
         == 200
     )
-    created = api_client.post(f"/api/v1/sessions/{code}/items", {"kind": "challenge", "text": "No youth centre"},
-                              format="json")  # fmt: skip
+    created = api_client.post(
+        f"/api/v1/sessions/{code}/items", {"kind": "challenge", "text": "No youth centre"}, format="json"
+    )
     assert created.status_code == 201
     item_id = created.json()["id"]
     assert api_client.get(f"/api/v1/sessions/{code}/state").json()["items"] == []
     staff_items = facilitator_api.get(f"/api/v1/sessions/{code}/state").json()["items"]
     assert [(i["id"], i["status"]) for i in staff_items] == [(item_id, "pending")]
 
-    moderation = facilitator_api.post(f"/api/v1/sessions/{code}/items/{item_id}/moderation", {"action": "approve"},
-                                      format="json")  # fmt: skip
+    moderation = facilitator_api.post(
+        f"/api/v1/sessions/{code}/items/{item_id}/moderation", {"action": "approve"}, format="json"
+    )
     assert moderation.status_code == 200
     facilitator_api.post(f"/api/v1/sessions/{code}/phase", {"phase": "challenge_voting"}, format="json")
     vote = api_client.post(f"/api/v1/sessions/{code}/votes", {"item": item_id, "points": 1}, format="json")
@@ -112,8 +115,9 @@ def test_too_many_points_and_wrong_phase_are_4xx_with_message(api_client, live_s
     item = _open_vote(live_session, facilitator)
     _join(api_client, live_session)
     code = live_session.join_code
-    response = api_client.post(f"/api/v1/sessions/{code}/votes", {"item": item.pk, "points": 3}, format="json",
-                               HTTP_ACCEPT_LANGUAGE="ar")  # fmt: skip
+    response = api_client.post(
+        f"/api/v1/sessions/{code}/votes", {"item": item.pk, "points": 3}, format="json", HTTP_ACCEPT_LANGUAGE="ar"
+    )
     assert response.status_code == 400 and response.json()["code"] == "too_many_points"
     to_phase(live_session, "results", facilitator)
     response = api_client.post(f"/api/v1/sessions/{code}/votes", {"item": item.pk}, format="json")
@@ -142,10 +146,12 @@ def test_staff_operations_refuse_participants_and_other_cities(api_client, live_
 def test_phase_not_used_by_session_is_409(facilitator_api, consultation, facilitator):
     from consultations import services
 
-    session = services.session_create(consultation=consultation, title="S", created_by=facilitator,
-                                      phases=["challenges"])  # fmt: skip
-    response = facilitator_api.post(f"/api/v1/sessions/{session.join_code}/phase", {"phase": "proposals"},
-                                    format="json")  # fmt: skip
+    session = services.session_create(
+        consultation=consultation, title="S", created_by=facilitator, phases=["challenges"]
+    )
+    response = facilitator_api.post(
+        f"/api/v1/sessions/{session.join_code}/phase", {"phase": "proposals"}, format="json"
+    )
     assert response.status_code == 409
 
 

@@ -3,7 +3,11 @@
 import asyncio
 import concurrent.futures
 
+import pytest
+
 from consultations.live.sockets import SessionSocket
+
+pytestmark = pytest.mark.slow
 
 
 def _screen() -> SessionSocket:

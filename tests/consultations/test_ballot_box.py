@@ -25,8 +25,9 @@ def group_commit(settings):
 
 @pytest.fixture
 def voting(city_a, facilitator):
-    consultation = services.consultation_create(city=city_a, title="Box", created_by=facilitator,
-                                                participants_may_be_minors=False)  # fmt: skip
+    consultation = services.consultation_create(
+        city=city_a, title="Box", created_by=facilitator, participants_may_be_minors=False
+    )
     session = services.session_create(consultation=consultation, title="Box", created_by=facilitator)
     author = services.participant_join(code=session.join_code, consent=True)
     services.session_set_phase(session=session, phase="challenges", actor=facilitator)
@@ -98,8 +99,9 @@ def test_a_token_for_another_session_is_refused_before_any_write(voting, facilit
     session, items = voting
     other = services.session_create(consultation=session.consultation, title="Other", created_by=facilitator)
     stranger = services.participant_join(code=other.join_code, consent=True)
-    response = _client(stranger).post(f"/api/v1/sessions/{session.join_code}/votes", {"item": items[0].pk},
-                                      format="json")  # fmt: skip
+    response = _client(stranger).post(
+        f"/api/v1/sessions/{session.join_code}/votes", {"item": items[0].pk}, format="json"
+    )
     assert response.status_code == 403
     assert not Ballot.objects.filter(participant=stranger).exists()
 
@@ -130,22 +132,30 @@ def _statements(batch):
 
 def test_a_group_of_ballots_alone_has_no_savepoint_and_a_mixed_group_one_per_run(voting):
     session, items = voting
-    voters = [Participant(pk=p.pk, session_id=session.pk)
-              for p in (services.participant_join(code=session.join_code, consent=True) for _ in range(3))]  # fmt: skip
+    voters = [
+        Participant(pk=p.pk, session_id=session.pk)
+        for p in (services.participant_join(code=session.join_code, consent=True) for _ in range(3))
+    ]
     ballots_only = [_entry(services.vote_cast, participant=p, item_id=items[0].pk) for p in voters]
     assert "SAVEPOINT" not in _statements(ballots_only)
-    mixed = [_entry(services.vote_withdraw, participant=voters[0], item_id=items[0].pk),
-             _entry(services.vote_cast, participant=voters[1], item_id=items[1].pk)]  # fmt: skip
+    mixed = [
+        _entry(services.vote_withdraw, participant=voters[0], item_id=items[0].pk),
+        _entry(services.vote_cast, participant=voters[1], item_id=items[1].pk),
+    ]
     assert _statements(mixed).count("SAVEPOINT") >= 2  # one per run (vote_withdraw, atomic itself, adds its own)
     assert sorted(Ballot.objects.values_list("participant_id", "item_id")) == [
-        (voters[1].pk, items[0].pk), (voters[1].pk, items[1].pk), (voters[2].pk, items[0].pk)
-    ]  # fmt: skip
+        (voters[1].pk, items[0].pk),
+        (voters[1].pk, items[1].pk),
+        (voters[2].pk, items[0].pk),
+    ]
 
 
 def test_a_group_of_one_run_that_fails_after_writing_keeps_nothing_and_answers_every_request(voting, monkeypatch):
     session, items = voting
-    voters = [Participant(pk=p.pk, session_id=session.pk)
-              for p in (services.participant_join(code=session.join_code, consent=True) for _ in range(2))]  # fmt: skip
+    voters = [
+        Participant(pk=p.pk, session_id=session.pk)
+        for p in (services.participant_join(code=session.join_code, consent=True) for _ in range(2))
+    ]
     version = Session.objects.get(pk=session.pk).version
 
     def writes_then_breaks(requests):
@@ -195,8 +205,10 @@ def test_a_group_of_ballots_costs_four_round_trips_whatever_its_size(voting, mon
     assert [(value.created, error) for _future, value, error in outcomes] == [(True, None)] * 20
     # New ballots, changed points (dot voting's update) and unchanged ones in one group: still four.
     Session.objects.filter(pk=session.pk).update(challenge_voting_method="dots", dot_points=5, dot_max_per_item=5)
-    mixed = [_entry(services.vote_cast, participant=p, item_id=items[n % 2].pk, points=1 + n % 3)
-             for n, p in enumerate(voters)]  # fmt: skip
+    mixed = [
+        _entry(services.vote_cast, participant=p, item_id=items[n % 2].pk, points=1 + n % 3)
+        for n, p in enumerate(voters)
+    ]
     round_trips, outcomes = _round_trips(tmp_path, mixed)
     assert round_trips == 4
     assert [error for _future, _value, error in outcomes] == [None] * 20
@@ -228,13 +240,19 @@ def test_requests_over_their_rate_limits_are_refused_before_anything_is_written(
     settings.MAJLIS_RATE_LIMITS_ENABLED = True
     settings.MAJLIS_RATE_LIMITS = {**settings.MAJLIS_RATE_LIMITS, "vote_session": "3/m", "vote_participant": "9/m"}
     cache.clear()
-    voters = [Participant(pk=p.pk, session_id=session.pk)
-              for p in (services.participant_join(code=session.join_code, consent=True) for _ in range(5))]  # fmt: skip
+    voters = [
+        Participant(pk=p.pk, session_id=session.pk)
+        for p in (services.participant_join(code=session.join_code, consent=True) for _ in range(5))
+    ]
     futures = [
-        ballot_box.submit(services.vote_cast, throttles.vote_hits(participant_id=p.pk, session_id=session.pk),
-                          participant=p, item_id=items[0].pk)
+        ballot_box.submit(
+            services.vote_cast,
+            throttles.vote_hits(participant_id=p.pk, session_id=session.pk),
+            participant=p,
+            item_id=items[0].pk,
+        )
         for p in voters
-    ]  # fmt: skip
+    ]
     outcomes = [future.exception(timeout=30) for future in futures]
     cache.clear()
     assert outcomes[:3] == [None] * 3  # counted in the order they arrived, whatever the groups
@@ -246,10 +264,16 @@ def test_requests_over_their_rate_limits_are_refused_before_anything_is_written(
 
 def test_the_writer_counts_a_whole_group_at_once(monkeypatch):
     calls = []
-    monkeypatch.setattr(box_module.limits, "hit_many", lambda requests: calls.append(requests) or
-                        [None, RuntimeError("over")][: len(requests)])  # fmt: skip
-    waiting = [(print, {}, Future(), [("vote_participant", "1")]), (print, {}, Future(), None),
-               (print, {}, Future(), [("vote_participant", "2")])]  # fmt: skip
+    monkeypatch.setattr(
+        box_module.limits,
+        "hit_many",
+        lambda requests: calls.append(requests) or [None, RuntimeError("over")][: len(requests)],
+    )
+    waiting = [
+        (print, {}, Future(), [("vote_participant", "1")]),
+        (print, {}, Future(), None),
+        (print, {}, Future(), [("vote_participant", "2")]),
+    ]
     batch = box_module._within_limits(waiting)
     assert calls == [[[("vote_participant", "1")], [("vote_participant", "2")]]]  # one call: both counted requests
     assert [entry[2] for entry in batch] == [waiting[0][2], waiting[1][2]]  # uncounted requests pass through
@@ -281,8 +305,10 @@ def test_without_pipeline_mode_a_group_goes_statement_by_statement_and_decides_t
     session, items = voting
     monkeypatch.setattr(ballot_box, "_last_group", time.monotonic())
     joined = [services.participant_join(code=session.join_code, consent=True) for _ in range(5)]
-    batch = [_entry(services.vote_cast, participant=Participant(pk=p.pk, session_id=session.pk), item_id=items[0].pk)
-             for p in joined]  # fmt: skip
+    batch = [
+        _entry(services.vote_cast, participant=Participant(pk=p.pk, session_id=session.pk), item_id=items[0].pk)
+        for p in joined
+    ]
     round_trips, outcomes = _round_trips(tmp_path, batch)
     assert round_trips == 8  # BEGIN, three reads, the insert, the version, the tallies, COMMIT
     assert [(value.created, error) for _future, value, error in outcomes] == [(True, None)] * 5

@@ -36,11 +36,13 @@ def voted(live_session, facilitator):
     """Twelve people, six girls and six boys, voted on a challenge, three of them on another too; results shown."""
     people = [
         services.participant_join(
-            code=live_session.join_code, consent=True, gender=Gender.FEMALE if k % 2 else Gender.MALE,
+            code=live_session.join_code,
+            consent=True,
+            gender=Gender.FEMALE if k % 2 else Gender.MALE,
             age_band=AgeBand.AGE_18_24,
         )
         for k in range(12)
-    ]  # fmt: skip
+    ]
     to_phase(live_session, Phase.CHALLENGES, facilitator)
     items = []
     for text in ("Buses stop at eight", "No lights on the pitch"):

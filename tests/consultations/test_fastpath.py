@@ -35,8 +35,9 @@ def box(request, settings):
 
 @database_sync_to_async
 def _world(city_a, facilitator):
-    consultation = services.consultation_create(city=city_a, title="Fast", created_by=facilitator,
-                                                participants_may_be_minors=False)  # fmt: skip
+    consultation = services.consultation_create(
+        city=city_a, title="Fast", created_by=facilitator, participants_may_be_minors=False
+    )
     session = services.session_create(consultation=consultation, title="Fast", created_by=facilitator)
     author = services.participant_join(code=session.join_code, consent=True)
     services.session_set_phase(session=session, phase="challenges", actor=facilitator)
@@ -97,8 +98,9 @@ async def test_votes_through_the_fast_path_follow_the_contract(box, city_a, faci
     version = await _version(session)  # the vote's commit raised it: the answer gives that version
     assert (status, body) == (201, {"item": item.pk, "points": 1, "changed": True, "version": version})
     assert await _asgi("POST", url, token, {"item": item.pk, "points": 1}) == (
-        200, {"item": item.pk, "points": 1, "changed": False, "version": None},
-    )  # fmt: skip
+        200,
+        {"item": item.pk, "points": 1, "changed": False, "version": None},
+    )
     assert len(await _ballots(item)) == 1
     assert await _asgi("DELETE", f"{url}/{item.pk}", token) == (200, {"item": item.pk, "withdrawn": True})
     assert await _ballots(item) == []
@@ -129,8 +131,9 @@ async def test_fast_path_and_drf_view_give_the_same_answers(box, city_a, facilit
     assert await _ballots(item) == []
     missing = "/api/v1/sessions/AAAAAA/votes"
     token = f"Participant {await _join(session)}"
-    assert (await _asgi("POST", missing, token, {"item": item.pk}))[0] == (await _drf("POST", missing, token,
-                                                                                     {"item": item.pk}))[0]  # fmt: skip
+    assert (await _asgi("POST", missing, token, {"item": item.pk}))[0] == (
+        await _drf("POST", missing, token, {"item": item.pk})
+    )[0]
 
 
 async def test_votes_without_a_participant_token_are_answered_by_django(box, city_a, facilitator, charlie):
@@ -175,10 +178,17 @@ async def test_the_fast_path_applies_the_vote_rate_limits_like_the_view(box, set
         assert (await _asgi("POST", url, fast_token, {"item": item.pk}))[0] in (200, 201)
         assert (await _drf("POST", url, drf_token, {"item": item.pk}))[0] in (200, 201)
     communicator = HttpCommunicator(
-        application, "POST", url, body=json.dumps({"item": item.pk, "points": 0}).encode(),
-        headers=[(b"host", b"testserver"), (b"accept-language", b"fr"), (b"authorization", fast_token.encode()),
-                 (b"content-type", b"application/json")],
-    )  # fmt: skip
+        application,
+        "POST",
+        url,
+        body=json.dumps({"item": item.pk, "points": 0}).encode(),
+        headers=[
+            (b"host", b"testserver"),
+            (b"accept-language", b"fr"),
+            (b"authorization", fast_token.encode()),
+            (b"content-type", b"application/json"),
+        ],
+    )
     response = await communicator.get_response()
     await communicator.wait()
     drf = await _drf("POST", url, drf_token, {"item": item.pk, "points": 0}, "fr")
@@ -261,8 +271,9 @@ async def test_the_fast_path_applies_the_join_rate_limit(box, settings, city_a, 
     assert status == 429 and body["code"] == "rate_limited" and int(headers[b"retry-after"]) >= 1
 
 
-async def test_requests_the_view_would_refuse_are_counted_first_as_the_view_counts_them(box, settings, city_a,
-                                                                                         facilitator):  # fmt: skip
+async def test_requests_the_view_would_refuse_are_counted_first_as_the_view_counts_them(
+    box, settings, city_a, facilitator
+):
     """DRF counts a request against the limits before the view refuses it: over the limit, a malformed vote, a vote
     on another session's code or an invalid join gets 429 from both, not 400, 403 or 404."""
     settings.MAJLIS_RATE_LIMITS_ENABLED = True
@@ -277,8 +288,12 @@ async def test_requests_the_view_would_refuse_are_counted_first_as_the_view_coun
         == 201
     )
     elsewhere = f"/api/v1/sessions/{await _other_code(stranger)}/votes"
-    for path, body in [(votes, b"{not json"), (votes, {"item": "x"}), (elsewhere, {"item": item.pk}),
-                       ("/api/v1/sessions/NOSUCH/votes", {"item": item.pk})]:  # fmt: skip
+    for path, body in [
+        (votes, b"{not json"),
+        (votes, {"item": "x"}),
+        (elsewhere, {"item": item.pk}),
+        ("/api/v1/sessions/NOSUCH/votes", {"item": item.pk}),
+    ]:
         assert (await _asgi("POST", path, fast, body))[0] == (await _drf("POST", path, slow, body))[0] == 429, path
     joins = f"/api/v1/sessions/{session.join_code}/join"
     assert (await _asgi("POST", joins, None, {"consent": True}))[0] == 201  # the address's one join this hour

@@ -120,9 +120,11 @@ def test_the_echo_of_its_own_announcement_is_not_heard_but_the_other_workers_are
         layer = SharedLayer()
         hub = _hub(layer)
         receiving = asyncio.ensure_future(hub._receive_forever())
-        for message in ({"type": realtime.LAYER_EVENT, "session": 7, "origin": HERE},
-                        {"type": realtime.LAYER_EVENT, "session": 8, "origin": THERE},
-                        {"type": realtime.LAYER_EVENT, "session": 9}):  # fmt: skip
+        for message in (
+            {"type": realtime.LAYER_EVENT, "session": 7, "origin": HERE},
+            {"type": realtime.LAYER_EVENT, "session": 8, "origin": THERE},
+            {"type": realtime.LAYER_EVENT, "session": 9},
+        ):
             layer.inbox.put_nowait(message)
         while not layer.inbox.empty():
             await asyncio.sleep(0)

@@ -88,9 +88,7 @@ def test_a_submission_through_the_road_keeps_the_idempotency_rules(voting, facil
     caller = ingest.Caller(code=session.join_code, participant=(person.pk, session.pk), idempotency_key="k-1")
     first = ingest.perform(ingest.SUBMIT, caller, {"kind": "challenge", "text": "No park nearby"})
     again = ingest.perform(ingest.SUBMIT, caller, {"kind": "challenge", "text": "No park nearby"})
-    assert (first.status, first.headers, again.status, again.headers) == (
-        201, {}, 201, {"Idempotent-Replayed": "true"}
-    )  # fmt: skip
+    assert (first.status, first.headers, again.status, again.headers) == (201, {}, 201, {"Idempotent-Replayed": "true"})
     assert first.body == again.body
     assert Item.objects.filter(author=person).count() == 1
 

@@ -23,8 +23,9 @@ from .conftest import to_phase
 FIELDS = ("session_id", "age_band", "gender", "district_id", "organisation", "language")
 
 
-def _join_before_group_commit(*, code, consent, age_band=None, gender=None, district=None, organisation=None,
-                              language=""):  # fmt: skip
+def _join_before_group_commit(
+    *, code, consent, age_band=None, gender=None, district=None, organisation=None, language=""
+):
     """participant_join as it was before it delegated to participant_join_many (commit c991e95): the reference
     for "as if the requests had run one after the other", so a rule dropped from the shared code is noticed."""
     with transaction.atomic():
@@ -52,8 +53,13 @@ def _join_before_group_commit(*, code, consent, age_band=None, gender=None, dist
             raise JoinRefused(_("The facilitator has locked this session: nobody new may join."))
         if session.capacity is not None and Participant.objects.filter(session=session).count() >= session.capacity:
             raise RoomFull
-        participant = Participant.objects.create(session=session, consented_at=timezone.now(), district=district_obj,
-                                                 language=(language or "")[:8], **profile)  # fmt: skip
+        participant = Participant.objects.create(
+            session=session,
+            consented_at=timezone.now(),
+            district=district_obj,
+            language=(language or "")[:8],
+            **profile,
+        )
         services._bump(session)
         return participant
 
@@ -62,11 +68,18 @@ def _join_before_group_commit(*, code, consent, age_band=None, gender=None, dist
 def world(city_a, city_b, facilitator):
     """Sessions of a consultation that asks age band, gender and district and of one that asks only the
     organisation: open (its code rotated once), small (capacity 3), closed and locked; codes and districts to try."""
-    asks_place = services.consultation_create(city=city_a, title="Asks place", created_by=facilitator,
-                                              participants_may_be_minors=False)  # fmt: skip
-    asks_org = services.consultation_create(city=city_a, title="Asks organisation", created_by=facilitator,
-                                            ask_age_band=False, ask_gender=False, ask_district=False,
-                                            ask_organisation=True)  # fmt: skip
+    asks_place = services.consultation_create(
+        city=city_a, title="Asks place", created_by=facilitator, participants_may_be_minors=False
+    )
+    asks_org = services.consultation_create(
+        city=city_a,
+        title="Asks organisation",
+        created_by=facilitator,
+        ask_age_band=False,
+        ask_gender=False,
+        ask_district=False,
+        ask_organisation=True,
+    )
     open_ = services.session_create(consultation=asks_place, title="Open", created_by=facilitator)
     retired = open_.join_code
     open_ = services.session_rotate_code(session=open_, actor=facilitator)
@@ -166,24 +179,45 @@ request = st.fixed_dictionaries(
 @pytest.mark.django_db
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example(seats_taken=1, sequence=[{"code": "small", "consent": True}] * 4 + [{"code": "open", "consent": True}])
-@example(seats_taken=0, sequence=[{"code": "small", "consent": True, "organisation": "club"},
-                                  {"code": "locked", "consent": True}, {"code": "retired", "consent": True},
-                                  {"code": "small", "consent": False}, {"code": "small", "consent": True}])  # fmt: skip
-@example(seats_taken=0, sequence=[
-    {"code": "open", "consent": True, "age_band": "18_24", "gender": "female", "district": "fes as text",
-     "language": "en-GB-oxendict"},
-    {"code": "open typed", "consent": True, "district": "other city"},
-    {"code": "open", "consent": True, "district": "fes", "gender": "unsaid", "organisation": "club"},
-    {"code": "small", "consent": True, "organisation": "school", "age_band": "ancient", "district": "not a number"},
-    {"code": "closed", "consent": True}, {"code": "unknown", "consent": True}, {"code": "open", "consent": "true"},
-])  # fmt: skip
+@example(
+    seats_taken=0,
+    sequence=[
+        {"code": "small", "consent": True, "organisation": "club"},
+        {"code": "locked", "consent": True},
+        {"code": "retired", "consent": True},
+        {"code": "small", "consent": False},
+        {"code": "small", "consent": True},
+    ],
+)
+@example(
+    seats_taken=0,
+    sequence=[
+        {
+            "code": "open",
+            "consent": True,
+            "age_band": "18_24",
+            "gender": "female",
+            "district": "fes as text",
+            "language": "en-GB-oxendict",
+        },
+        {"code": "open typed", "consent": True, "district": "other city"},
+        {"code": "open", "consent": True, "district": "fes", "gender": "unsaid", "organisation": "club"},
+        {"code": "small", "consent": True, "organisation": "school", "age_band": "ancient", "district": "not a number"},
+        {"code": "closed", "consent": True},
+        {"code": "unknown", "consent": True},
+        {"code": "open", "consent": "true"},
+    ],
+)
 @given(seats_taken=st.integers(0, 4), sequence=st.lists(request, min_size=1, max_size=12))
 def test_participant_join_many_decides_like_participant_join_one_after_the_other(world, seats_taken, sequence):
     requests = [
-        {**r, "code": world["codes"][r["code"]], **({"district": world["districts"][r["district"]]}
-                                                   if "district" in r else {})}
+        {
+            **r,
+            "code": world["codes"][r["code"]],
+            **({"district": world["districts"][r["district"]]} if "district" in r else {}),
+        }
         for r in sequence
-    ]  # fmt: skip
+    ]
     with transaction.atomic():
         for _ in range(seats_taken):  # participants already in the small session (one more than it admits, at most)
             Participant.objects.create(session=world["small"], consented_at=timezone.now())
@@ -266,11 +300,13 @@ def policies(consultation, facilitator):
     from consultations import joins
 
     open_ = services.session_create(consultation=consultation, title="Open", created_by=facilitator, capacity=2)
-    cards = services.session_create(consultation=consultation, title="Cards", created_by=facilitator,
-                                    join_policy="cards")  # fmt: skip
+    cards = services.session_create(
+        consultation=consultation, title="Cards", created_by=facilitator, join_policy="cards"
+    )
     codes = [card.code for card in joins.cards_create(session=cards, count=3, actor=facilitator)]
-    rotating = services.session_create(consultation=consultation, title="Rotating", created_by=facilitator,
-                                       join_policy="rotating")  # fmt: skip
+    rotating = services.session_create(
+        consultation=consultation, title="Rotating", created_by=facilitator, join_policy="rotating"
+    )
     return {
         "codes": {"open": open_.join_code, "cards": cards.join_code, "rotating": rotating.join_code},
         "cards": [*codes, codes[0].lower(), "NOTACARD00"],
@@ -304,18 +340,26 @@ policy_request = st.fixed_dictionaries(
 @pytest.mark.django_db
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example(sequence=[{"code": "cards", "card": 0, "device": "a"}, {"code": "cards", "card": 1, "device": "a"}])
-@example(sequence=[{"code": "open", "device": "a"}, {"code": "cards", "card": 0, "device": "a"},
-                   {"code": "cards", "card": 2, "device": "a"}, {"code": "open", "device": "a"}])  # fmt: skip
+@example(
+    sequence=[
+        {"code": "open", "device": "a"},
+        {"code": "cards", "card": 0, "device": "a"},
+        {"code": "cards", "card": 2, "device": "a"},
+        {"code": "open", "device": "a"},
+    ]
+)
 @given(sequence=st.lists(policy_request, min_size=1, max_size=10))
 def test_devices_cards_and_room_codes_decide_in_a_group_as_one_after_the_other(policies, sequence):
     requests = [
         {
-            "consent": True, "code": policies["codes"][r["code"]], "device": r.get("device"),
+            "consent": True,
+            "code": policies["codes"][r["code"]],
+            "device": r.get("device"),
             "card": policies["cards"][r["card"]] if "card" in r else None,
             "room_code": policies["room"][r["room_code"]] if "room_code" in r else None,
         }
         for r in sequence
-    ]  # fmt: skip
+    ]
     with transaction.atomic():
         many = _identities(services.participant_join_many(requests))
         transaction.set_rollback(True)

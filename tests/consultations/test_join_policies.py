@@ -34,14 +34,18 @@ def _policy(session, policy, facilitator):
 
 def _api_join(session, body=None, address="10.0.0.1", **headers):
     return APIClient().post(
-        f"/api/v1/sessions/{session.join_code}/join", body or {"consent": True}, format="json", REMOTE_ADDR=address,
+        f"/api/v1/sessions/{session.join_code}/join",
+        body or {"consent": True},
+        format="json",
+        REMOTE_ADDR=address,
         **headers,
-    )  # fmt: skip
+    )
 
 
 # --- Open link: one participant per device ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rejoining_with_the_same_device_returns_the_same_participant_and_cannot_multiply_votes(room):
     session, item = room
     before = Participant.objects.filter(session=session).count()
@@ -353,8 +357,10 @@ def test_the_console_sets_aside_and_restores(room, facilitator, client):
     client.post(url, {"participants": ",".join(str(p.pk) for p in script)})
     item.refresh_from_db()
     assert item.tally == 0
-    client.post(reverse_action(session.consultation.city.slug, session, "restore"),
-                {"participants": ",".join(str(p.pk) for p in script)})  # fmt: skip
+    client.post(
+        reverse_action(session.consultation.city.slug, session, "restore"),
+        {"participants": ",".join(str(p.pk) for p in script)},
+    )
     item.refresh_from_db()
     assert item.tally == 6
 
@@ -389,9 +395,12 @@ MULTIPART = '--xx\r\nContent-Disposition: form-data; name="consent"\r\n\r\n1\r\n
 )
 def test_a_cross_site_form_cannot_join(live_session, content_type, body):
     response = APIClient().post(
-        f"/api/v1/sessions/{live_session.join_code}/join", body, content_type=content_type,
-        HTTP_ORIGIN="https://evil.example", HTTP_ACCEPT_LANGUAGE="fr",
-    )  # fmt: skip
+        f"/api/v1/sessions/{live_session.join_code}/join",
+        body,
+        content_type=content_type,
+        HTTP_ORIGIN="https://evil.example",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
     assert response.status_code == 403 and response.json()["code"] == "cross_site"
     response = APIClient().post(f"/api/v1/sessions/{live_session.join_code}/join", body, content_type=content_type)
     assert response.status_code == 415 and response.json()["code"] == "json_required"
@@ -427,10 +436,14 @@ def test_every_new_message_is_translated():
     from consultations.errors import CrossSiteRequest, JsonRequired
 
     texts = [
-        lambda: CrossSiteRequest().message, lambda: JsonRequired().message, lambda: JoinPassRefused().message,
-        lambda: JoinPolicy.CARDS.label, lambda: JoinPolicy.ROTATING.label, lambda: JoinPolicy.OPEN.label,
+        lambda: CrossSiteRequest().message,
+        lambda: JsonRequired().message,
+        lambda: JoinPassRefused().message,
+        lambda: JoinPolicy.CARDS.label,
+        lambda: JoinPolicy.ROTATING.label,
+        lambda: JoinPolicy.OPEN.label,
         lambda: joins.JoinPassRefused(joins._("This card is not one of this session's cards.")).message,
-    ]  # fmt: skip
+    ]
     with translation.override("en"):
         english = [str(text()) for text in texts]
     for language in ("fr", "ar"):
@@ -523,8 +536,14 @@ def test_the_facilitator_chooses_the_policy_when_creating_a_session_on_the_page(
     client.force_login(facilitator)
     url = f"/staff/{consultation.city.slug}/consultations/{consultation.pk}/"
     assert b'name="join_policy"' in client.get(url).content
-    form = {"title": "Budget vote", "challenge_voting_method": "approval", "proposal_voting_method": "approval",
-            "dot_points": "5", "dot_max_per_item": "3", "join_policy": "cards"}  # fmt: skip
+    form = {
+        "title": "Budget vote",
+        "challenge_voting_method": "approval",
+        "proposal_voting_method": "approval",
+        "dot_points": "5",
+        "dot_max_per_item": "3",
+        "join_policy": "cards",
+    }
     client.post(url, form)
     assert consultation.sessions.get(title="Budget vote").join_policy == JoinPolicy.CARDS
 

@@ -51,9 +51,14 @@ def test_the_usual_requests_take_the_plain_way():
 
 
 _vote_values = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False), st.text(max_size=8),
-    st.sampled_from(["1", " 2 ", "03", "-1", "1.0", "١", "x"]), st.lists(st.integers(), max_size=2),
-)  # fmt: skip
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.sampled_from(["1", " 2 ", "03", "-1", "1.0", "١", "x"]),
+    st.lists(st.integers(), max_size=2),
+)
 
 
 @settings(max_examples=600, deadline=None)

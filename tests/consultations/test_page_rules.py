@@ -86,9 +86,14 @@ def test_the_console_offers_each_item_exactly_its_moderation_actions(live_sessio
 def mixed_session(consultation, facilitator):
     """Approval voting on challenges, dot voting (7 points, at most 2 on one item) on proposals."""
     return services.session_create(
-        consultation=consultation, title="Mixed", created_by=facilitator, premoderation=False,
-        proposal_voting_method=VotingMethod.DOT, dot_points=7, dot_max_per_item=2,
-    )  # fmt: skip
+        consultation=consultation,
+        title="Mixed",
+        created_by=facilitator,
+        premoderation=False,
+        proposal_voting_method=VotingMethod.DOT,
+        dot_points=7,
+        dot_max_per_item=2,
+    )
 
 
 def test_voting_rules_say_the_method_the_points_and_the_most_on_one_item(mixed_session):

@@ -36,10 +36,17 @@ def _parallel(n, target):
 
 @pytest.fixture
 def voting(city_a, facilitator):
-    consultation = services.consultation_create(city=city_a, title="Race", created_by=facilitator,
-                                                participants_may_be_minors=False)  # fmt: skip
-    session = services.session_create(consultation=consultation, title="Race", created_by=facilitator,
-                                      challenge_voting_method="dot", dot_points=3, dot_max_per_item=3)  # fmt: skip
+    consultation = services.consultation_create(
+        city=city_a, title="Race", created_by=facilitator, participants_may_be_minors=False
+    )
+    session = services.session_create(
+        consultation=consultation,
+        title="Race",
+        created_by=facilitator,
+        challenge_voting_method="dot",
+        dot_points=3,
+        dot_max_per_item=3,
+    )
     author = services.participant_join(code=session.join_code, consent=True)
     services.session_set_phase(session=session, phase="challenges", actor=facilitator)
     items = [services.item_submit(participant=author, kind="challenge", text=f"Item {i}") for i in range(4)]
@@ -60,8 +67,9 @@ def test_the_same_ballot_sent_in_parallel_is_counted_once(voting, group_commit):
     def vote(_i):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Participant {token}")
-        return client.post(f"/api/v1/sessions/{session.join_code}/votes", {"item": items[0].pk, "points": 2},
-                           format="json").status_code  # fmt: skip
+        return client.post(
+            f"/api/v1/sessions/{session.join_code}/votes", {"item": items[0].pk, "points": 2}, format="json"
+        ).status_code
 
     statuses, errors = _parallel(12, vote)
     assert errors == []
@@ -95,8 +103,9 @@ def test_many_participants_voting_at_once_are_all_counted_exactly_once(voting, g
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Participant {tokens[i // 2]}")
         # each participant sends its ballot twice, from two threads
-        return client.post(f"/api/v1/sessions/{session.join_code}/votes", {"item": items[1].pk, "points": 1},
-                           format="json").status_code  # fmt: skip
+        return client.post(
+            f"/api/v1/sessions/{session.join_code}/votes", {"item": items[1].pk, "points": 1}, format="json"
+        ).status_code
 
     statuses, errors = _parallel(80, vote)
     assert errors == [] and set(statuses) <= {200, 201}

@@ -46,9 +46,12 @@ def test_the_only_boy_among_six_girls_keeps_his_ballot(live_session, facilitator
     services.session_set_phase(session=live_session, phase=Phase.RESULTS, actor=facilitator)
     results = _results(facilitator_api, live_session)
     assert results["disclosure"] == {
-        "method": "complementary_suppression", "threshold": 5, "basis": "voters", "breakdowns": "shown",
+        "method": "complementary_suppression",
+        "threshold": 5,
+        "basis": "voters",
+        "breakdowns": "shown",
         "question": None,
-    }  # fmt: skip
+    }
     supporters = {it["id"]: it["supporters"] for it in results["items"]}
     assert supporters == {items[0].pk: 4, items[1].pk: 4, items[2].pk: 2}  # the vote stays exact
     for name, breakdown in results["breakdowns"].items():

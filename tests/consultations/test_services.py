@@ -38,8 +38,9 @@ def test_new_session_starts_in_lobby_with_six_character_code_without_lookalikes(
 
 def test_premoderation_defaults_on_when_participants_may_be_minors(city_a, facilitator):
     minors = services.consultation_create(city=city_a, title="Teens", created_by=facilitator)
-    adults = services.consultation_create(city=city_a, title="Adults", created_by=facilitator,
-                                          participants_may_be_minors=False)  # fmt: skip
+    adults = services.consultation_create(
+        city=city_a, title="Adults", created_by=facilitator, participants_may_be_minors=False
+    )
     assert services.session_create(consultation=minors, title="S", created_by=facilitator).premoderation
     assert not services.session_create(consultation=adults, title="S", created_by=facilitator).premoderation
 
@@ -109,8 +110,12 @@ def test_participants_may_join_in_any_phase_before_closed(live_session, facilita
 
 
 def test_facilitator_moves_forwards_and_back_but_only_to_phases_the_session_uses(consultation, facilitator):
-    session = services.session_create(consultation=consultation, title="Short", created_by=facilitator,
-                                      phases=["challenges", "challenge_voting", "results"])  # fmt: skip
+    session = services.session_create(
+        consultation=consultation,
+        title="Short",
+        created_by=facilitator,
+        phases=["challenges", "challenge_voting", "results"],
+    )
     assert session.phases == ["lobby", "challenges", "challenge_voting", "results", "closed"]
     to_phase(session, Phase.CHALLENGE_VOTING, facilitator)
     to_phase(session, Phase.CHALLENGES, facilitator)

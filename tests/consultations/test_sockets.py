@@ -13,7 +13,7 @@ from consultations import services
 from consultations.live.hub import hub
 from consultations.tokens import participant_token
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 

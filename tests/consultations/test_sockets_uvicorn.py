@@ -15,7 +15,7 @@ from consultations.live.sockets import SessionSocket
 from consultations.tokens import participant_token
 from tests.live_server import uvicorn_in_thread
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture

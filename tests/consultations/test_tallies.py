@@ -24,13 +24,20 @@ from .conftest import join, to_phase
 
 
 def _session(consultation, facilitator, *, method="dot", items=4, people=6):
-    session = services.session_create(consultation=consultation, title=f"Tally {method}", created_by=facilitator,
-                                      challenge_voting_method=method, dot_points=5, dot_max_per_item=3,
-                                      premoderation=False)  # fmt: skip
+    session = services.session_create(
+        consultation=consultation,
+        title=f"Tally {method}",
+        created_by=facilitator,
+        challenge_voting_method=method,
+        dot_points=5,
+        dot_max_per_item=3,
+        premoderation=False,
+    )
     to_phase(session, "challenges")
     members = [join(session) for _ in range(people)]
-    made = [services.item_submit(participant=members[0], kind="challenge", text=f"Item number {i}")
-            for i in range(items)]  # fmt: skip
+    made = [
+        services.item_submit(participant=members[0], kind="challenge", text=f"Item number {i}") for i in range(items)
+    ]
     to_phase(session, "challenge_voting")
     return session, members, made
 
@@ -38,8 +45,11 @@ def _session(consultation, facilitator, *, method="dot", items=4, people=6):
 def mismatches() -> list[tuple[int, int, int]]:
     """(item, tally, sum of its ballots) for every item whose tally is wrong."""
     sums = dict(Ballot.objects.values("item").annotate(n=Sum("points")).values_list("item", "n"))
-    return [(pk, tally, sums.get(pk, 0)) for pk, tally in Item.objects.values_list("pk", "tally")
-            if tally != sums.get(pk, 0)]  # fmt: skip
+    return [
+        (pk, tally, sums.get(pk, 0))
+        for pk, tally in Item.objects.values_list("pk", "tally")
+        if tally != sums.get(pk, 0)
+    ]
 
 
 @pytest.mark.django_db
@@ -74,8 +84,15 @@ class TestEveryWriterKeepsTheTally:
                         other = items[(item + 1) % len(items)]
                         services.items_merge(source=items[item], target=other, actor=None)
                     else:
-                        group = [dict(kwargs, participant=rng.choice(people), item_id=rng.choice(items).pk,
-                                      points=rng.randint(1, 3)) for _ in range(rng.randint(1, 6))]  # fmt: skip
+                        group = [
+                            dict(
+                                kwargs,
+                                participant=rng.choice(people),
+                                item_id=rng.choice(items).pk,
+                                points=rng.randint(1, 3),
+                            )
+                            for _ in range(rng.randint(1, 6))
+                        ]
                         with locks.tallies_deferred():
                             with transaction.atomic(), locks.tallies_deferred():
                                 services.vote_cast_many(group)
@@ -204,8 +221,9 @@ def test_parallel_group_commits_on_the_same_items_neither_deadlock_nor_miscount(
             barrier.wait()
             for _round in range(25):
                 order = items if (seed + _round) % 2 else list(reversed(items))
-                group = [{"participant": rng.choice(mine), "item_id": item.pk, "points": rng.randint(1, 2)}
-                         for item in order]  # fmt: skip
+                group = [
+                    {"participant": rng.choice(mine), "item_id": item.pk, "points": rng.randint(1, 2)} for item in order
+                ]
                 with transaction.atomic(), locks.tallies_deferred():
                     with transaction.atomic(), locks.tallies_deferred():
                         services.vote_cast_many(group[:3])
@@ -355,12 +373,24 @@ def test_every_writer_locks_the_session_before_the_items_it_counts(consultation,
         "merge": lambda: services.items_merge(source=items[0], target=items[1], actor=None),
     }[writer]
     sql = _statements(run)
-    session_lock = next(i for i, text in enumerate(sql) if text.startswith('UPDATE "consultations_session"')
-                        or (text.startswith('SELECT "consultations_session"."id"') and "FOR UPDATE" in text)
-                        or (writer == "merge" and text.startswith('SELECT "consultations_session"."id"')))  # fmt: skip
-    item_locks = [i for i, text in enumerate(sql) if '"tally" = "tally" +' in text
-                  or (text.startswith('SELECT') and 'FROM "consultations_item"' in text and "FOR UPDATE" in text)
-                  or (writer == "merge" and text.startswith('SELECT "consultations_item"') and "ORDER BY" in text
-                      and '"consultations_item"."id" IN' in text)]  # fmt: skip
+    session_lock = next(
+        i
+        for i, text in enumerate(sql)
+        if text.startswith('UPDATE "consultations_session"')
+        or (text.startswith('SELECT "consultations_session"."id"') and "FOR UPDATE" in text)
+        or (writer == "merge" and text.startswith('SELECT "consultations_session"."id"'))
+    )
+    item_locks = [
+        i
+        for i, text in enumerate(sql)
+        if '"tally" = "tally" +' in text
+        or (text.startswith("SELECT") and 'FROM "consultations_item"' in text and "FOR UPDATE" in text)
+        or (
+            writer == "merge"
+            and text.startswith('SELECT "consultations_item"')
+            and "ORDER BY" in text
+            and '"consultations_item"."id" IN' in text
+        )
+    ]
     assert item_locks and session_lock < min(item_locks)
     assert mismatches() == []

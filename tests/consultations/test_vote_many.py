@@ -19,18 +19,27 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(consultation, facilitator):
     """Two sessions: dot voting (3 points, at most 2 on one item) on challenges and approval voting."""
-    dot = services.session_create(consultation=consultation, title="Dot", created_by=facilitator,
-                                  challenge_voting_method="dot", dot_points=3, dot_max_per_item=2,
-                                  premoderation=False)  # fmt: skip
-    approval = services.session_create(consultation=consultation, title="Approval", created_by=facilitator,
-                                       premoderation=False)  # fmt: skip
+    dot = services.session_create(
+        consultation=consultation,
+        title="Dot",
+        created_by=facilitator,
+        challenge_voting_method="dot",
+        dot_points=3,
+        dot_max_per_item=2,
+        premoderation=False,
+    )
+    approval = services.session_create(
+        consultation=consultation, title="Approval", created_by=facilitator, premoderation=False
+    )
     people, items = [], []
     for session in (dot, approval):
         to_phase(session, "challenges")
         members = [join(session) for _ in range(3)]
         people += members
-        items += [services.item_submit(participant=members[0], kind="challenge", text=f"{session.title} {i}")
-                  for i in range(3)]  # fmt: skip
+        items += [
+            services.item_submit(participant=members[0], kind="challenge", text=f"{session.title} {i}")
+            for i in range(3)
+        ]
     services.item_moderate(item=items[2], action="hide", actor=facilitator)  # not open for votes
     for session in (dot, approval):
         to_phase(session, "challenge_voting")
@@ -70,8 +79,9 @@ request = st.tuples(
 @given(prefix=st.lists(request, max_size=6), sequence=st.lists(request, min_size=1, max_size=25))
 def test_vote_cast_many_decides_like_vote_cast_one_after_the_other(world, prefix, sequence):
     def as_kwargs(triples):
-        return [{"participant": world["people"][p], "item_id": world["items"][i], "points": pts}
-                for p, i, pts in triples]  # fmt: skip
+        return [
+            {"participant": world["people"][p], "item_id": world["items"][i], "points": pts} for p, i, pts in triples
+        ]
 
     with transaction.atomic():
         for kwargs in as_kwargs(prefix):  # ballots already in the database before the group
@@ -151,10 +161,12 @@ def test_an_item_id_beyond_any_integer_refuses_that_ballot_alone(world):
     the group (a 500 for each voter), where vote_cast answers UnknownItem."""
     person, other = world["people"][0], world["people"][1]
     with transaction.atomic():
-        huge, fine = services.vote_cast_many([
-            {"participant": person, "item_id": 10**30, "points": 1},
-            {"participant": other, "item_id": world["items"][0], "points": 1},
-        ])  # fmt: skip
+        huge, fine = services.vote_cast_many(
+            [
+                {"participant": person, "item_id": 10**30, "points": 1},
+                {"participant": other, "item_id": world["items"][0], "points": 1},
+            ]
+        )
     assert isinstance(huge, services.UnknownItem)
     assert fine.changed and fine.created
     assert list(Ballot.objects.values_list("participant_id", flat=True)) == [other.pk]

@@ -19,9 +19,14 @@ pytestmark = pytest.mark.django_db
 def election(council, term, members, secretariat):
     meeting = Meeting.objects.create(council=council, title="Election sitting", scheduled_at=timezone.now())
     election = services.election_create(
-        council=council, term=term, title="President", role="president", candidates=members[:2], actor=secretariat,
+        council=council,
+        term=term,
+        title="President",
+        role="president",
+        candidates=members[:2],
+        actor=secretariat,
         meeting=meeting,
-    )  # fmt: skip
+    )
     return services.election_open(election=election, actor=secretariat)
 
 

@@ -7,7 +7,7 @@ from consultations import demo as consultations_demo
 from councils import demo, selectors
 from councils.models import Candidate, Council, Election, Meeting, Membership
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def _seed():

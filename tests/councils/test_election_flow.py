@@ -16,7 +16,7 @@ from councils.models import Election
 from .conftest import signed_in
 from .factories import add_member, make_council
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 SEATS = 91
 NAMES = {"ar": "عضو المجلس {n}", "fr": "Membre du conseil {n}"}

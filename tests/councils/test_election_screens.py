@@ -25,9 +25,14 @@ def _default_language_after():
 def election(council, term, members, secretariat):
     meeting = Meeting.objects.create(council=council, title="Election sitting", scheduled_at=timezone.now())
     election = services.election_create(
-        council=council, term=term, title="President", role="president", candidates=members[:2], actor=secretariat,
+        council=council,
+        term=term,
+        title="President",
+        role="president",
+        candidates=members[:2],
+        actor=secretariat,
         meeting=meeting,
-    )  # fmt: skip
+    )
     election = services.election_open(election=election, actor=secretariat)
     code = BallotCode.objects.get(election=election, membership=members[2]).code
     with pytest.raises(NotCheckedIn):  # an incident for the page to list

@@ -53,9 +53,13 @@ def test_a_name_embedded_in_a_reason_is_erased(salma, members, council, secretar
     )
     services.committee_create(council=council, name="Culture", actor=secretariat, description=f"Chaired by {NAME}")
     services.election_create(
-        council=council, term=salma.term, title=f"Successor of {NAME}", role="president", candidates=members[2:4],
+        council=council,
+        term=salma.term,
+        title=f"Successor of {NAME}",
+        role="president",
+        candidates=members[2:4],
         actor=secretariat,
-    )  # fmt: skip
+    )
     assert NAME in _everything_stored()
 
     services.person_erase(person=salma.person, actor=secretariat, reason=f"Written request of {NAME}, 2026-11-01")

@@ -62,9 +62,13 @@ def test_an_export_that_read_the_person_while_the_erasure_committed_is_not_serve
     before = exports.export_links_generation(city_a)
     council_services.person_erase(person=council_data["members"][0].person, actor=secretariat, reason="Request")
     token = exports.export_link_store(
-        content=b"Member 0", content_type="text/csv", filename="x.csv", user=secretariat, city=city_a,
+        content=b"Member 0",
+        content_type="text/csv",
+        filename="x.csv",
+        user=secretariat,
+        city=city_a,
         generation=before,
-    )  # fmt: skip
+    )
     assert exports.export_link_fetch(token, secretariat) is None
     assert Person.objects.get(pk=council_data["members"][0].person_id).erased_at is not None
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from cities.models import City
 from consultations.models import Consultation, Phase, Session
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def _seed_json() -> dict:

@@ -45,10 +45,18 @@ class Chromium:
 
         self.dir = tempfile.mkdtemp(prefix="majlis-chromium-")
         self.proc = subprocess.Popen(  # noqa: S603 - a fixed local binary
-            [CHROMIUM, "--headless", *CHROMIUM_FLAGS, "--remote-debugging-port=0", f"--user-data-dir={self.dir}",
-             f"--window-size={width},{height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                CHROMIUM,
+                "--headless",
+                *CHROMIUM_FLAGS,
+                "--remote-debugging-port=0",
+                f"--user-data-dir={self.dir}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port_file = Path(self.dir) / "DevToolsActivePort"
         deadline = time.time() + 20
         while not (port_file.exists() and port_file.read_text().strip()):
@@ -64,8 +72,9 @@ class Chromium:
         self.ws = self.connection.__enter__()
         self.next_id = 0
         self.send("Page.enable")
-        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
-                  mobile=width < 800)  # fmt: skip
+        self.send(
+            "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=width < 800
+        )
 
     def send(self, method: str, **params):
         self.next_id += 1
@@ -127,9 +136,11 @@ def server(live_server_process):
 
 def _api(base: str, key: str, path: str, body: dict):
     request = urllib.request.Request(  # noqa: S310 - local
-        f"{base}/api/v1{path}", data=json.dumps(body).encode(), method="POST",
+        f"{base}/api/v1{path}",
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Authorization": f"Token {key}", "Content-Type": "application/json"},
-    )  # fmt: skip
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - local
         return json.load(response)
 
@@ -145,8 +156,9 @@ def _staff_cookie(user) -> str:
 
 def test_phone_joins_submits_and_votes_while_the_projector_updates_live(server, city_a, facilitator):
     consultation = services.consultation_create(city=city_a, title="Fes", created_by=facilitator)
-    session = services.session_create(consultation=consultation, title="Evening", created_by=facilitator,
-                                      premoderation=True)  # fmt: skip
+    session = services.session_create(
+        consultation=consultation, title="Evening", created_by=facilitator, premoderation=True
+    )
     code = session.join_code
     _, key = api_token_issue(user=facilitator)
     phone = Chromium(360, 740)
@@ -158,11 +170,15 @@ def test_phone_joins_submits_and_votes_while_the_projector_updates_live(server, 
         assert phone.eval("document.documentElement.dir") == "rtl"
         phone.eval("document.getElementById('id_consent').click(); document.querySelector('form.card').submit()")
         phone.wait_for("!!document.querySelector('select[name=age_band]')")
-        phone.eval("document.querySelector('select[name=age_band]').value = '18_24';"
-                   "document.querySelector('form.card').submit()")  # fmt: skip
+        phone.eval(
+            "document.querySelector('select[name=age_band]').value = '18_24';"
+            "document.querySelector('form.card').submit()"
+        )
         phone.wait_for(f"location.pathname === '/s/{code}/' && document.readyState === 'complete'")
-        phone.wait_for("document.getElementById('connection').classList.contains('is-down') === false"
-                       " && !document.getElementById('connection').hidden")  # fmt: skip
+        phone.wait_for(
+            "document.getElementById('connection').classList.contains('is-down') === false"
+            " && !document.getElementById('connection').hidden"
+        )
         assert Participant.objects.get().age_band == "18_24"
         assert phone.eval("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
 
@@ -182,8 +198,10 @@ def test_phone_joins_submits_and_votes_while_the_projector_updates_live(server, 
         assert projector.eval("window.notReloaded") is True
 
         # Submitting with JavaScript goes through the REST API and keeps the page.
-        phone.eval("document.querySelector('.submit-form textarea').value = 'Streets are dark at night';"
-                   "document.querySelector('.submit-form button[type=submit]').click()")  # fmt: skip
+        phone.eval(
+            "document.querySelector('.submit-form textarea').value = 'Streets are dark at night';"
+            "document.querySelector('.submit-form button[type=submit]').click()"
+        )
         phone.wait_for("document.querySelector('.submit-form textarea').value === ''")
         item = Item.objects.get()
         assert (item.text, item.status) == ("Streets are dark at night", ItemStatus.PENDING)
@@ -214,10 +232,12 @@ def test_phone_joins_submits_and_votes_while_the_projector_updates_live(server, 
 
 
 def test_a_vote_refused_by_the_server_is_reported_and_not_shown_as_counted(server, city_a, facilitator):
-    consultation = services.consultation_create(city=city_a, title="Fes", created_by=facilitator,
-                                                ask_age_band=False, ask_gender=False, ask_district=False)  # fmt: skip
-    session = services.session_create(consultation=consultation, title="Evening", created_by=facilitator,
-                                      premoderation=False)  # fmt: skip
+    consultation = services.consultation_create(
+        city=city_a, title="Fes", created_by=facilitator, ask_age_band=False, ask_gender=False, ask_district=False
+    )
+    session = services.session_create(
+        consultation=consultation, title="Evening", created_by=facilitator, premoderation=False
+    )
     code = session.join_code
     author = services.participant_join(code=code, consent=True)
     services.session_set_phase(session=session, phase="challenges", actor=facilitator)
@@ -248,8 +268,9 @@ def test_a_vote_refused_by_the_server_is_reported_and_not_shown_as_counted(serve
 
 def test_page_shows_reconnecting_and_resynchronises_after_the_server_restarts(live_server_process, city_a, facilitator):
     server = live_server_process.url
-    consultation = services.consultation_create(city=city_a, title="Fes", created_by=facilitator,
-                                                ask_age_band=False, ask_gender=False, ask_district=False)  # fmt: skip
+    consultation = services.consultation_create(
+        city=city_a, title="Fes", created_by=facilitator, ask_age_band=False, ask_gender=False, ask_district=False
+    )
     session = services.session_create(consultation=consultation, title="Evening", created_by=facilitator)
     code = session.join_code
     phone = Chromium(360, 740)

@@ -309,9 +309,14 @@ def test_approval_vote_by_form_toggles_the_ballot(live_session):
 
 def test_dot_voting_form_spends_points_and_shows_points_left(consultation, facilitator):
     session = services.session_create(
-        consultation=consultation, title="Dots", created_by=facilitator, premoderation=False,
-        challenge_voting_method=VotingMethod.DOT, dot_points=5, dot_max_per_item=3,
-    )  # fmt: skip
+        consultation=consultation,
+        title="Dots",
+        created_by=facilitator,
+        premoderation=False,
+        challenge_voting_method=VotingMethod.DOT,
+        dot_points=5,
+        dot_max_per_item=3,
+    )
     item = _approved_challenge(session)
     client = joined_client(session)
     to_phase(session, Phase.CHALLENGE_VOTING)
@@ -323,9 +328,14 @@ def test_dot_voting_form_spends_points_and_shows_points_left(consultation, facil
 
 def test_vote_refused_by_the_service_is_reported_and_nothing_is_written(consultation, facilitator):
     session = services.session_create(
-        consultation=consultation, title="Dots", created_by=facilitator, premoderation=False,
-        challenge_voting_method=VotingMethod.DOT, dot_points=5, dot_max_per_item=3,
-    )  # fmt: skip
+        consultation=consultation,
+        title="Dots",
+        created_by=facilitator,
+        premoderation=False,
+        challenge_voting_method=VotingMethod.DOT,
+        dot_points=5,
+        dot_max_per_item=3,
+    )
     item = _approved_challenge(session)
     client = joined_client(session)
     to_phase(session, Phase.CHALLENGE_VOTING)
@@ -405,9 +415,15 @@ def test_facilitator_creates_a_consultation_with_its_questions(city_a, facilitat
     assert client.get(url).status_code == 200
     response = client.post(
         url,
-        {"title": "Summer plans", "description": "", "themes": "Sport\nCulture\n", "participants_may_be_minors": "no",
-         "ask_age_band": "on", "ask_organisation": "on"},
-    )  # fmt: skip
+        {
+            "title": "Summer plans",
+            "description": "",
+            "themes": "Sport\nCulture\n",
+            "participants_may_be_minors": "no",
+            "ask_age_band": "on",
+            "ask_organisation": "on",
+        },
+    )
     assert response.status_code == 302
     consultation = city_a.consultations.get(title="Summer plans")
     assert not consultation.participants_may_be_minors
@@ -420,10 +436,17 @@ def test_facilitator_creates_a_session_with_its_settings(consultation, facilitat
     url = reverse("frontend:consultation_detail", args=[consultation.city.slug, consultation.pk])
     response = client.post(
         url,
-        {"title": "Evening", "place": "Youth centre", "phases": ["challenges", "challenge_voting", "results"],
-         "challenge_voting_method": "dot", "proposal_voting_method": "approval", "dot_points": "6",
-         "dot_max_per_item": "2", "capacity": "40"},
-    )  # fmt: skip
+        {
+            "title": "Evening",
+            "place": "Youth centre",
+            "phases": ["challenges", "challenge_voting", "results"],
+            "challenge_voting_method": "dot",
+            "proposal_voting_method": "approval",
+            "dot_points": "6",
+            "dot_max_per_item": "2",
+            "capacity": "40",
+        },
+    )
     session = Session.objects.get(title="Evening")
     assert response["Location"] == console_url(session)
     assert session.phases == ["lobby", "challenges", "challenge_voting", "results", "closed"]
@@ -435,9 +458,15 @@ def test_invalid_session_settings_show_the_services_message(consultation, facili
     client = staff_client(facilitator)
     url = reverse("frontend:consultation_detail", args=[consultation.city.slug, consultation.pk])
     response = client.post(
-        url, {"title": "Bad", "challenge_voting_method": "dot", "proposal_voting_method": "dot",
-              "dot_points": "2", "dot_max_per_item": "3"},
-    )  # fmt: skip
+        url,
+        {
+            "title": "Bad",
+            "challenge_voting_method": "dot",
+            "proposal_voting_method": "dot",
+            "dot_points": "2",
+            "dot_max_per_item": "3",
+        },
+    )
     assert response.status_code == 400
     assert "cannot exceed the points per participant" in response.content.decode()
     assert not Session.objects.filter(title="Bad").exists()
@@ -463,8 +492,9 @@ def test_console_changes_phase_forwards_and_back(live_session, facilitator):
 
 
 def test_console_refuses_a_phase_the_session_does_not_use(consultation, facilitator):
-    session = services.session_create(consultation=consultation, title="Short", created_by=facilitator,
-                                      phases=["challenges"])  # fmt: skip
+    session = services.session_create(
+        consultation=consultation, title="Short", created_by=facilitator, phases=["challenges"]
+    )
     response = staff_client(facilitator).post(action_url(session, "phase"), {"phase": "proposals"}, follow=True)
     assert "does not use the phase" in response.content.decode()
     session.refresh_from_db()
@@ -500,8 +530,9 @@ def test_console_moderation_approves_hides_edits_and_merges(live_session, facili
 
 def test_console_edit_with_empty_text_is_refused_and_keeps_the_text(live_session, facilitator):
     item = _approved_challenge(live_session, text="Original words")
-    response = staff_client(facilitator).post(action_url(live_session, "edit"), {"item": item.pk, "text": " "},
-                                              follow=True)  # fmt: skip
+    response = staff_client(facilitator).post(
+        action_url(live_session, "edit"), {"item": item.pk, "text": " "}, follow=True
+    )
     assert "between 3 and 500 characters" in response.content.decode()
     item.refresh_from_db()
     assert item.text == "Original words"
@@ -531,8 +562,11 @@ def test_console_rotates_the_code_and_follows_the_new_one(live_session, facilita
 
 def test_console_results_show_suppressed_small_cells_and_consensus(live_session, facilitator):
     item = _approved_challenge(live_session)
-    other = services.item_submit(participant=services.participant_join(code=live_session.join_code, consent=True),
-                                 kind="challenge", text="Buses stop at eight")  # fmt: skip
+    other = services.item_submit(
+        participant=services.participant_join(code=live_session.join_code, consent=True),
+        kind="challenge",
+        text="Buses stop at eight",
+    )
     people = [
         services.participant_join(code=live_session.join_code, consent=True, gender=gender)
         for gender in ["female"] * 6 + ["male"] * 6

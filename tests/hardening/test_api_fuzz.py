@@ -27,6 +27,8 @@ from cities.models import User
 from cities.services import api_token_issue
 from consultations.tokens import participant_token
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("MAJLIS_FUZZ_EXAMPLES", "6"))
 DERANDOMIZE = os.environ.get("MAJLIS_FUZZ_RANDOM", "") != "1"
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]

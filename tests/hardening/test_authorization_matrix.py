@@ -17,6 +17,8 @@ from rest_framework.views import APIView
 from .conftest import ROLES
 from .urlwalk import ERROR, OK, REFUSED, call, classify, routes_in_scope, url_for
 
+pytestmark = pytest.mark.slow
+
 ANON = "anonymous"
 P_BROWSER = "participant_browser"
 P_TOKEN = "participant_token"

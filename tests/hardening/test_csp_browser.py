@@ -21,8 +21,10 @@ from tests.live_server import server_for_test_database
 
 from .conftest import seed_demo_json
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
-                                                      reason="needs Debian's Chromium")]  # fmt: skip
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="needs Debian's Chromium"),
+]
 
 LISTENER = """
 window.__csp = [];

@@ -107,6 +107,7 @@ room = st.lists(person, min_size=2, max_size=12).flatmap(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(room)
 def test_no_group_under_five_is_recovered_from_live_results(case):
@@ -157,6 +158,7 @@ def _possible_tables(shown, shown_total):
     return [t for t in itertools.product(*ranges) if total_low <= sum(t) <= total_high]
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None)
 @given(
     st.lists(st.integers(0, 30), min_size=1, max_size=3),
@@ -245,9 +247,13 @@ def test_the_ballots_export_and_the_live_breakdown_do_not_give_a_lone_boy_away(c
         if i in supporters:
             Ballot.objects.create(session=session, participant=voter, item=item, points=1)
     data = run_export(
-        identifier="consultation_ballots", city=city_a, fmt="csv", options={"consultation": consultation.pk},
-        channel="cli", language="en",
-    )[0]  # fmt: skip
+        identifier="consultation_ballots",
+        city=city_a,
+        fmt="csv",
+        options={"consultation": consultation.pk},
+        channel="cli",
+        language="en",
+    )[0]
     _title, header, *rows = [r for r in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) if r]
     assert len(rows) == len(supporters)
     profile = [header.index(name) for name in ("age_band", "gender", "district")]

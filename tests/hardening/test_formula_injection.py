@@ -32,7 +32,7 @@ from tests.exports.formulas import CORPUS, starts_formula
 
 from .urlwalk import call, routes_in_scope, url_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 APPS = ("cities", "consultations", "councils", "proposals")
 # Text the application writes itself, never a person: a password hash, codes and keys, what the audit and export
@@ -109,9 +109,16 @@ def cells_of(data: bytes, fmt: str) -> list:
     workbook; an XLSX formula cell fails at once."""
     if fmt == "csv":
         frame = pd.read_csv(
-            io.BytesIO(data), dtype=str, keep_default_na=False, header=None, encoding="utf-8-sig",
-            skip_blank_lines=True, engine="python", on_bad_lines="skip", names=range(200),
-        )  # fmt: skip
+            io.BytesIO(data),
+            dtype=str,
+            keep_default_na=False,
+            header=None,
+            encoding="utf-8-sig",
+            skip_blank_lines=True,
+            engine="python",
+            on_bad_lines="skip",
+            names=range(200),
+        )
         return [cell for row in frame.itertuples(index=False) for cell in row if isinstance(cell, str) and cell]
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     cells = []

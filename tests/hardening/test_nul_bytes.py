@@ -12,7 +12,7 @@ from django.utils import translation
 from consultations import services
 from tests.hardening.urlwalk import call, routes_in_scope, url_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)
@@ -42,9 +42,16 @@ def test_every_address_refuses_a_nul_in_its_query_with_400(world, role):
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/v1/funding-calls/?city=%00", "/accounts/login/?next=%00", "/admin/login/?next=%00", "/?lang=%00",
-     "/s/AB%00CD/", "/api/v1/sessions/AB%00CD/state", "/healthz?x=%00"],
-)  # fmt: skip
+    [
+        "/api/v1/funding-calls/?city=%00",
+        "/accounts/login/?next=%00",
+        "/admin/login/?next=%00",
+        "/?lang=%00",
+        "/s/AB%00CD/",
+        "/api/v1/sessions/AB%00CD/state",
+        "/healthz?x=%00",
+    ],
+)
 def test_a_nul_in_a_path_or_query_is_a_clear_400(client, url):
     client.raise_request_exception = False
     response = client.get(url, HTTP_ACCEPT_LANGUAGE="fr")
@@ -95,10 +102,14 @@ def test_a_request_without_nul_is_untouched(client, city_a):
 
 @pytest.mark.parametrize(
     "identifier, options",
-    [("council_roster", {"city": "a\x00"}), ("council_attendance", {"city": "\x00"}),
-     ("network_key_figures", {"network": "n\x00"}), ("consultation_summary", {"consultation": "1\x00"}),
-     ("council_roster", {"city": "x", "term": "\x00"})],
-)  # fmt: skip
+    [
+        ("council_roster", {"city": "a\x00"}),
+        ("council_attendance", {"city": "\x00"}),
+        ("network_key_figures", {"network": "n\x00"}),
+        ("consultation_summary", {"consultation": "1\x00"}),
+        ("council_roster", {"city": "x", "term": "\x00"}),
+    ],
+)
 def test_a_nul_in_an_export_request_is_a_clear_400(secretariat, city_a, identifier, options):
     """The export API reads its options from the JSON body itself: a slug with NUL in it reached a query (500 on
     PostgreSQL). Found by the independent attack scripts of issue 19."""
@@ -108,9 +119,11 @@ def test_a_nul_in_an_export_request_is_a_clear_400(secretariat, city_a, identifi
     client.raise_request_exception = False
     for body in ({"format": "csv", "options": options}, {"format": "csv\x00", "options": {"city": city_a.slug}}):
         response = client.post(
-            f"/api/v1/exports/{identifier}", data=json.dumps(body), content_type="application/json",
+            f"/api/v1/exports/{identifier}",
+            data=json.dumps(body),
+            content_type="application/json",
             HTTP_ACCEPT_LANGUAGE="fr",
-        )  # fmt: skip
+        )
         assert response.status_code == 400, (body, response.status_code)
         assert response.json()["code"] == "nul_character"
         assert "Cette requête" in response.json()["detail"]

@@ -260,6 +260,7 @@ def test_limits_let_requests_through_when_the_cache_is_down(session, caplog):
     assert "not counted: the cache is unavailable" in caplog.text
 
 
+@pytest.mark.slow
 @override_settings(MAJLIS_RATE_LIMITS_ENABLED=True)
 def test_a_hall_of_1000_phones_behind_one_address_all_join_within_a_minute(session, monkeypatch):
     """The default limits, counted as in production: 1,000 phones of one Wi-Fi (one address), each with its own

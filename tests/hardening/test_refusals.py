@@ -1,6 +1,10 @@
 """Findings of the authorization matrix, fixed and pinned: how each refusal reads, and bad input that once failed."""
 
+import pytest
+
 from .urlwalk import call
+
+pytestmark = pytest.mark.slow
 
 PARTICIPANT_OPERATIONS = (
     ("GET", "me"),

@@ -14,7 +14,7 @@ import pytest
 
 from tests.live_server import server_for_test_database
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def _get(url: str, language: str) -> tuple[int, bytes]:

@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 REPO_KEY = ROOT / ".secret_key"
 
@@ -14,8 +18,14 @@ def _load(setting: str = "SECRET_KEY", module: str = "config.settings", **enviro
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "SECRET_KEY_FILE", "MAJLIS_TESTING"}}
     env.update(DJANGO_SETTINGS_MODULE=module, **environ)
     code = f"import django; django.setup(); from django.conf import settings; print(settings.{setting})"
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603 - our own interpreter
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    return subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _key(**environ: str) -> str:

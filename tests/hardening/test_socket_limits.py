@@ -21,7 +21,7 @@ from consultations.live.sockets import CLOSE_TOO_MANY, SessionSocket, open_socke
 from consultations.tokens import participant_claims, participant_token
 from tests.live_server import uvicorn_in_thread
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 

@@ -14,6 +14,8 @@ from config.asgi import application
 from consultations import services
 from consultations.live.hub import hub
 
+pytestmark = pytest.mark.slow
+
 HOSTS = ["127.0.0.1", "localhost", "[::1]", "majlis.example.org"]
 
 

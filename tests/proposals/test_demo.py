@@ -7,7 +7,7 @@ from consultations import demo as consultations_demo
 from proposals import demo, selectors
 from proposals.models import FundingCall, LedgerEntry, Project
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def seed():
