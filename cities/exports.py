@@ -52,6 +52,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from .errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 SMALL_CELL = 5
@@ -138,9 +140,11 @@ _FORMULA_START = re.compile(FORMULA_PATTERN)
 REGISTRY: dict[str, type[BaseExporter]] = {}
 
 
-class ExportError(ValueError):
+class ExportError(DomainError, ValueError):
     """An export that cannot run as asked (missing or unknown option, format not offered). The message is
-    translated and may be shown to the person who asked."""
+    translated and may be shown to the person who asked; the API answers 400 `invalid_export`."""
+
+    code = "invalid_export"
 
 
 class ExportNotFound(LookupError):
@@ -153,6 +157,11 @@ class ExportNotFound(LookupError):
 
 
 class PdfUnavailable(ExportError):
+    """This server cannot print PDF now (no Chromium, or it failed): the API answers 503 `pdf_unavailable`."""
+
+    status_code = 503
+    code = "pdf_unavailable"
+
     def __init__(self, detail: str = ""):
         message = _("PDF export is not available on this server: Chromium was not found or could not print.")
         super().__init__(f"{message} {detail}".strip())
