@@ -9,7 +9,7 @@ Two libraries are used past their public API, for speed, and only here:
   client (limits.py), which Django's cache API has no call for.
 
 `problems()` names every attribute used here that the installed versions lack; tests/consultations/test_internals.py
-fails with that list after an upgrade that changes them, and the system check `majlis.W001` warns at start.
+fails with that list after an upgrade that changes them.
 """
 
 import inspect
