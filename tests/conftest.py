@@ -4,6 +4,7 @@ and charlie, who works for city B and must be refused everything of city A."""
 import os
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from cities.models import Role
@@ -20,6 +21,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://..."))
         if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
             item.add_marker(pytest.mark.skip(reason="needs Redis: run with REDIS_URL=redis://..."))
+
+
+@pytest.fixture(autouse=True)
+def _language_kept():
+    """A request in Arabic activates Arabic for the test's thread: each test leaves the language it found."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 @pytest.fixture(autouse=True)

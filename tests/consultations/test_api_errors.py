@@ -1,17 +1,9 @@
 """Live-session refusals answer through the API's one error handler (cities/api/exceptions.py)."""
 
-import pytest
 from django.utils import translation
 
 from consultations import services
 from tests.conftest import token_client
-
-
-@pytest.fixture(autouse=True)
-def _language_kept():
-    """A request in Arabic activates Arabic for the thread: the next test starts in the language it had."""
-    with translation.override(translation.get_language()):
-        yield
 
 
 def test_a_phase_the_session_does_not_use_answers_409_wrong_phase_in_arabic(consultation, facilitator):

@@ -4,19 +4,11 @@ handler, as every API view has them."""
 
 import pytest
 from django.urls import path
-from django.utils import translation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from councils import services
-
-
-@pytest.fixture(autouse=True)
-def _language_kept():
-    """A request in Arabic activates Arabic for the thread: the next test starts in the language it had."""
-    with translation.override(translation.get_language()):
-        yield
 
 
 class BallotCheck(APIView):

@@ -1,18 +1,10 @@
 """Export refusals answer through the API's one error handler (cities/api/exceptions.py): `detail` as before, and a
 `code`."""
 
-import pytest
 from django.utils import translation
 
 from tests.conftest import token_client
 from tests.factories import ConsultationFactory
-
-
-@pytest.fixture(autouse=True)
-def _language_kept():
-    """A request in Arabic activates Arabic for the thread: the next test starts in the language it had."""
-    with translation.override(translation.get_language()):
-        yield
 
 
 def test_a_format_not_offered_answers_400_invalid_export_in_arabic(city_a, analyst):

@@ -35,13 +35,6 @@ urlpatterns = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _language_kept():
-    """A request in Arabic activates Arabic for the thread: the next test starts in the language it had."""
-    with translation.override(translation.get_language()):
-        yield
-
-
 @pytest.fixture
 def error_pages(settings):
     """The middleware, wherever the project's settings place it (once, at the end if they do not)."""

@@ -1,20 +1,10 @@
 """Funding refusals answer through the API's one error handler (cities/api/exceptions.py): `detail` as before,
 and a `code`."""
 
-import pytest
-from django.utils import translation
-
 from proposals.models import CallPhase
 from tests.conftest import token_client
 
 from .conftest import move_to
-
-
-@pytest.fixture(autouse=True)
-def _language_kept():
-    """A request in Arabic activates Arabic for the thread: the next test starts in the language it had."""
-    with translation.override(translation.get_language()):
-        yield
 
 
 def test_selection_outside_its_phase_answers_409_wrong_phase_in_arabic(call_a, facilitator):
