@@ -24,9 +24,11 @@ from typing import Any
 from django.utils.translation import gettext
 from rest_framework import exceptions, serializers
 
+from cities.errors import DomainError
+
 from .. import joins, services
 from ..api import serializers as s
-from ..errors import SessionError, SessionNotFound
+from ..errors import SessionNotFound
 from ..models import AgeBand, Gender, Organisation, Participant
 from ..tokens import participant_token
 from . import aio, limits
@@ -72,6 +74,11 @@ class Answer:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def detail(self) -> str:
+        """What a person reads of a refusal, in the language of the request (a page shows it as it is)."""
+        return str(self.body.get("detail", "")) if self.error is not None else ""
 
 
 class Invalid(exceptions.APIException):
@@ -322,7 +329,7 @@ def _prepared(operation: Operation, caller: Caller, data, session_id: int | None
             if session_id != caller.participant[1]:
                 raise exceptions.PermissionDenied()
         return operation.call(caller, data, session_id)
-    except (SessionError, exceptions.APIException) as error:
+    except REFUSALS as error:
         return refused, {"error": error}
 
 
@@ -355,17 +362,17 @@ async def aperform(operation: Operation, caller: Caller, data) -> Answer:
     return operation.answer(result, kwargs)
 
 
-REFUSALS = (SessionError, limits.RateLimited, exceptions.APIException)
+REFUSALS = (DomainError, exceptions.APIException)
 
 
 def refusal(error: Exception) -> Answer:
-    """The API's answer to a refused request: {"detail", "code"} with the error's status (docs/api.md)."""
+    """The API's answer to a refused request (docs/api.md, "Errors"): a domain error's body and status (with
+    Retry-After for a rate limit), the parser's field errors, or DRF's answer to missing credentials."""
     headers: dict[str, str] = {}
-    if isinstance(error, limits.RateLimited):
-        body = {"detail": str(error.message), "code": error.code}
-        headers["Retry-After"] = str(error.retry_after)
-    elif isinstance(error, SessionError):
-        body = {"detail": str(error.message), "code": error.code}
+    if isinstance(error, DomainError):
+        body = error.as_body()
+        if isinstance(error, limits.RateLimited):
+            headers["Retry-After"] = str(error.retry_after)
     elif isinstance(error, Invalid):
         body = error.body
     else:

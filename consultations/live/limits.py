@@ -31,7 +31,10 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+from cities.errors import DomainError
 
 from . import internals
 
@@ -44,8 +47,17 @@ MESSAGE = _("Too many requests. Please wait %(seconds)s seconds and try again.")
 Hits = list[tuple[str, str]]  # the (limit, ident) counters of one request, in the order they are counted
 
 
-class RateLimited(Exception):
-    """A limit was reached. retry_after: seconds until the window ends."""
+def _wait_message(seconds: int) -> str:
+    return MESSAGE % {"seconds": seconds}
+
+
+# Worded in the language active where it is read: a refusal is made in the writer's thread, read in the request's.
+_wait_message_lazy = lazy(_wait_message, str)
+
+
+class RateLimited(DomainError):
+    """A limit was reached: 429 `rate_limited`. retry_after: seconds until the window ends (the Retry-After header
+    the API answers with)."""
 
     code = "rate_limited"
     status_code = 429
@@ -53,12 +65,7 @@ class RateLimited(Exception):
     def __init__(self, *, limit: str, retry_after: int):
         self.limit = limit
         self.retry_after = max(1, int(retry_after))
-        super().__init__(f"{limit}: retry after {self.retry_after}s")
-
-    @property
-    def message(self) -> str:
-        """In the language active where it is read (the refusal is made in the writer's thread)."""
-        return MESSAGE % {"seconds": self.retry_after}
+        super().__init__(_wait_message_lazy(self.retry_after))
 
 
 @dataclass(frozen=True)

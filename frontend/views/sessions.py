@@ -47,7 +47,7 @@ from consultations.permissions import (
 )
 from consultations.tokens import browser_participant_id, browser_remember, participant_token
 
-from ..errors import error_message, error_text, form_error
+from ..errors import error_message, form_error
 from ..forms_sessions import (
     ConsentForm,
     ConsultationForm,
@@ -108,17 +108,6 @@ def short_url(url: str) -> str:
 
 def phase_info(phase: str) -> dict:
     return {"value": phase, "label": Phase(phase).label, "instruction": PHASE_INSTRUCTIONS[phase]}
-
-
-def _error_text(refusal) -> str:
-    """The words of a refusal: a domain error's message, or the road's answer to data it could not parse."""
-    if isinstance(refusal, ingest.Answer):
-        refusal = refusal.error if isinstance(refusal.error, SessionError | limits.RateLimited) else refusal.body
-    if isinstance(refusal, dict):
-        return str(refusal.get("detail", ""))
-    if isinstance(refusal, limits.RateLimited):
-        return str(refusal.message)
-    return error_text(refusal)
 
 
 def _bars(items: list[dict], key: str = "votes") -> list[dict]:
@@ -290,9 +279,13 @@ def _do_join(request, session, code, profile, form, step):
     """Join through the one road (consultations/live/ingest.py): counted, checked and written as the API joins."""
     kept = request.session.get(_join_pass_key(session)) or {}
     data = {
-        "consent": True, "language": translation.get_language() or "", "device": _browser_device(request),
-        "room_code": kept.get("room_code"), "card": kept.get("card"), **profile,
-    }  # fmt: skip
+        "consent": True,
+        "language": translation.get_language() or "",
+        "device": _browser_device(request),
+        "room_code": kept.get("room_code"),
+        "card": kept.get("card"),
+        **profile,
+    }
     data = {name: value for name, value in data.items() if value is not None}
     caller = ingest.Caller(code=code, address=limits.client_address(request))
     answer = ingest.perform(ingest.JOIN, caller, data)
@@ -317,7 +310,7 @@ def _do_join(request, session, code, profile, form, step):
         form.add_error(None, exc.message)
         return _join_page(request, session, step, form, status=exc.status_code)
     if exc is not None:  # the road's parser refused what the form sent
-        form.add_error(None, answer.body["detail"])
+        form.add_error(None, answer.detail)
         return _join_page(request, session, step, form, status=answer.status)
     participant = answer.result
     browser_remember(request.session, participant)
@@ -410,8 +403,9 @@ def participant_submit(request, code: str):
     session, person, response = _participant_or_redirect(request, code)
     if response is not None:
         return response
-    caller = ingest.Caller(code=session.join_code, address=limits.client_address(request),
-                           participant=(person.pk, session.pk))  # fmt: skip
+    caller = ingest.Caller(
+        code=session.join_code, address=limits.client_address(request), participant=(person.pk, session.pk)
+    )
     answer = ingest.perform(ingest.SUBMIT, caller, request.POST)
     if answer.ok:
         if answer.result.status == ItemStatus.PENDING:
@@ -428,7 +422,7 @@ def participant_submit(request, code: str):
     form = ItemForm(request.POST, challenges=challenges if kind == ItemKind.PROPOSAL else ())
     form.is_valid()  # bound to keep what was typed; the road's refusal is the one message shown
     form.errors.clear()
-    form.add_error("text", _error_text(answer))
+    form.add_error("text", answer.detail)
     context = _participant_context(request, session, person, item_form=form)
     status = 429 if answer.status == 429 else 400  # the form shown again, with what was typed
     page = render(request, "frontend/sessions/participant.html", context, status=status)
@@ -445,8 +439,9 @@ def participant_vote(request, code: str):
     item = request.POST.get("item", "")
     points = request.POST.get("points") or "1"
     withdraw = bool(request.POST.get("withdraw")) or points.strip() == "0"
-    caller = ingest.Caller(code=session.join_code, address=limits.client_address(request),
-                           participant=(person.pk, session.pk))  # fmt: skip
+    caller = ingest.Caller(
+        code=session.join_code, address=limits.client_address(request), participant=(person.pk, session.pk)
+    )
     if withdraw:
         answer = ingest.perform(ingest.WITHDRAW, caller, {"item": item})
     else:
@@ -456,7 +451,7 @@ def participant_vote(request, code: str):
     elif answer.status == 400 and not isinstance(answer.error, SessionError):
         messages.error(request, _("Your vote was not sent: please choose a number of points."))
     else:
-        messages.error(request, _("Your vote was not sent: %(reason)s") % {"reason": _error_text(answer)})
+        messages.error(request, _("Your vote was not sent: %(reason)s") % {"reason": answer.detail})
     anchor = f"#item-{item}" if item.isdigit() else "#vote"
     page = redirect(target + anchor)
     return _rate_limited(page, answer.error) if answer.status == 429 else page
@@ -635,9 +630,19 @@ def session_console(request, city: str, code: str):
 
 
 CONSOLE_ACTIONS = (
-    "phase", "lock", "rotate", "results", "publish", "moderate", "edit", "merge", "join_policy", "cards", "set_aside",
+    "phase",
+    "lock",
+    "rotate",
+    "results",
+    "publish",
+    "moderate",
+    "edit",
+    "merge",
+    "join_policy",
+    "cards",
+    "set_aside",
     "restore",
-)  # fmt: skip
+)
 
 
 def _join_action(request, session: Session, action: str) -> str:
@@ -682,8 +687,10 @@ def session_action(request, city: str, code: str, action: str):
             messages.success(request, _("Room locked: nobody new may join.") if locked else _("Room unlocked."))
         elif action == "rotate":
             session = services.session_rotate_code(session=session, actor=user)
-            messages.success(request, _("New join code: %(code)s. The old code no longer admits anyone.")
-                             % {"code": session.join_code})  # fmt: skip
+            messages.success(
+                request,
+                _("New join code: %(code)s. The old code no longer admits anyone.") % {"code": session.join_code},
+            )
         elif action == "results":
             visible = request.POST.get("visible") == "1"
             services.session_show_results(session=session, visible=visible, actor=user)

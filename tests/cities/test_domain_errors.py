@@ -18,7 +18,6 @@ APPS = ("cities", "consultations", "councils", "proposals")
 # Exception classes of these apps that are not refusals of a request by a rule, each with the reason.
 NOT_DOMAIN_ERRORS = {
     "cities.exports.ExportNotFound": "an export the caller may not see: 404 saying no more, as for any unknown path",
-    "consultations.live.limits.RateLimited": "a rate limit (429 with Retry-After), answered by the live road",
     "consultations.live.ingest.Invalid": "data the live road cannot parse: DRF's validation answer (400 and errors)",
     "councils.rosters.FileProblem": "a cell of an imported file; roster_import turns it into RosterImportError",
     "proposals.models.AppendOnlyError": "the ledger's model-level guard against edits, not a service's refusal",
