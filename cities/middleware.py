@@ -64,7 +64,7 @@ _FORM = "application/x-www-form-urlencoded"
 class RefuseNulBytesMiddleware:
     """400 for a request whose path, query string, cookies or form fields contain a NUL character.
 
-    PostgreSQL cannot store or compare a text with NUL in it: such a value reaching a query was a 500. No address,
+    PostgreSQL cannot store or compare a text with NUL in it: such a value reaching a query would be a 500. No address,
     parameter or field of Majlis has a use for one, so they are refused here, once, before any view reads them
     (form fields and JSON bodies validated by Django's and DRF's fields are refused there too). The vote and join
     fast path (consultations/live/asgi.py) reads only the path's code and a JSON body, both checked by its parser.

@@ -83,7 +83,7 @@ class ExportRun(APIView):
     def post(self, request, identifier):
         # The options are read from the body as they come (no serializer field refuses NUL for us), and a slug or an
         # id with NUL in it reached a query: a 500 on PostgreSQL. Refused like a NUL in a query string.
-        if not isinstance(request.data, dict):  # a JSON list or text: no options to read (it was a 500)
+        if not isinstance(request.data, dict):  # a JSON list or text: no options to read
             return Response({"detail": str(ParseError.default_detail), "code": "invalid_input"}, status=400)
         if _has_nul(request.data):
             return Response({"detail": str(NUL_REFUSED_MESSAGE), "code": "nul_character"}, status=400)

@@ -1,4 +1,4 @@
-"""Every role's journey in Debian's Chromium, driven by Playwright (issue 9).
+"""Every role's journey in Debian's Chromium, driven by Playwright.
 
 The world: one SQLite file per test run, migrated and filled with the demo data (`seed_demo --json`) in a
 subprocess, and served by uvicorn (HTTP and WebSocket, `config.asgi`) in a subprocess per test module, exactly

@@ -193,8 +193,7 @@ def _round_trips(tmp_path, batch) -> tuple[int, list]:
 @pytest.mark.postgres
 def test_a_group_of_ballots_costs_four_round_trips_whatever_its_size(voting, monkeypatch, tmp_path):
     """BEGIN (psycopg sends it alone), the group's reads, its writes with the tallies, its COMMIT: under load every
-    round trip waits for the writer thread's turn on a core while the participants' rows stay locked (until session
-    9: one per statement, eight, and one more for changed points)."""
+    round trip waits for the writer thread's turn on a core while the participants' rows stay locked."""
     session, items = voting
     monkeypatch.setattr(ballot_box, "_last_group", time.monotonic())  # busy: no check of the connection first
     joined = [services.participant_join(code=session.join_code, consent=True) for _ in range(20)]

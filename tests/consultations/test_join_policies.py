@@ -180,8 +180,8 @@ def test_the_join_page_takes_the_room_code_from_the_qr_code_or_the_form(live_ses
 
 
 def test_a_wrong_room_code_or_card_is_said_before_the_questions_and_stays_to_be_corrected(live_session, facilitator):
-    """The consultation asks its questions after consent: a wrong room code or card used to be refused only after
-    the answers, with the field emptied. It is refused at the consent step, translated, and what was typed stays."""
+    """The consultation asks its questions after consent: a wrong room code or card is refused at the consent step,
+    not after the answers, translated, and what was typed stays."""
     session = _policy(live_session, JoinPolicy.ROTATING, facilitator)
     assert session.consultation.ask_gender  # the join page has a second step
     browser = Client()

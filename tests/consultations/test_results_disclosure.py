@@ -117,8 +117,7 @@ def test_a_filtered_view_publishes_the_same_cells(live_session, facilitator):
 def test_going_back_to_voting_does_not_let_two_readings_give_a_newcomer_away(
     live_session, facilitator, facilitator_api
 ):
-    """Found by the independent attack scripts of issue 19 on `make run` and on PostgreSQL with two workers.
-    Phases move back as well as forwards: results are shown, the facilitator reopens voting, a boy and a girl join
+    """Phases move back as well as forwards: results are shown, the facilitator reopens voting, a boy and a girl join
     and vote, results are shown again. The item's total rises by one and the boys' exact cell by one: the boy's
     ballot (a group of one) is read from the difference, though the total alone left two possibilities."""
     profiles = [{"gender": "male"}] * 10 + [{"gender": "female"}] * 5 + [{"gender": "unsaid"}] * 5

@@ -206,7 +206,7 @@ def small_groups(city_a):
 def test_the_ballot_table_shows_no_voter_profile(city_a, small_groups):
     """A lone profile combination was one person's ballots; a generalised one, with the items' exact totals, gave
     each group's supporters of each item (counts of 1 to 4 included), and subtracted from a published live cell, a
-    lone voter's ballot (the attack scripts of issue 19). So no row carries any answer of its voter."""
+    lone voter's ballot. So no row carries any answer of its voter."""
     rows = _csv_rows(_export(city_a, small_groups, "csv"))[1:]
     assert len(rows) == 2 * 16
     assert {tuple(r[4:]) for r in rows} == {("", "", "")}
@@ -237,7 +237,7 @@ def test_ballots_of_a_session_still_voting_are_left_out(city_a, small_groups):
 @pytest.mark.postgres
 def test_empty_profiles_read_the_same_in_json_by_copy_and_by_iterator(city_a, small_groups, monkeypatch):
     """A profile answer the export leaves out is NULL: JSON gave null on SQLite and "" on PostgreSQL, where COPY's
-    CSV was read back without telling NULL from an empty text (found by the attack scripts of issue 19)."""
+    CSV was read back without telling NULL from an empty text."""
     by_copy = _export(city_a, small_groups, "json")
     monkeypatch.setattr(exporters, "ballots_frame", functools.partial(exporters.ballots_frame, use_copy=False))
     by_iterator = _export(city_a, small_groups, "json")

@@ -112,7 +112,7 @@ def test_a_request_without_nul_is_untouched(client, city_a):
 )
 def test_a_nul_in_an_export_request_is_a_clear_400(secretariat, city_a, identifier, options):
     """The export API reads its options from the JSON body itself: a slug with NUL in it reached a query (500 on
-    PostgreSQL). Found by the independent attack scripts of issue 19."""
+    PostgreSQL)."""
     from tests.conftest import token_client
 
     client = token_client(secretariat)
@@ -131,7 +131,7 @@ def test_a_nul_in_an_export_request_is_a_clear_400(secretariat, city_a, identifi
 
 @pytest.mark.parametrize("body", ["[1]", '"x"', "3", "null"])
 def test_an_export_request_whose_body_is_not_an_object_is_a_400(secretariat, body):
-    """`request.data.get` on a JSON list or text was a 500 (found by the attack scripts of issue 19)."""
+    """A JSON list or text where options are read is a 400, not a server error."""
     from tests.conftest import token_client
 
     client = token_client(secretariat)
