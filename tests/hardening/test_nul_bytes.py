@@ -111,8 +111,8 @@ def test_a_request_without_nul_is_untouched(client, city_a):
     ],
 )
 def test_a_nul_in_an_export_request_is_a_clear_400(secretariat, city_a, identifier, options):
-    """The export API reads its options from the JSON body itself: a slug with NUL in it reached a query (500 on
-    PostgreSQL)."""
+    """The export API reads its options from the JSON body itself: a slug with NUL in it must not reach a query (a
+    500 on PostgreSQL)."""
     from tests.conftest import token_client
 
     client = token_client(secretariat)
