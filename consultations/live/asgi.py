@@ -48,17 +48,20 @@ class VoteFastPath:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         client = scope.get("client") or ("-", 0)
         with translation.override(_language(headers)):
-            caller = ingest.Caller(
-                code=code,
-                address=client[0] or "-",
-                participant=claims_from_authorization(headers.get("authorization", "")),
-                join_headers=ingest.JoinHeaders(
-                    content_type=headers.get("content-type", ""),
-                    origin=headers.get("origin"),
-                    scheme=scope.get("scheme", "http"),
-                    host=headers.get("host", ""),
-                ),
-            )
+            if operation is ingest.JOIN:
+                caller = ingest.Caller(
+                    code=code,
+                    address=client[0] or "-",
+                    join_headers=ingest.JoinHeaders(
+                        content_type=headers.get("content-type", ""),
+                        origin=headers.get("origin"),
+                        scheme=scope.get("scheme", "http"),
+                        host=headers.get("host", ""),
+                    ),
+                )
+            else:
+                claims = claims_from_authorization(headers.get("authorization", ""))
+                caller = ingest.Caller(code=code, address=client[0] or "-", participant=claims)
             try:
                 data = {"item": int(item)} if item is not None else await _read_body(receive)
             except exceptions.ParseError as error:
@@ -72,8 +75,9 @@ class VoteFastPath:
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"same-origin"),
             (b"vary", b"Accept-Language, Cookie"),
-            *((name.lower().encode(), value.encode()) for name, value in answer.headers.items()),
         ]
+        if answer.headers:  # Retry-After, WWW-Authenticate
+            response_headers += [(name.lower().encode(), value.encode()) for name, value in answer.headers.items()]
         await send({"type": "http.response.start", "status": answer.status, "headers": response_headers})
         await send({"type": "http.response.body", "body": payload})
 

@@ -37,7 +37,7 @@ from .writer import ballot_box, refused
 MAX_BODY = 4096  # bytes of a request's body; longer bodies are refused unread (asgi.py)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class JoinHeaders:
     """What a join through the API says of itself: joins take JSON only, and no request from another site
     (joins.join_request_refusal). The join page's form is same-site by Django's CSRF check and sends none."""
@@ -48,7 +48,7 @@ class JoinHeaders:
     host: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Caller:
     """Who asks: the session code of the path, the client's address, and for a participant's operations the
     (participant id, session id) its signed token or its browser's cookie names (None: no valid credentials)."""
@@ -60,7 +60,7 @@ class Caller:
     join_headers: JoinHeaders | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Answer:
     """The API's answer (status, JSON body, headers); `result` is the service's own result for a page in the same
     process, `error` the refusal's exception (a page words it)."""
@@ -102,6 +102,8 @@ class Invalid(exceptions.APIException):
 def _mapping(data) -> Mapping:
     """The request's data as a mapping: a JSON body (bytes) is decoded; anything else is taken as it is (a door that
     could not read the body hands over its error, answered here)."""
+    if type(data) is dict:
+        return data
     if isinstance(data, Exception):
         raise data
     if isinstance(data, bytes | bytearray):
@@ -111,6 +113,8 @@ def _mapping(data) -> Mapping:
             data = json.loads(data or b"{}")
         except ValueError:
             raise exceptions.ParseError() from None
+        if type(data) is dict:
+            return data
     if not isinstance(data, Mapping):
         raise Invalid({"non_field_errors": [gettext("Invalid data. Expected a dictionary.")]})
     return data

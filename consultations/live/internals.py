@@ -54,11 +54,12 @@ class DirectWriter:
         """Paused by flow control: the client reads slower than the server writes."""
         return not self._protocol.writable.is_set()
 
-    def ready(self) -> bool:
-        """Whether a frame written now reaches an open, uncompressed connection."""
+    def write_if_ready(self, text: str) -> bool:
+        """Write text as one frame if it reaches an open, uncompressed connection now; False otherwise (paused by
+        flow control, closing, or compressed per message: then the state goes through ASGI send)."""
         protocol = self._protocol
-        return not (
-            self.paused
+        if (
+            not protocol.writable.is_set()
             or protocol.disconnected
             or protocol.close_sent
             or not protocol.handshake_complete
@@ -66,10 +67,10 @@ class DirectWriter:
             or protocol.transport.is_closing()
             or protocol.conn.state is not State.OPEN
             or protocol.conn.extensions  # per-message compression: frames differ per socket
-        )
-
-    def write(self, text: str) -> None:
-        self._protocol.transport.write(text_frame(text))
+        ):
+            return False
+        protocol.transport.write(text_frame(text))
+        return True
 
 
 _frames: dict[str, bytes] = {}  # the last states' text frames: built once per state and audience, not per socket

@@ -297,9 +297,8 @@ class SessionSocket:
             return False
         if text == self.last_text:
             return True
-        if not writer.ready():  # paused by flow control (the sender task waits for it), closing, compressed
+        if not writer.write_if_ready(text):  # paused by flow control (the sender task waits for it), closing, ...
             return False
-        writer.write(text)
         self.version_sent, self.last_text = version, text
         SessionSocket.direct_writes += 1
         return True

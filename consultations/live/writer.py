@@ -21,6 +21,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Awaitable
 from concurrent.futures import Future
 
 from django.conf import settings
@@ -62,11 +63,11 @@ class BallotBox:
             return fn(**kwargs)
         return self.submit(fn, rate_limits, **kwargs).result(timeout=RESULT_TIMEOUT)
 
-    async def arun(self, fn, /, rate_limits=None, **kwargs):
-        """run, awaited on the event loop (turned off: in a worker thread)."""
+    def arun(self, fn, /, rate_limits=None, **kwargs) -> Awaitable:
+        """run, to be awaited on the event loop (turned off: in a worker thread)."""
         if not self.enabled:
-            return await in_db_thread(self.run)(fn, rate_limits, **kwargs)
-        return await asyncio.wrap_future(self.submit(fn, rate_limits, **kwargs))
+            return in_db_thread(self.run)(fn, rate_limits, **kwargs)
+        return asyncio.wrap_future(self.submit(fn, rate_limits, **kwargs))
 
     def submit(self, fn, /, rate_limits=None, **kwargs) -> Future:
         """Queue fn(**kwargs) for the next group commit; the future resolves once it is committed.
