@@ -59,7 +59,8 @@ lint: setup
 
 # Benchmarks (docs/benchmarks.md): one JSON line per scenario, the app beside a bare-websockets reference.
 # The PostgreSQL scenarios need the local PostgreSQL and Redis (DATABASE_URL/REDIS_URL are made by the harness).
-BENCH_OUT ?= bench/results/$(shell date +%Y%m%d-%H%M%S).jsonl
+BENCH_STAMP := $(shell date +%Y%m%d-%H%M%S)
+BENCH_OUT ?= bench/results/$(BENCH_STAMP).jsonl
 bench: setup
 	mkdir -p bench/results
 	$(PY) -m bench.run --backend sqlite --scenario burst --participants 200 | tee -a $(BENCH_OUT)
