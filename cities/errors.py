@@ -11,10 +11,23 @@ form error, a message or an error page in frontend/errors.py; nothing else maps 
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 Text = str | Promise
+
+
+def _format(message: Text, params: Mapping[str, object]) -> str:
+    return str(message) % params
+
+
+_format_lazy = lazy(_format, str)
+
+
+def formatted(message: Text, **params: object) -> Text:
+    """`message % params`, worded in the language active where it is read rather than where it is made: a refusal
+    made in the live writer's thread (consultations/live/writer.py) is read in the language of the request."""
+    return _format_lazy(message, params)
 
 
 class DomainError(Exception):

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from cities.errors import formatted
 from cities.models import User
 from cities.origins import origin_allowed, trusted_origins
 from cities.services import audit_record
@@ -90,7 +91,7 @@ def clean_device(device) -> str:
     if device in (None, ""):
         return ""
     if not isinstance(device, str) or not device.isprintable() or len(device.strip()) > DEVICE_MAX:
-        raise InvalidInput(_("The device id must be text of at most %(n)d characters.") % {"n": DEVICE_MAX})
+        raise InvalidInput(formatted(_("The device id must be text of at most %(n)d characters."), n=DEVICE_MAX))
     return device.strip()
 
 
@@ -233,7 +234,7 @@ def admitted(session: Session, new: list[tuple[int, dict, Participant]]) -> None
 def cards_create(*, session: Session, count: int, actor: User | None) -> list[JoinCard]:
     """Print-ready one-time cards for the session (each admits one participant). Raises InvalidInput."""
     if not isinstance(count, int) or not 1 <= count <= CARDS_MAX:
-        raise InvalidInput(_("Create between 1 and %(n)d cards at a time.") % {"n": CARDS_MAX})
+        raise InvalidInput(formatted(_("Create between 1 and %(n)d cards at a time."), n=CARDS_MAX))
     taken = set(JoinCard.objects.filter(session=session).values_list("code", flat=True))
     codes: list[str] = []
     while len(codes) < count:

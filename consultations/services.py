@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from cities.errors import formatted
 from cities.models import City, District, User
 from cities.services import audit_record
 
@@ -169,7 +170,7 @@ def _clean_phases(phases: Iterable[str] | None) -> list[str]:
     chosen = set(phases or PHASE_ORDER)
     unknown = chosen - set(PHASE_ORDER)
     if unknown:
-        raise InvalidInput(_("Unknown phase: %(phase)s.") % {"phase": ", ".join(sorted(unknown))})
+        raise InvalidInput(formatted(_("Unknown phase: %(phase)s."), phase=", ".join(sorted(unknown))))
     # Every session starts in the lobby and can be closed.
     chosen |= {Phase.LOBBY, Phase.CLOSED}
     return [p for p in PHASE_ORDER if p in chosen]
@@ -265,7 +266,9 @@ def session_configure(*, session: Session, actor: User | None, **changes: Any) -
     }
     unknown = set(changes) - allowed
     if unknown:
-        raise InvalidInput(_("These settings cannot be changed: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+        raise InvalidInput(
+            formatted(_("These settings cannot be changed: %(names)s."), names=", ".join(sorted(unknown)))
+        )
     if "phases" in changes:
         changes["phases"] = _clean_phases(changes["phases"])
         if session.phase not in changes["phases"]:
@@ -303,7 +306,7 @@ def session_set_phase(*, session: Session, phase: str, actor: User | None) -> Se
     """Move the session to any phase it uses, forwards or back. Raises WrongPhase."""
     session = Session.objects.select_for_update().get(pk=session.pk)
     if phase not in session.phases:
-        raise WrongPhase(_("This session does not use the phase “%(phase)s”.") % {"phase": phase})
+        raise WrongPhase(formatted(_("This session does not use the phase “%(phase)s”."), phase=phase))
     if phase == session.phase:
         return session
     previous = session.phase
@@ -408,7 +411,7 @@ def _choice(value: str | None, choices: type[TextChoices], label: str | Promise)
         return ""
     if value not in choices.values:
         raise InvalidInput(
-            _("“%(value)s” is not a valid answer for %(question)s.") % {"value": value, "question": label}
+            formatted(_("“%(value)s” is not a valid answer for %(question)s."), value=value, question=label)
         )
     return value
 
@@ -606,9 +609,9 @@ def item_submit(
         raise WrongPhase(_("The session is not collecting this kind of submission now."))
     text = " ".join((text or "").split())
     if len(text) < ITEM_TEXT_MIN:
-        raise InvalidInput(_("Please write a little more (at least %(n)d characters).") % {"n": ITEM_TEXT_MIN})
+        raise InvalidInput(formatted(_("Please write a little more (at least %(n)d characters)."), n=ITEM_TEXT_MIN))
     if len(text) > ITEM_TEXT_MAX:
-        raise InvalidInput(_("Please keep it under %(n)d characters.") % {"n": ITEM_TEXT_MAX})
+        raise InvalidInput(formatted(_("Please keep it under %(n)d characters."), n=ITEM_TEXT_MAX))
     theme_obj = None
     if theme:
         theme_obj = Theme.objects.filter(pk=theme, consultation_id=session.consultation_id).first()
@@ -671,8 +674,9 @@ def item_edit(*, item: Item, text: str, actor: User | None) -> Item:
     text = " ".join((text or "").split())
     if not (ITEM_TEXT_MIN <= len(text) <= ITEM_TEXT_MAX):
         raise InvalidInput(
-            _("The text must have between %(min)d and %(max)d characters.")
-            % {"min": ITEM_TEXT_MIN, "max": ITEM_TEXT_MAX}
+            formatted(
+                _("The text must have between %(min)d and %(max)d characters."), min=ITEM_TEXT_MIN, max=ITEM_TEXT_MAX
+            )
         )
     item = Item.objects.select_for_update().select_related("session__consultation").get(pk=item.pk)
     before = item.text
@@ -752,7 +756,7 @@ def idempotency_key_digest(key: str) -> str:
     key = (key or "").strip()
     if not key or len(key) > IDEMPOTENCY_KEY_MAX:
         raise InvalidInput(
-            _("The Idempotency-Key header must have 1 to %(n)d characters.") % {"n": IDEMPOTENCY_KEY_MAX}
+            formatted(_("The Idempotency-Key header must have 1 to %(n)d characters."), n=IDEMPOTENCY_KEY_MAX)
         )
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -863,10 +867,10 @@ def _check_points(session: Session, item: Item, points: int, spent_elsewhere: Ca
     if points < 1:
         raise InvalidInput(_("Give at least one point, or withdraw your vote."))
     if points > session.dot_max_per_item:
-        raise TooManyPoints(_("At most %(n)d points can go to one item.") % {"n": session.dot_max_per_item})
+        raise TooManyPoints(formatted(_("At most %(n)d points can go to one item."), n=session.dot_max_per_item))
     spent = spent_elsewhere()
     if spent + points > session.dot_points:
-        raise TooManyPoints(_("You have %(left)d points left.") % {"left": max(0, session.dot_points - spent)})
+        raise TooManyPoints(formatted(_("You have %(left)d points left."), left=max(0, session.dot_points - spent)))
 
 
 @transaction.atomic

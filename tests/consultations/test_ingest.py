@@ -4,12 +4,14 @@ through it, so a refusal reads the same at every door and a page's ballot is com
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
 from consultations import services
 from consultations.live import ingest
 from consultations.live.writer import ballot_box
-from consultations.models import Ballot, Item, Participant
+from consultations.models import Ballot, Item, Participant, VotingMethod
 from consultations.tokens import browser_remember, participant_token
 
 from .conftest import Phase, join, to_phase
@@ -49,18 +51,23 @@ def test_a_page_ballot_is_committed_by_the_group_commit(voting, settings):
 def test_a_refusal_reads_the_same_on_the_page_and_in_the_api(voting, settings, group_commit):
     settings.MAJLIS_BALLOT_GROUP_COMMIT = group_commit
     session, item = voting
+    session.challenge_voting_method = VotingMethod.DOT  # its refusal names a number: a message formatted when made
+    session.save(update_fields=["challenge_voting_method"])
     page_person, api_person = (services.participant_join(code=session.join_code, consent=True) for _ in range(2))
     api = APIClient(HTTP_ACCEPT_LANGUAGE="ar")
     api.credentials(HTTP_AUTHORIZATION=f"Participant {participant_token(api_person)}")
     url = f"/api/v1/sessions/{session.join_code}/votes"
-    detail = api.post(url, {"item": item.pk, "points": 3}, format="json").json()["detail"]
+    detail = api.post(url, {"item": item.pk, "points": 9}, format="json").json()["detail"]
     page = _browser(page_person).post(
         reverse("frontend:participant_vote", args=[session.join_code]),
-        {"item": item.pk, "points": 3},
+        {"item": item.pk, "points": 9},
         HTTP_ACCEPT_LANGUAGE="ar",
         follow=True,
     )
-    assert detail and detail in page.content.decode()  # the service's own words, in Arabic, at both doors
+    with translation.override("ar"):  # refused in the writer's thread, worded in the request's language
+        arabic = gettext("At most %(n)d points can go to one item.") % {"n": session.dot_max_per_item}
+    assert detail == arabic != "At most 3 points can go to one item."
+    assert detail in page.content.decode()  # the service's own words, in Arabic, at both doors
     assert not Ballot.objects.filter(item=item).exists()
 
 
