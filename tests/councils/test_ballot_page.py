@@ -5,48 +5,30 @@ refusal; before the ballot is shown, services.ballot_code_check decides."""
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from councils import selectors, services
 from councils.errors import AlreadyVoted, ElectionNotOpen, NotCheckedIn
-from councils.models import BallotCode, Election, ElectionIncident, ElectionVoter, IncidentKind, Meeting
+from councils.models import Election, ElectionIncident, ElectionVoter, IncidentKind
 from frontend.views.councils import register_token
+
+from .conftest import ballot_code, check_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def election(council, term, members, secretariat):
-    meeting = Meeting.objects.create(council=council, title="Election sitting", scheduled_at=timezone.now())
-    election = services.election_create(
-        council=council,
-        term=term,
-        title="President",
-        role="president",
-        candidates=members[:2],
-        actor=secretariat,
-        meeting=meeting,
-    )
-    return services.election_open(election=election, actor=secretariat)
-
-
-def _code(election, member) -> str:
-    return BallotCode.objects.get(election=election, membership=member).code
-
-
-def _check_in(election, member):
-    Meeting.objects.filter(pk=election.meeting_id).update(checkin_open=True)
-    services.meeting_checkin(meeting=election.meeting, member_code=member.member_code)
+def election(open_election):
+    return open_election
 
 
 def test_a_ballot_sent_is_checked_by_ballot_cast_alone(election, members, monkeypatch):
-    _check_in(election, members[2])
+    check_in(election, members[2])
 
     def second_check(code):
         raise AssertionError("the page checked the code before ballot_cast")
 
     monkeypatch.setattr(services, "ballot_code_check", second_check)
-    response = Client().post("/e/", {"code": _code(election, members[2]), "choice": str(members[0].pk)})
+    response = Client().post("/e/", {"code": ballot_code(election, members[2]), "choice": str(members[0].pk)})
     assert response.status_code == 200
     assert ElectionVoter.objects.filter(election=election, membership=members[2]).exists()
 
@@ -56,13 +38,13 @@ def test_a_ballot_sent_is_checked_by_ballot_cast_alone(election, members, monkey
     [(AlreadyVoted, "tell the chair"), (NotCheckedIn, "Check in to the meeting first"), (ElectionNotOpen, None)],
 )
 def test_the_page_shows_the_refusal_ballot_cast_gives(election, members, monkeypatch, refusal, shown):
-    _check_in(election, members[2])
+    check_in(election, members[2])
 
     def refuse(*, code, choice):
         raise refusal()
 
     monkeypatch.setattr(services, "ballot_cast", refuse)
-    response = Client().post("/e/", {"code": _code(election, members[2]), "choice": str(members[0].pk)})
+    response = Client().post("/e/", {"code": ballot_code(election, members[2]), "choice": str(members[0].pk)})
     assert response.status_code == 409
     assert 'name="choice"' not in response.content.decode()
     if shown:
@@ -70,8 +52,8 @@ def test_the_page_shows_the_refusal_ballot_cast_gives(election, members, monkeyp
 
 
 def test_a_used_code_sending_a_ballot_is_one_incident_and_no_second_ballot(election, members):
-    _check_in(election, members[2])
-    code = _code(election, members[2])
+    check_in(election, members[2])
+    code = ballot_code(election, members[2])
     assert Client().post("/e/", {"code": code, "choice": str(members[0].pk)}).status_code == 200
     response = Client().post("/e/", {"code": code, "choice": str(members[1].pk)})
     assert response.status_code == 409 and "tell the chair" in response.content.decode()
@@ -81,10 +63,10 @@ def test_a_used_code_sending_a_ballot_is_one_incident_and_no_second_ballot(elect
 
 
 def test_the_ballot_is_shown_only_to_a_code_that_may_vote(election, members):
-    code = _code(election, members[2])
+    code = ballot_code(election, members[2])
     refused = Client().post("/e/", {"code": code})
     assert refused.status_code == 409 and 'name="choice"' not in refused.content.decode()
-    _check_in(election, members[2])
+    check_in(election, members[2])
     shown = Client().post("/e/", {"code": code})
     assert shown.status_code == 200 and 'name="choice"' in shown.content.decode()
 

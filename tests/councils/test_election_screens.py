@@ -4,11 +4,12 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from councils import services
 from councils.errors import NotCheckedIn
-from councils.models import BallotCode, Meeting
+
+from .conftest import ballot_code
 
 pytestmark = pytest.mark.django_db
 
@@ -22,19 +23,9 @@ def _default_language_after():
 
 
 @pytest.fixture
-def election(council, term, members, secretariat):
-    meeting = Meeting.objects.create(council=council, title="Election sitting", scheduled_at=timezone.now())
-    election = services.election_create(
-        council=council,
-        term=term,
-        title="President",
-        role="president",
-        candidates=members[:2],
-        actor=secretariat,
-        meeting=meeting,
-    )
-    election = services.election_open(election=election, actor=secretariat)
-    code = BallotCode.objects.get(election=election, membership=members[2]).code
+def election(open_election, members):
+    election = open_election
+    code = ballot_code(election, members[2])
     with pytest.raises(NotCheckedIn):  # an incident for the page to list
         services.ballot_cast(code=code, choice=members[0])
     return election
