@@ -8,8 +8,6 @@ import io
 import re
 from pathlib import Path
 
-import openpyxl
-import pandas as pd
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -24,6 +22,7 @@ from cities.models import AuditEntry, ExportLog
 from tests.conftest import token_client
 from tests.councils.factories import add_member, make_council
 from tests.exports.formulas import starts_formula
+from tests.exports.test_escaping import _cells  # the cells of a CSV or Excel file, never a formula
 
 ROOT = Path(settings.BASE_DIR)
 NAMES = ('=HYPERLINK("http://x")', "+cmd", "@SUM(1)")
@@ -41,20 +40,6 @@ def _client(user, language: str = "en") -> Client:
     client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client
-
-
-def _cells(data: bytes, fmt: str) -> list:
-    if fmt == "csv":
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, header=None, encoding="utf-8-sig")
-        return [cell for row in frame.itertuples(index=False) for cell in row]
-    workbook = openpyxl.load_workbook(io.BytesIO(data))
-    cells = []
-    for sheet in workbook.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
-                cells.append(cell.value)
-    return cells
 
 
 # --- the council page's roster -------------------------------------------------------------------------------------
