@@ -1,7 +1,7 @@
 """Every write of consultations and live sessions. Views, the API, forms and sockets call these only.
 
 Each write that a screen can see bumps the session's `version` in the same transaction and, once committed,
-tells the real-time channel (realtime.session_changed). The database is the only truth.
+tells the real-time channel (live/hub.py: session_changed). The database is the only truth.
 """
 
 import copy
@@ -40,8 +40,8 @@ from .errors import (
     UnknownParticipant,
     WrongPhase,
 )
-from .live import hub as realtime
 from .live import rows as ballot_rows
+from .live.hub import session_changed
 from .live.locks import tally_add
 from .models import (
     JOIN_CODE_ALPHABET,
@@ -116,7 +116,7 @@ def _bump_sent(session: Session) -> Callable[[], int]:
         f"UPDATE {table} SET {version} = {version} + 1 WHERE {pk} = %s RETURNING {version}",  # noqa: S608
         [session.pk],
     )
-    realtime.session_changed(session.pk)
+    session_changed(session.pk)
 
     def new_version() -> int:
         found = rows()

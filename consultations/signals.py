@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .live import hub as realtime
+from .live.hub import session_changed
 from .models import Session
 
 
@@ -12,4 +12,4 @@ def session_deleted(sender, instance: Session, **kwargs) -> None:
     """No service deletes a session, but the admin does, and a consultation or a city deleted there takes its sessions
     with it. Once that commits, the session's screens are told as of any change: the hub's read finds the session gone
     and closes them (4404) in this process and, through its announcement, in every other (docs/realtime.md)."""
-    realtime.session_changed(instance.pk)
+    session_changed(instance.pk)

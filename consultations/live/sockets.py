@@ -31,7 +31,7 @@ from cities.permissions import can_facilitate
 from ..models import Session
 from ..selectors import PUBLIC, STAFF
 from ..tokens import browser_participant_id, participant_claims
-from . import hub as realtime
+from . import hub as live_hub
 from .aio import forget_session, in_db_thread, session_for_code
 from .internals import DirectWriter
 
@@ -127,7 +127,7 @@ class SessionSockets:
 
 
 class SessionSocket:
-    """One connected screen, as the hub sees it (realtime.Screen): it keeps only the newest unsent state."""
+    """One connected screen, as the hub sees it (hub.py's Screen): it keeps only the newest unsent state."""
 
     direct_writes = 0  # states written as ready-made frames, for tests and benchmarks
 
@@ -188,7 +188,7 @@ class SessionSocket:
             if self.sender is not None:
                 self.sender.cancel()
             if self.audience:
-                await realtime.hub.unsubscribe(self)
+                await live_hub.hub.unsubscribe(self)
             if self.address is not None:
                 open_sockets.give(open_sockets.by_address, self.address)
             if self.participant is not None:
@@ -214,7 +214,7 @@ class SessionSocket:
         if kind == "hello":
             await self._hello(message)
         elif kind == "ping":
-            await self._send_text(realtime.encode({"type": "pong", "version": self.version_sent}))
+            await self._send_text(live_hub.encode({"type": "pong", "version": self.version_sent}))
         elif kind == "resync" and self.audience:
             await self._send_fresh_state()
         else:
@@ -233,7 +233,7 @@ class SessionSocket:
 
     async def _session_deleted(self) -> None:
         """This socket's own read found the session deleted: close every screen of it, this one included."""
-        await realtime.hub.session_gone(self.session_id)
+        await live_hub.hub.session_gone(self.session_id)
         await self.session_gone()  # when the hub does not hold it (not authenticated yet)
 
     # -- authentication ---------------------------------------------------------------------------------------
@@ -262,21 +262,21 @@ class SessionSocket:
             self.participant = key
         self.audience = audience
         self.sender = asyncio.ensure_future(self._send_forever())
-        await realtime.hub.subscribe(self)
-        latest = realtime.hub.latest(self.session_id, audience)
+        await live_hub.hub.subscribe(self)
+        latest = live_hub.hub.latest(self.session_id, audience)
         if latest is not None:  # the state the hub pushed last; any later change reaches this socket by the hub
             self.offer(*latest)
         else:  # read on the hub's next tick, once for all the screens arriving meanwhile
-            realtime.hub.refresh(self.session_id)
+            live_hub.hub.refresh(self.session_id)
 
     async def _send_fresh_state(self) -> None:
         try:
-            snapshot = await realtime.read_snapshot(self.session_id)
+            snapshot = await live_hub.read_snapshot(self.session_id)
         except Session.DoesNotExist:
             await self._session_deleted()
             return
         if snapshot is not None:
-            self.offer(snapshot.version, realtime.encode(realtime.state_message(snapshot, self.audience)))
+            self.offer(snapshot.version, live_hub.encode(live_hub.state_message(snapshot, self.audience)))
 
     def offer(self, version: int, text: str) -> None:
         """Keep only the newest state not yet sent (called by the hub, in the event loop).
@@ -324,7 +324,7 @@ class SessionSocket:
             finally:
                 self.sending = False
             if not paused:
-                realtime.hub.send_seconds += time.monotonic() - started
+                live_hub.hub.send_seconds += time.monotonic() - started
 
     async def _send_text(self, text: str) -> bool:
         """Send one text frame; False when the socket is gone (its receive loop then ends)."""
@@ -337,4 +337,4 @@ class SessionSocket:
         return True
 
     async def _send_error(self, code: str) -> None:
-        await self._send_text(realtime.encode({"type": "error", "code": code, "version": self.version_sent}))
+        await self._send_text(live_hub.encode({"type": "error", "code": code, "version": self.version_sent}))
