@@ -132,7 +132,7 @@ def _plain_integer(value) -> int | None:
     """value when it is plainly a whole number (an int, or digits in a string, as a form sends them), else None."""
     if type(value) is int:
         return value
-    if type(value) is str and value.strip().isdigit():
+    if type(value) is str and value.strip().isdecimal():  # not isdigit: "¹" is a digit int() refuses
         return int(value)
     return None
 
