@@ -88,3 +88,24 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
     if EMAIL.search(text):
         flags.append("email")
     return flags
+
+
+def fold(text: str) -> str:
+    """text reduced to what two writings of the same words share, for comparing texts (not for display)."""
+    return " ".join(_WORD.findall(_normalise(text)))
+
+
+def likely_duplicates(text: str, others: "list[tuple[int, str]]", limit: int = 3) -> list[tuple[int, float]]:
+    """The ids of others (id, text) that likely say the same as text, most similar first, with a score in 0..1."""
+    mine = set(fold(text).split())
+    if not mine:
+        return []
+    scored = []
+    for pk, other in others:
+        theirs = set(fold(other).split())
+        if theirs:
+            score = len(mine & theirs) / len(mine | theirs)
+            if score >= 0.3:
+                scored.append((pk, round(score, 3)))
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    return scored[:limit]
