@@ -28,15 +28,23 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Three ways to run (docs/operations.md, *Modes*):
+# - embedded, DEBUG unset (`make run`, a laptop in a hall): no debug page (the translated 404 and 500 pages),
+#   static files compressed and cached; served over plain HTTP on this machine, with its own key file and mail
+#   printed to the console;
+# - development, DEBUG=1 (`DEBUG=1 make run`): Django's debug pages, static files read from the apps;
+# - production, DEBUG=0: a public HTTPS site: SECRET_KEY and ALLOWED_HOSTS required, secure cookies, HSTS, SMTP,
+#   a second factor for city administrators.
+DEBUG = env_bool("DEBUG", False)
+PRODUCTION = os.environ.get("DEBUG", "").strip() != "" and not DEBUG
 TESTING = env_bool("MAJLIS_TESTING", False)
 
 
 def development_secret_key(path: Path) -> str:
     """The key kept in path (mode 0600), made at random the first time and read on every later start.
 
-    Without SECRET_KEY (DEBUG only) this key signs sessions, participant tokens and check-in codes: it must be as
-    unguessable as a production key, and stable, or every restart would sign everybody out. Made atomically
+    Without SECRET_KEY (outside production) this key signs sessions, participant tokens and check-in codes: it
+    must be as unguessable as a production key, and stable, or every restart would sign everybody out. Made atomically
     (written to a private file, then linked into place), so that processes starting together agree on one key.
     """
     for _attempt in range(2):  # read; else make it (or lose the race to another process) and read
@@ -69,13 +77,13 @@ def development_secret_key(path: Path) -> str:
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0.")
-    # Development (make run): a random key made once and kept in a git-ignored file beside db.sqlite3 (or where
-    # SECRET_KEY_FILE says). Production sets SECRET_KEY and never reads the file.
+    # Embedded and development (make run): a random key made once and kept in a git-ignored file beside db.sqlite3
+    # (or where SECRET_KEY_FILE says). Production sets SECRET_KEY and never reads the file.
     SECRET_KEY = development_secret_key(Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / ".secret_key"))
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver" if DEBUG else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Public base URL used in join links and QR codes when there is no request (commands, exports).
@@ -240,11 +248,11 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Majlis"
 # When on, city administrators must set up TOTP before they reach any staff page; superusers always must, and the
 # Django admin always requires a session that passed a second factor (cities/admin_site.py).
-MAJLIS_REQUIRE_ADMIN_2FA = env_bool("MAJLIS_REQUIRE_ADMIN_2FA", not DEBUG)
+MAJLIS_REQUIRE_ADMIN_2FA = env_bool("MAJLIS_REQUIRE_ADMIN_2FA", PRODUCTION)
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "majlis@localhost")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -263,7 +271,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Static files ---------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
@@ -333,7 +341,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Content-Security-Policy and Permissions-Policy (frontend/middleware_security.py, docs/security.md): directives
 # given here replace the defaults, e.g. {"img-src": ["'self'", "data:", "https://tiles.example.org"]}.
 MAJLIS_CSP: dict[str, list[str]] = {}
-if not DEBUG:
+if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
