@@ -86,6 +86,12 @@ class Phone:
         return {"Authorization": f"Participant {self.token}", "Accept-Language": self.room.language(self.index)}
 
     async def run(self) -> None:
+        try:
+            await self.follow()
+        finally:
+            await self.http.close()
+
+    async def follow(self) -> None:
         base = f"/api/v1/sessions/{self.room.code}"
         answer = await self.http.request("POST", f"{base}/join", {"consent": True, "device": uuid.uuid4().hex})
         if answer.status != 201:
