@@ -1,0 +1,187 @@
+"""screen_text: the reasons to hold a submission for a facilitator."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .contacts import has_email, has_phone
+from .lexicon import Category, consonant_eligible, extra, lexicon
+from .normalise import (
+    SPELLED,
+    arabic_stems,
+    arabizi,
+    arabizi_stems,
+    has_arabizi_digits,
+    is_arabic,
+    latin,
+    leet,
+    raw_tokens,
+    skeleton,
+    word_key,
+)
+
+FLAGS = ("insult", "hate", "accusation", "phone", "email")
+WORD_SECTIONS = ("insult", "hate", "group", "dehumanise", "accusation")
+# How many words may stand between a person's name and the accusation for the two to go together.
+ACCUSATION_WINDOW = 12
+_SEPARATORS = re.compile(r"[ .\-_*+/|]")
+
+
+class _Forms:
+    """The keys under which one folded word may appear in a list."""
+
+    __slots__ = ("arabic", "arabizi", "consonants", "exact", "pattern", "skeletons")
+
+    def __init__(self, key: str):
+        self.pattern = None
+        if is_arabic(key):
+            self.arabic = True
+            self.exact = arabic_stems(key)
+            self.arabizi = self.consonants = frozenset()
+            self.skeletons = frozenset()
+            return
+        self.arabic = False
+        self.exact = {key} | leet(key)
+        if len(key) >= 4 and key[-1] in "sx":
+            self.exact.add(key[:-1])  # French and English plurals: "cons", "idiots"
+        stems = arabizi_stems(arabizi(key))
+        self.arabizi = stems
+        skeletons = {skeleton(stem) for stem in stems}
+        self.consonants = skeletons if consonant_eligible(arabizi(key)) else frozenset()
+        self.skeletons = skeletons if has_arabizi_digits(key) else frozenset()
+        if "*" in key.strip("*") and len(key) >= 3:
+            self.pattern = re.compile(re.escape(key).replace(r"\*", "[a-z]"))
+
+    def found_in(self, category: Category) -> bool:
+        if self.exact & category.words:
+            return True
+        if self.arabic:
+            return False
+        if (
+            self.arabizi & category.arabizi
+            or self.consonants & category.consonants
+            or self.skeletons & category.skeletons
+        ):
+            return True
+        if self.pattern is not None:
+            return any(self.pattern.fullmatch(word) for word in category.latin_patterns)
+        return False
+
+
+_key = word_key
+
+
+@lru_cache(maxsize=50000)
+def word_sections(key: str) -> frozenset[str]:
+    """The list sections (insult, hate, group, dehumanise, accusation) that a folded word belongs to."""
+    lex = lexicon()
+    forms = _Forms(key)
+    safe = lex["safe"]
+    if key in safe.words:  # as written: "7mer" (red) is safe, "7mar" (donkey) is not
+        return frozenset()
+    return frozenset(name for name in WORD_SECTIONS if forms.found_in(lex[name]))
+
+
+def _phrase_sections(joined: str, joined_arabizi: str) -> set[str]:
+    lex = lexicon()
+    found = set()
+    for name in WORD_SECTIONS:
+        for phrase in lex[name].phrases:
+            if f" {phrase} " in joined or f" {phrase} " in joined_arabizi:
+                found.add(name)
+                break
+    return found
+
+
+def _without_safe_phrases(joined: str) -> str:
+    for phrase in lexicon()["safe"].phrases:
+        if f" {phrase} " in joined:
+            joined = joined.replace(f" {phrase} ", " ")
+    return joined
+
+
+def _name_positions(tokens: list[str], keys: list[str]) -> list[int]:
+    """Where a person is named: a title before a name, a known first name, or a capitalised first and last name."""
+    lex = lexicon()
+    titles, names, notname = lex["title"], lex["name"], lex["notname"]
+    places, regnal = lex["place"].words, lex["regnal"].words
+    positions = []
+    count = len(tokens)
+
+    def is_name(i: int, after_title: bool) -> bool:
+        if i >= count:
+            return False
+        token, key = tokens[i], keys[i]
+        if key in notname.words or key in titles.words or word_sections(key):
+            return False
+        if key in names.words:
+            return True
+        if is_arabic(token):
+            # a family name often carries the article and ends in ي: "الباشا العمراني", "السيد العلوي"
+            return after_title and (not key.startswith("ال") or key.endswith("ي")) and len(key) >= 3
+        return token[:1].isupper() and len(key) >= 2
+
+    for i, key in enumerate(keys):
+        if (i > 0 and keys[i - 1] in places) or (i + 1 < count and keys[i + 1] in regnal):
+            continue
+        title_end = key in titles.words or any(
+            " ".join(keys[max(0, i - n) : i + 1]) in titles.phrases for n in (1, 2, 3)
+        )
+        latin_capital = not is_arabic(tokens[i]) and tokens[i][:1].isupper()
+        known_name = key in names.words and (is_arabic(tokens[i]) or latin_capital)
+        full_name = (
+            latin_capital
+            and i + 1 < count
+            and tokens[i + 1][:1].isupper()
+            and is_name(i, after_title=False)
+            and is_name(i + 1, after_title=False)
+        )
+        if title_end and is_name(i + 1, after_title=True):
+            positions.append(i + 1)
+        elif known_name or full_name:
+            positions.append(i)
+    return positions
+
+
+def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
+    """Reasons to hold text for a facilitator, among "insult", "hate", "accusation", "phone", "email".
+
+    extra_words are a city's own insults (setting MAJLIS_SCREEN_EXTRA_WORDS), in any language or script.
+    """
+    tokens = raw_tokens(text)
+    keys = [_key(tok) for tok in tokens]
+    # words spelled letter by letter ("c.o.n.n.a.r.d", "f u c k") are read once more, joined
+    spelled = [latin(_SEPARATORS.sub("", m.group(0))) for m in SPELLED.finditer(text)]
+    joined = _without_safe_phrases(" " + " ".join(keys) + " ")
+    word_keys = joined.split() + spelled
+    # French elision and English contractions: "d'abrutis", "l'idiot" ("3'" in Arabizi stays whole)
+    word_keys += [part for key in word_keys if "'" in key for part in key.split("'") if len(part) > 2]
+    found: set[str] = set()
+    for key in word_keys:
+        found |= word_sections(key)
+    joined_arabizi = " " + " ".join(key if is_arabic(key) else arabizi(key) for key in joined.split()) + " "
+    phrase_found = _phrase_sections(joined, joined_arabizi)
+    found |= phrase_found
+    if extra_words:
+        city = extra(frozenset(extra_words))
+        if any(_Forms(key).found_in(city) for key in word_keys) or any(f" {p} " in joined for p in city.phrases):
+            found.add("insult")
+
+    flags = []
+    if "insult" in found:
+        flags.append("insult")
+    if "hate" in found or ("group" in found and ({"dehumanise", "insult"} & found)):
+        flags.append("hate")
+    if "accusation" in found:
+        names = _name_positions(tokens, keys)
+        accusation_at = [i for i, key in enumerate(keys) if "accusation" in word_sections(key)]
+        if names and (
+            "accusation" in phrase_found or any(abs(n - a) <= ACCUSATION_WINDOW for n in names for a in accusation_at)
+        ):
+            flags.append("accusation")
+    if has_phone(text):
+        flags.append("phone")
+    if has_email(text):
+        flags.append("email")
+    return flags
