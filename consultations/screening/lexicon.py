@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
-from .normalise import arabizi, is_arabic, latin, raw_tokens, skeleton, vowel_count, word_key
+from .normalise import arabizi, is_arabic, latin, latin_singular, raw_tokens, skeleton, vowel_count, word_key
 
 WORDS_DIR = Path(__file__).resolve().parent / "words"
 LIST_FILES = ("ary.txt", "ar.txt", "fr.txt", "en.txt", "tzm-latn.txt", "names.txt")
@@ -27,6 +27,8 @@ SECTIONS = {
     "title",  # a title before a person's name ("le maire", "السيد")
     "notname",  # capitalised or following words that are not a person's name (places, institutions)
     "safe",  # ordinary words or phrases that look like an entry ("الكلاب الضالة", "7mer": red)
+    "animal",  # an insult that is also an animal ("حمار", "kelb"): not an insult when the text is about animals
+    "literal",  # a word that shows animals are meant as animals ("bite", "stray", "carts", "vaccination")
     "name",  # common first names
     "place",  # a word before a name that makes it a place ("شارع", "avenue", "lycée")
     "regnal",  # a word after a name that makes it a king's, hence a street's ("Mohammed V", "الحسن الثاني")
@@ -58,7 +60,9 @@ class Category:
         if not tokens:
             return
         if len(tokens) > 1:
-            self.phrases.add(" ".join(_key(tok) for tok in tokens))
+            keys = [_key(tok) for tok in tokens]
+            self.phrases.add(" ".join(keys))
+            self.phrases.add(" ".join(key if is_arabic(key) else latin_singular(key) for key in keys))
             if language in ARABIZI_LANGUAGES and not is_arabic(entry):
                 self.phrases.add(" ".join(arabizi(latin(tok)) for tok in tokens))
             return

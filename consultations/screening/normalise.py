@@ -47,6 +47,7 @@ _ARABIC_LETTERS = str.maketrans(
 )
 _ARABIC_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED]")
 _REPEAT = re.compile(r"(.)\1+")
+_ARTICLE_BEFORE_L = re.compile(r"^[وفبك]?ال(?=ل)")
 _ARABIC_CHAR = re.compile(r"[\u0600-\u06FF]")
 _LATIN_DIGIT_MIX = re.compile(r"[a-z]")
 
@@ -66,6 +67,9 @@ def ascii_digits(text: str) -> str:
 def arabic(word: str) -> str:
     """An Arabic-script word folded: letter variants, no diacritics or tatweel, repeated letters once."""
     word = _ARABIC_MARKS.sub("", word).translate(_ARABIC_LETTERS)
+    article = _ARTICLE_BEFORE_L.match(word)
+    if article:  # "اللاجئين": the article's ل and the word's ل are two letters, not one held down
+        return article.group(0) + _REPEAT.sub(r"\1", word[article.end() :])
     return _REPEAT.sub(r"\1", word)
 
 
@@ -99,12 +103,42 @@ def is_arabic(word: str) -> bool:
 # --- Latin script ----------------------------------------------------------------------------------------
 
 
+_HELD_DOWN = re.compile(r"(.)\1{2,}")
+
+
 def latin(word: str) -> str:
-    """A Latin word in lower case, without accents, with repeated letters once ("connnnard" -> "conard")."""
+    """A Latin word in lower case, without accents; a letter held down counts twice ("connnnard" -> "connard").
+
+    Ordinary double letters stay: "refugee" is not "refuge". latin_variants adds the reading with every double
+    letter once ("fuuuuck" -> "fuuck" -> "fuck").
+    """
     word = unicodedata.normalize("NFKD", word.lower())
     word = "".join(ch for ch in word if not unicodedata.combining(ch))
     word = word.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
-    return _REPEAT.sub(r"\1", word)
+    return _HELD_DOWN.sub(r"\1\1", word)
+
+
+def latin_variants(word: str) -> set[str]:
+    """word (from latin) and, when it has double letters, the same with each letter once."""
+    single = _REPEAT.sub(r"\1", word)
+    return {word, single} if single != word else {word}
+
+
+def latin_singular(word: str) -> str:
+    """A French or English plural without its ending ("migrants" -> "migrant"); other words unchanged."""
+    if len(word) >= 4 and word[-1] in "sx":
+        return word[:-1]
+    return word
+
+
+def latin_singulars(word: str) -> set[str]:
+    """Readings of a Latin word as a plural: "-s", "-x", and English "-es" ("dumbasses" -> "dumbass")."""
+    readings = set()
+    if len(word) >= 4 and word[-1] in "sx":
+        readings.add(word[:-1])
+        if word.endswith("es") and len(word) >= 5:
+            readings.add(word[:-2])
+    return readings
 
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s"})
@@ -116,7 +150,7 @@ def leet(word: str) -> set[str]:
     if not any(ch in "0134578@$!" for ch in word):
         return set()
     readings = {word.translate(_LEET).replace("!", "i"), word.translate(_LEET_L).translate(_LEET).replace("!", "i")}
-    return {_REPEAT.sub(r"\1", r) for r in readings}
+    return {_HELD_DOWN.sub(r"\1\1", r) for r in readings}
 
 
 # Arabizi: digraphs and digits first, then the vowels fold to three classes.
@@ -154,9 +188,11 @@ def has_arabizi_digits(word: str) -> bool:
 @lru_cache(maxsize=20000)
 def arabizi(word: str) -> str:
     """A canonical spelling of a Latin (Arabizi) word: "l9a7ba", "lqahba" and "l9ahba" all read "lqahba"."""
+    initial_y = word.startswith("y")  # "yhoud": a consonant, not the vowel y reads inside a word
     for old, new in _ARABIZI_STEPS:
         word = word.replace(old, new)
-    return _REPEAT.sub(r"\1", word)
+    word = _REPEAT.sub(r"\1", word)
+    return "y" + word[1:] if initial_y and word.startswith("i") else word
 
 
 ARABIZI_PREFIXES = ("wal", "bal", "fal", "al", "el", "l", "w", "f", "b")

@@ -15,6 +15,9 @@ from .normalise import (
     has_arabizi_digits,
     is_arabic,
     latin,
+    latin_singular,
+    latin_singulars,
+    latin_variants,
     leet,
     raw_tokens,
     skeleton,
@@ -22,7 +25,7 @@ from .normalise import (
 )
 
 FLAGS = ("insult", "hate", "accusation", "phone", "email")
-WORD_SECTIONS = ("insult", "hate", "group", "dehumanise", "accusation")
+WORD_SECTIONS = ("insult", "hate", "group", "dehumanise", "accusation", "animal", "literal")
 # How many words may stand between a person's name and the accusation for the two to go together.
 ACCUSATION_WINDOW = 12
 _SEPARATORS = re.compile(r"[ .\-_*+/|]")
@@ -42,9 +45,8 @@ class _Forms:
             self.skeletons = frozenset()
             return
         self.arabic = False
-        self.exact = {key} | leet(key)
-        if len(key) >= 4 and key[-1] in "sx":
-            self.exact.add(key[:-1])  # French and English plurals: "cons", "idiots"
+        self.exact = {variant for reading in {key} | leet(key) for variant in latin_variants(reading)}
+        self.exact |= latin_singulars(key)  # French and English plurals: "cons", "idiots", "dumbasses"
         stems = arabizi_stems(arabizi(key))
         self.arabizi = stems
         skeletons = {skeleton(stem) for stem in stems}
@@ -158,11 +160,26 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
     # French elision and English contractions: "d'abrutis", "l'idiot" ("3'" in Arabizi stays whole)
     word_keys += [part for key in word_keys if "'" in key for part in key.split("'") if len(part) > 2]
     found: set[str] = set()
+    insult_words = []
     for key in word_keys:
-        found |= word_sections(key)
-    joined_arabizi = " " + " ".join(key if is_arabic(key) else arabizi(key) for key in joined.split()) + " "
-    phrase_found = _phrase_sections(joined, joined_arabizi)
+        sections = word_sections(key)
+        found |= sections
+        if "insult" in sections:
+            insult_words.append(sections)
+    words = joined.split()
+    joined_arabizi = " " + " ".join(key if is_arabic(key) else arabizi(key) for key in words) + " "
+    # the same phrases with Latin plurals read as singulars: "sales migrants" is "sale migrant"
+    joined_singular = " " + " ".join(key if is_arabic(key) else latin_singular(key) for key in words) + " "
+    phrase_found = _phrase_sections(joined, joined_arabizi) | _phrase_sections(joined_singular, joined_singular)
     found |= phrase_found
+    if (
+        "insult" in found
+        and "insult" not in phrase_found
+        and "literal" in found
+        and all("animal" in sections for sections in insult_words)
+    ):
+        # "a dog bit a child", "donkey carts block the road": the animal itself, not a person called one
+        found.discard("insult")
     if extra_words:
         city = extra(frozenset(extra_words))
         if any(_Forms(key).found_in(city) for key in word_keys) or any(f" {p} " in joined for p in city.phrases):

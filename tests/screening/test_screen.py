@@ -201,6 +201,31 @@ def test_ordinary_civic_texts_are_not_flagged(text):
     assert screen_text(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "واحد الكلب عض دري صغير",
+        "wa7ed lkelb 3add dri sghir",
+        "karosat dyal 7mir kaysddo tri9",
+        "A stray dog bit a child",
+        "نقترح حملة تلقيح للكلاب",
+    ],
+)
+def test_an_animal_meant_as_an_animal_is_not_an_insult(text):
+    assert "insult" not in screen_text(text)
+
+
+def test_an_animal_insult_stays_an_insult_when_a_person_is_called_one():
+    assert "insult" in screen_text("عضو المجلس حمار")  # "عضو" (a member) is not "عض" (a bite)
+    assert "insult" in screen_text("wld l9a7ba 3add lkelb")  # a non-animal insult is never excused
+
+
+def test_double_letters_and_initial_y_keep_words_apart():
+    assert screen_text("Un refuge pour jeunes, les migrants sont des parasites") == ["hate"]
+    assert screen_text("refuge pour animaux abandonnés") == []  # "refugee" is a group, "refuge" is not
+    assert screen_text("wa7ed chabab, khasna 7achara") == []  # "wa7ed" does not read "yhoud"
+
+
 def test_city_words_extend_the_lists_in_any_writing():
     assert screen_text("ce type est un zigoto") == []
     assert screen_text("ce type est un zigoto", {"zigoto"}) == ["insult"]
