@@ -4,7 +4,7 @@ import re
 from functools import cache
 
 from .lexicon import WORDS_DIR
-from .normalise import arabic, ascii_digits, is_arabic, latin, raw_tokens
+from .normalise import arabic, ascii_digits, is_arabic, latin, raw_tokens, word_key
 
 EMAIL = re.compile(r"[\w.+-]+\s*(?:@|\(at\)|\[at\]|\(@\)|\[@\])\s*[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[\w-]+)+", re.I)
 
@@ -37,6 +37,7 @@ PROVIDERS = {
 }
 TLDS = {"com", "ma", "fr", "net", "org", "iq", "lb", "edu", "info", "co", "io", "كوم", "ما", "نت"}
 
+_MAYBE_AT = re.compile(r"(?i)\bat\b|arob|arrob|chez|\(at\)|\[at\]|(?<!\w)(?:ات|آت|أت|اط|ايت|اروباز)(?!\w)")
 _EMAIL_TOKEN = re.compile(r"[\w.+-]+|[@.]|\(at\)|\[at\]|\(dot\)|\[dot\]", re.I)
 
 
@@ -44,7 +45,7 @@ def _address_words(text: str) -> list[str]:
     words = []
     for tok in _EMAIL_TOKEN.findall(ascii_digits(text)):
         tok = tok.strip("()[]")
-        folded = arabic(tok) if is_arabic(tok) else latin(tok)
+        folded = word_key(tok)
         if folded in AT_WORDS or tok == "@":
             words.append("@")
         elif folded in DOT_WORDS:
@@ -58,6 +59,8 @@ def has_email(text: str) -> bool:
     """An address in symbols, or written out: "youssef point benali arobase gmail point com"."""
     if EMAIL.search(text):
         return True
+    if not _MAYBE_AT.search(text):
+        return False  # no word for "@" at all: nothing to read out
     words = _address_words(text)
     for i, word in enumerate(words):
         if word != "@" or i == 0 or words[i - 1] in {"@", "."}:
@@ -94,10 +97,10 @@ def _digits_runs(text: str) -> list[str]:
     current: list[str] = []
     spelled = False
     for tok in raw_tokens(text.replace("-", " ")):
-        folded = arabic(tok) if is_arabic(tok) else latin(tok)
         if tok.isdigit():
             current.append(tok)
             continue
+        folded = word_key(tok)
         if folded in table:
             value = table[folded]
             # "soixante dix huit", "quatre vingt": a tens word takes the next word's units

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .contacts import has_email, has_phone
 from .lexicon import Category, consonant_eligible, extra, lexicon
@@ -85,22 +85,28 @@ def word_sections(key: str) -> frozenset[str]:
     return frozenset(name for name in WORD_SECTIONS if forms.found_in(lex[name]))
 
 
-def _phrase_sections(joined: str, joined_arabizi: str) -> set[str]:
+@cache
+def _phrase_index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """Every phrase of the lists, by its first word: (its words, its section)."""
     lex = lexicon()
-    found = set()
-    for name in WORD_SECTIONS:
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for name in (*WORD_SECTIONS, "safe"):
         for phrase in lex[name].phrases:
-            if f" {phrase} " in joined or f" {phrase} " in joined_arabizi:
-                found.add(name)
-                break
-    return found
+            words = tuple(phrase.split())
+            index.setdefault(words[0], []).append((words, name))
+    return index
 
 
-def _without_safe_phrases(joined: str) -> str:
-    for phrase in lexicon()["safe"].phrases:
-        if f" {phrase} " in joined:
-            joined = joined.replace(f" {phrase} ", " ")
-    return joined
+def _phrases(words: list[str]) -> list[tuple[int, int, str]]:
+    """The list phrases found in words: (start, end, section)."""
+    index = _phrase_index()
+    hits = []
+    for start, word in enumerate(words):
+        for phrase, name in index.get(word, ()):
+            end = start + len(phrase)
+            if tuple(words[start:end]) == phrase:
+                hits.append((start, end, name))
+    return hits
 
 
 def _name_positions(tokens: list[str], keys: list[str]) -> list[int]:
@@ -155,8 +161,10 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
     keys = [_key(tok) for tok in tokens]
     # words spelled letter by letter ("c.o.n.n.a.r.d", "f u c k") are read once more, joined
     spelled = [latin(_SEPARATORS.sub("", m.group(0))) for m in SPELLED.finditer(text)]
-    joined = _without_safe_phrases(" " + " ".join(keys) + " ")
-    word_keys = joined.split() + spelled
+    # ordinary phrases that contain a listed word ("الكلاب الضالة", "stray dogs") are set aside first
+    safe = {i for start, end, name in _phrases(keys) if name == "safe" for i in range(start, end)}
+    words = [key for i, key in enumerate(keys) if i not in safe]
+    word_keys = words + spelled
     # French elision and English contractions: "d'abrutis", "l'idiot" ("3'" in Arabizi stays whole)
     word_keys += [part for key in word_keys if "'" in key for part in key.split("'") if len(part) > 2]
     found: set[str] = set()
@@ -166,11 +174,14 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
         found |= sections
         if "insult" in sections:
             insult_words.append(sections)
-    words = joined.split()
-    joined_arabizi = " " + " ".join(key if is_arabic(key) else arabizi(key) for key in words) + " "
-    # the same phrases with Latin plurals read as singulars: "sales migrants" is "sale migrant"
-    joined_singular = " " + " ".join(key if is_arabic(key) else latin_singular(key) for key in words) + " "
-    phrase_found = _phrase_sections(joined, joined_arabizi) | _phrase_sections(joined_singular, joined_singular)
+    # phrases as written, in Arabizi spelling, and with Latin plurals as singulars ("sales migrants")
+    phrase_found = set()
+    for variant in (
+        words,
+        [key if is_arabic(key) else arabizi(key) for key in words],
+        [key if is_arabic(key) else latin_singular(key) for key in words],
+    ):
+        phrase_found |= {name for _, _, name in _phrases(variant) if name != "safe"}
     found |= phrase_found
     if (
         "insult" in found
@@ -182,6 +193,7 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
         found.discard("insult")
     if extra_words:
         city = extra(frozenset(extra_words))
+        joined = " " + " ".join(words) + " "
         if any(_Forms(key).found_in(city) for key in word_keys) or any(f" {p} " in joined for p in city.phrases):
             found.add("insult")
 

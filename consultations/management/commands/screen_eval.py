@@ -1,6 +1,6 @@
 """Measure the automatic screen on a labelled set (docs/screening.md).
 
-python manage.py screen_eval [--file tests/screening/heldout.tsv] [--quiet]
+python manage.py screen_eval [--file tests/screening/heldout2.tsv ...] [--quiet]
 """
 
 from pathlib import Path
@@ -10,7 +10,11 @@ from django.core.management.base import BaseCommand
 
 from consultations.screening.evaluation import Report, Tally, evaluate, read_samples
 
-DEFAULT_FILES = ("tests/screening/corpus.tsv", "tests/screening/heldout.tsv")
+DEFAULT_FILES = (
+    "tests/screening/corpus.tsv",
+    "tests/screening/heldout.tsv",
+    "tests/screening/heldout2.tsv",
+)
 
 
 def _pct(value: float | None) -> str:
