@@ -11,9 +11,19 @@ from __future__ import annotations
 from functools import cache, lru_cache
 
 from .lexicon import WORDS_DIR
-from .normalise import arabic_stems, arabizi, arabizi_stems, is_arabic, raw_tokens, word_key
+from .normalise import (
+    arabic_stems,
+    arabizi,
+    arabizi_stems,
+    has_arabizi_digits,
+    is_arabic,
+    raw_tokens,
+    skeleton,
+    word_key,
+)
 
 CONCEPT_WEIGHT = 2.0
+SKELETON_WEIGHT = 0.5  # a skeleton of one or two consonants says little
 THRESHOLD = 0.34
 
 
@@ -52,8 +62,12 @@ def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], frozenset
 
 
 @lru_cache(maxsize=50000)
-def _word(key: str) -> str:
-    """One folded word as fold writes it: its concept, or a stem."""
+def _word(key: str, arabizi_text: bool) -> str:
+    """One folded word as fold writes it: its concept, or a stem.
+
+    Words that are not concepts meet across Arabic script and Arabizi by their consonant skeleton ("مسدود" and
+    "msdoud" both read "~msd"); Latin words of a French or English text keep their spelling, minus a plural.
+    """
     words, spellings, _, _ = _tables()
     if key in words:
         return words[key]
@@ -62,16 +76,65 @@ def _word(key: str) -> str:
         for stem in sorted(stems, key=len):
             if stem in words:
                 return words[stem]
-        return _arabic_stem(key)
+        return "~" + skeleton(_arabic_stem(key))
     canon = arabizi(key)
     if canon in spellings:
         return spellings[canon]
     for stem in arabizi_stems(canon):
         if stem in spellings:
             return spellings[stem]
+    if arabizi_text:
+        for article in ("al", "el", "l"):
+            if canon.startswith(article) and len(canon) - len(article) >= 3:
+                canon = canon[len(article) :]
+                break
+        return "~" + skeleton(canon)
     if len(key) > 4 and key[-1] in "sx":
         key = key[:-1]  # French and English plurals
     return key
+
+
+def _is_arabizi(keys: list[str]) -> bool:
+    """A Latin text written in Darija or another Arabic: Arabizi digits, or its common words."""
+    return any(has_arabizi_digits(key) or key in _ARABIZI_MARKERS for key in keys)
+
+
+_ARABIZI_MARKERS = frozenset(
+    {
+        "dyal",
+        "dial",
+        "bghina",
+        "bghit",
+        "bghaw",
+        "khas",
+        "khasna",
+        "khassna",
+        "khasshom",
+        "bzaf",
+        "wach",
+        "chi",
+        "kayn",
+        "kayna",
+        "ghir",
+        "walakin",
+        "mn",
+        "m3a",
+        "3la",
+        "had",
+        "hadi",
+        "machi",
+        "bach",
+        "fin",
+        "kol",
+        "ma3ndhom",
+        "fih",
+        "fiha",
+        "ana",
+        "7na",
+        "ntouma",
+        "homa",
+    }
+)
 
 
 _FOLD_PREFIXES = ("وال", "فال", "بال", "كال", "ال", "ل")
@@ -99,11 +162,13 @@ def fold(text: str) -> str:
     for phrase, concept in phrases.items():
         if f" {phrase} " in joined:
             joined = joined.replace(f" {phrase} ", f" {concept} ")
+    keys = joined.split()
+    arabizi_text = _is_arabizi(keys)
     out = []
-    for key in joined.split():
+    for key in keys:
         if key in stop or (len(key) < 2 and not key.isdigit()):
             continue
-        word = _word(key)
+        word = _word(key, arabizi_text)
         if word not in stop:
             out.append(word)
     return " ".join(out)
@@ -115,7 +180,9 @@ def _bag(text: str) -> frozenset[str]:
 
 
 def _weight(words: frozenset[str]) -> float:
-    return sum(CONCEPT_WEIGHT if w.startswith("@") else 1.0 for w in words)
+    return sum(
+        CONCEPT_WEIGHT if w.startswith("@") else SKELETON_WEIGHT if len(w) <= 3 and w[0] == "~" else 1.0 for w in words
+    )
 
 
 def similarity(a: str, b: str) -> float:

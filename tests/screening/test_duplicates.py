@@ -1,6 +1,7 @@
 """fold and likely_duplicates: one idea in Arabic script, Arabizi, French or English meets itself."""
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,22 @@ def test_three_hundred_candidates_take_a_few_milliseconds():
     start = time.perf_counter()
     likely_duplicates("On veut des terrains de foot éclairés", others)
     assert time.perf_counter() - start < 0.05
+
+
+def _pairs():
+    rows = []
+    for line in (Path(__file__).resolve().parent / "duplicates.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith(("#", "label\t")):
+            rows.append(tuple(line.split("\t")))
+    return rows
+
+
+def test_labelled_pairs_are_suggested_and_unrelated_pairs_are_not():
+    pairs = _pairs()
+    same = [(a, b) for label, a, b in pairs if label == "same"]
+    different = [(a, b) for label, a, b in pairs if label == "different"]
+    assert len(same) >= 40 and len(different) >= 30
+    found = [(a, b) for a, b in same if likely_duplicates(a, [(1, b)])]
+    wrong = [(a, b) for a, b in different if likely_duplicates(a, [(1, b)])]
+    assert len(found) >= 0.9 * len(same), sorted(set(same) - set(found))
+    assert len(wrong) <= 0.05 * len(different), wrong
