@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from functools import cache, lru_cache
 
 from .contacts import has_email, has_phone
@@ -36,22 +37,24 @@ class _Forms:
 
     __slots__ = ("arabic", "arabizi", "consonants", "exact", "pattern", "skeletons")
 
-    def __init__(self, key: str):
-        self.pattern = None
-        if is_arabic(key):
-            self.arabic = True
-            self.exact = arabic_stems(key)
-            self.arabizi = self.consonants = frozenset()
-            self.skeletons = frozenset()
+    def __init__(self, key: str) -> None:
+        self.pattern: re.Pattern[str] | None = None
+        self.arabic = is_arabic(key)
+        self.arabizi: AbstractSet[str] = frozenset()
+        self.consonants: AbstractSet[str] = frozenset()
+        self.skeletons: AbstractSet[str] = frozenset()
+        if self.arabic:
+            self.exact: set[str] = arabic_stems(key)
             return
-        self.arabic = False
         self.exact = {variant for reading in {key} | leet(key) for variant in latin_variants(reading)}
         self.exact |= latin_singulars(key)  # French and English plurals: "cons", "idiots", "dumbasses"
         stems = arabizi_stems(arabizi(key))
         self.arabizi = stems
         skeletons = {skeleton(stem) for stem in stems}
-        self.consonants = skeletons if consonant_eligible(arabizi(key)) else frozenset()
-        self.skeletons = skeletons if has_arabizi_digits(key) else frozenset()
+        if consonant_eligible(arabizi(key)):
+            self.consonants = skeletons
+        if has_arabizi_digits(key):
+            self.skeletons = skeletons
         if "*" in key.strip("*") and len(key) >= 3:
             self.pattern = re.compile(re.escape(key).replace(r"\*", "[a-z]"))
 
