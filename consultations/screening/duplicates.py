@@ -15,8 +15,8 @@ from .normalise import (
     arabic_stems,
     arabizi,
     arabizi_stems,
-    has_arabizi_digits,
     is_arabic,
+    looks_arabizi,
     raw_tokens,
     skeleton,
     word_key,
@@ -94,49 +94,6 @@ def _word(key: str, arabizi_text: bool) -> str:
     return key
 
 
-def _is_arabizi(keys: list[str]) -> bool:
-    """A Latin text written in Darija or another Arabic: Arabizi digits, or its common words."""
-    return any(has_arabizi_digits(key) or key in _ARABIZI_MARKERS for key in keys)
-
-
-_ARABIZI_MARKERS = frozenset(
-    {
-        "dyal",
-        "dial",
-        "bghina",
-        "bghit",
-        "bghaw",
-        "khas",
-        "khasna",
-        "khassna",
-        "khasshom",
-        "bzaf",
-        "wach",
-        "chi",
-        "kayn",
-        "kayna",
-        "ghir",
-        "walakin",
-        "mn",
-        "m3a",
-        "3la",
-        "had",
-        "hadi",
-        "machi",
-        "bach",
-        "fin",
-        "kol",
-        "ma3ndhom",
-        "fih",
-        "fiha",
-        "ana",
-        "7na",
-        "ntouma",
-        "homa",
-    }
-)
-
-
 _FOLD_PREFIXES = ("وال", "فال", "بال", "كال", "ال", "ل")
 _FOLD_SUFFIXES = ("ات", "ين", "ون", "ه")
 
@@ -163,7 +120,7 @@ def fold(text: str) -> str:
         if f" {phrase} " in joined:
             joined = joined.replace(f" {phrase} ", f" {concept} ")
     keys = joined.split()
-    arabizi_text = _is_arabizi(keys)
+    arabizi_text = looks_arabizi(keys)
     out = []
     for key in keys:
         if key in stop or (len(key) < 2 and not key.isdigit()):

@@ -29,6 +29,7 @@ SECTIONS = {
     "safe",  # ordinary words or phrases that look like an entry ("الكلاب الضالة", "7mer": red)
     "animal",  # an insult that is also an animal ("حمار", "kelb"): not an insult when the text is about animals
     "literal",  # a word that shows animals are meant as animals ("bite", "stray", "carts", "vaccination")
+    "english",  # English slurs that are also French words ("retard": late): only in a text that is not French
     "name",  # common first names
     "place",  # a word before a name that makes it a place ("شارع", "avenue", "lycée")
     "regnal",  # a word after a name that makes it a king's, hence a street's ("Mohammed V", "الحسن الثاني")

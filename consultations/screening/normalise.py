@@ -51,10 +51,11 @@ _ARTICLE_BEFORE_L = re.compile(r"^[وفبك]?ال(?=ل)")
 _ARABIC_CHAR = re.compile(r"[\u0600-\u06FF]")
 _LATIN_DIGIT_MIX = re.compile(r"[a-z]")
 
-# Prefixes (conjunctions, prepositions, article) and suffixes (pronouns, plurals, feminine) that attach to an
-# Arabic word. Longest first. Text is already folded (ة -> ه, repeats collapsed: "لل" reads "ل").
+# Prefixes (conjunctions, prepositions, article) and suffixes (pronouns, plurals, feminine; "و": Darija's plural
+# verbs and "his") that attach to an Arabic word. Longest first. Text is already folded (ة -> ه, repeats
+# collapsed: "لل" reads "ل").
 ARABIC_PREFIXES = ("وال", "فال", "بال", "كال", "ال", "و", "ف", "ب", "ك", "ل")
-ARABIC_SUFFIXES = ("كما", "هما", "ها", "هم", "هن", "كم", "كن", "نا", "ين", "ون", "ات", "ان", "يه", "ه", "ك", "ي")
+ARABIC_SUFFIXES = ("كما", "هما", "ها", "هم", "هن", "كم", "كن", "نا", "ين", "ون", "ات", "ان", "يه", "ه", "ك", "ي", "و")
 
 _DIGIT_TABLE = {ord(ch): str(unicodedata.digit(ch)) for ch in "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"}
 
@@ -296,3 +297,59 @@ def raw_tokens(text: str) -> list[str]:
 def word_key(word: str) -> str:
     """One word as the lists and the comparisons see it: folded Arabic, or lowered Latin."""
     return arabic(word) if is_arabic(word) else latin(word)
+
+
+# Common Darija words in Latin letters: a Latin text with one of them, or with Arabizi digits, is read as Arabizi.
+ARABIZI_MARKERS = frozenset(
+    # not "a", "had", "fin", "sir", "bla": English or French words too
+    {
+        "dyal",
+        "dial",
+        "bghina",
+        "bghit",
+        "bghaw",
+        "khas",
+        "khasna",
+        "khassna",
+        "khasshom",
+        "bzaf",
+        "wach",
+        "chi",
+        "kayn",
+        "kayna",
+        "ghir",
+        "walakin",
+        "mn",
+        "m3a",
+        "3la",
+        "hadi",
+        "hada",
+        "machi",
+        "bach",
+        "kol",
+        "ma3ndhom",
+        "fih",
+        "fiha",
+        "ana",
+        "7na",
+        "ntouma",
+        "ntoma",
+        "nta",
+        "homa",
+        "wld",
+        "weld",
+        "wlad",
+        "lah",
+        "ya",
+        "rah",
+        "daba",
+        "walo",
+        "hna",
+        "kolchi",
+    }
+)
+
+
+def looks_arabizi(keys: list[str]) -> bool:
+    """A text (its folded words) written in Arabizi: Arabizi digits, or common Darija words in Latin letters."""
+    return any(has_arabizi_digits(key) or key in ARABIZI_MARKERS for key in keys)

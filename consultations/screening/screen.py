@@ -20,8 +20,10 @@ from .normalise import (
     latin_singulars,
     latin_variants,
     leet,
+    looks_arabizi,
     raw_tokens,
     skeleton,
+    vowel_count,
     word_key,
 )
 
@@ -37,7 +39,7 @@ class _Forms:
 
     __slots__ = ("arabic", "arabizi", "consonants", "exact", "pattern", "skeletons")
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, arabizi_text: bool = True) -> None:
         self.pattern: re.Pattern[str] | None = None
         self.arabic = is_arabic(key)
         self.arabizi: AbstractSet[str] = frozenset()
@@ -51,8 +53,11 @@ class _Forms:
         stems = arabizi_stems(arabizi(key))
         self.arabizi = stems
         skeletons = {skeleton(stem) for stem in stems}
-        if consonant_eligible(arabizi(key)):
-            self.consonants = skeletons
+        canon = arabizi(key)
+        if consonant_eligible(canon) and (arabizi_text or vowel_count(canon) == 0):
+            # a word without vowels ("zml") anywhere; with one ("zaml"), only in a text written in Arabizi: in
+            # English, "than" has the consonants of a slur. Suffixes stay on: "think" is not "thin" + k.
+            self.consonants = {skeleton(canon)} | {skeleton(stem) for stem in stems if stem.endswith(canon[-1])}
         if has_arabizi_digits(key):
             self.skeletons = skeletons
         if "*" in key.strip("*") and len(key) >= 3:
@@ -78,10 +83,10 @@ _key = word_key
 
 
 @lru_cache(maxsize=50000)
-def word_sections(key: str) -> frozenset[str]:
+def word_sections(key: str, arabizi_text: bool = False) -> frozenset[str]:
     """The list sections (insult, hate, group, dehumanise, accusation) that a folded word belongs to."""
     lex = lexicon()
-    forms = _Forms(key)
+    forms = _Forms(key, arabizi_text)
     safe = lex["safe"]
     if key in safe.words:  # as written: "7mer" (red) is safe, "7mar" (donkey) is not
         return frozenset()
@@ -155,6 +160,44 @@ def _name_positions(tokens: list[str], keys: list[str]) -> list[int]:
     return positions
 
 
+_FRENCH = frozenset(
+    {
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "de",
+        "en",
+        "est",
+        "sont",
+        "une",
+        "un",
+        "pour",
+        "dans",
+        "au",
+        "aux",
+        "et",
+        "nous",
+        "il",
+        "elle",
+        "on",
+        "pas",
+        "qui",
+        "que",
+        "toujours",
+    }
+)
+_ENGLISH = frozenset(
+    {"the", "a", "an", "is", "are", "of", "to", "for", "in", "on", "and", "we", "they", "should", "be", "not", "it"}
+)
+
+
+def looks_french(keys: list[str]) -> bool:
+    """More French function words than English ones."""
+    return sum(key in _FRENCH for key in keys) > sum(key in _ENGLISH for key in keys)
+
+
 def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
     """Reasons to hold text for a facilitator, among "insult", "hate", "accusation", "phone", "email".
 
@@ -170,10 +213,15 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
     word_keys = words + spelled
     # French elision and English contractions: "d'abrutis", "l'idiot" ("3'" in Arabizi stays whole)
     word_keys += [part for key in word_keys if "'" in key for part in key.split("'") if len(part) > 2]
+    arabizi_text = looks_arabizi(keys)
+    english_only = lexicon()["english"].words
     found: set[str] = set()
     insult_words = []
+    french = looks_french(keys)
     for key in word_keys:
-        sections = word_sections(key)
+        sections = word_sections(key, arabizi_text)
+        if not sections and not french and key in english_only:
+            sections = frozenset({"hate"})
         found |= sections
         if "insult" in sections:
             insult_words.append(sections)
@@ -197,7 +245,9 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
     if extra_words:
         city = extra(frozenset(extra_words))
         joined = " " + " ".join(words) + " "
-        if any(_Forms(key).found_in(city) for key in word_keys) or any(f" {p} " in joined for p in city.phrases):
+        if any(_Forms(key, arabizi_text).found_in(city) for key in word_keys) or any(
+            f" {p} " in joined for p in city.phrases
+        ):
             found.add("insult")
 
     flags = []
@@ -207,7 +257,7 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
         flags.append("hate")
     if "accusation" in found:
         names = _name_positions(tokens, keys)
-        accusation_at = [i for i, key in enumerate(keys) if "accusation" in word_sections(key)]
+        accusation_at = [i for i, key in enumerate(keys) if "accusation" in word_sections(key, arabizi_text)]
         if names and (
             "accusation" in phrase_found or any(abs(n - a) <= ACCUSATION_WINDOW for n in names for a in accusation_at)
         ):

@@ -69,6 +69,7 @@ def test_insults_in_every_writing_are_flagged(text):
         "l3zawa khasshom yrj3o l bladhom",
         "العزاوة",
         "No faggots in the club",
+        "Retards should not be in normal schools",
     ],
 )
 def test_hate_against_a_group_is_flagged(text):
@@ -199,6 +200,11 @@ def test_at_and_point_in_ordinary_sentences_are_not_addresses(text):
         "شارع محمد الخامس خاصو يتصاوب",
         "Help refugees and migrants find apprenticeships",
         "عبد الله والعبد الرحيم في النادي",
+        "I think a skate park is better than parking",  # "than" has the consonants of a Darija slur
+        "jama3a khassha t9ad trottoirs",  # "t9ad" (mend) is not "t9awed"
+        "Lutter contre la corruption avec des démarches en ligne",
+        "Le bus est toujours en retard",  # "retard" is an English slur only in English
+        "En retard, encore",
     ],
 )
 def test_ordinary_civic_texts_are_not_flagged(text):
