@@ -4,7 +4,7 @@ import re
 from functools import cache
 
 from .lexicon import WORDS_DIR
-from .normalise import arabic, ascii_digits, is_arabic, latin, raw_tokens, word_key
+from .normalise import ascii_digits, raw_tokens, word_key
 
 EMAIL = re.compile(r"[\w.+-]+\s*(?:@|\(at\)|\[at\]|\(@\)|\[@\])\s*[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[\w-]+)+", re.I)
 
@@ -37,6 +37,7 @@ PROVIDERS = {
 }
 TLDS = {"com", "ma", "fr", "net", "org", "iq", "lb", "edu", "info", "co", "io", "كوم", "ما", "نت"}
 
+_SPACES = re.compile(r"\s+")
 _MAYBE_AT = re.compile(r"(?i)\bat\b|arob|arrob|chez|\(at\)|\[at\]|(?<!\w)(?:ات|آت|أت|اط|ايت|اروباز)(?!\w)")
 _EMAIL_TOKEN = re.compile(r"[\w.+-]+|[@.]|\(at\)|\[at\]|\(dot\)|\[dot\]", re.I)
 
@@ -57,8 +58,8 @@ def _address_words(text: str) -> list[str]:
 
 def has_email(text: str) -> bool:
     """An address in symbols, or written out: "youssef point benali arobase gmail point com"."""
-    if EMAIL.search(text):
-        return True
+    if EMAIL.search(text) or ("@" in text and EMAIL.search(_SPACES.sub("", text))):
+        return True  # also "y o u s s e f @ g m a i l . c o m"
     if not _MAYBE_AT.search(text):
         return False  # no word for "@" at all: nothing to read out
     words = _address_words(text)
@@ -86,7 +87,7 @@ def number_words() -> dict[str, str]:
             continue
         *words, digits = line.split()
         for word in words:
-            table[arabic(word) if is_arabic(word) else latin(word)] = digits
+            table[word_key(word)] = digits
     return table
 
 

@@ -29,6 +29,9 @@ SECTIONS = {
     "safe",  # ordinary words or phrases that look like an entry ("الكلاب الضالة", "7mer": red)
     "animal",  # an insult that is also an animal ("حمار", "kelb"): not an insult when the text is about animals
     "literal",  # a word that shows animals are meant as animals ("bite", "stray", "carts", "vaccination")
+    "address",  # a word that speaks to someone ("nta", "يا", "espèce de", "you")
+    "addressed",  # a word that is an insult when said to someone ("حيوان", "porc", "pig"), not otherwise
+    "filler",  # a small word that may stand between the two ("un", "are", "ghir", "غير")
     "english",  # English slurs that are also French words ("retard": late): only in a text that is not French
     "name",  # common first names
     "place",  # a word before a name that makes it a place ("شارع", "avenue", "lycée")

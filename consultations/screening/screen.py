@@ -28,7 +28,9 @@ from .normalise import (
 )
 
 FLAGS = ("insult", "hate", "accusation", "phone", "email")
-WORD_SECTIONS = ("insult", "hate", "group", "dehumanise", "accusation", "animal", "literal")
+WORD_SECTIONS = ("insult", "hate", "group", "dehumanise", "accusation", "animal", "literal", "address", "addressed")
+# How many words may stand between "you" and what a person is called: "nta ghir 7ayawan", "espèce de gros porc".
+ADDRESS_WINDOW = 3
 # How many words may stand between a person's name and the accusation for the two to go together.
 ACCUSATION_WINDOW = 12
 _SEPARATORS = re.compile(r"[ .\-_*+/|]")
@@ -225,6 +227,18 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
         found |= sections
         if "insult" in sections:
             insult_words.append(sections)
+    # a word that is an insult only when said to someone: "نتا حيوان", "espèce de porc", "you pig"
+    fillers = lexicon()["filler"].words
+    for i, key in enumerate(words):
+        if "address" in word_sections(key, arabizi_text):
+            # only small words may stand between: "t'es un", "you are a", "nta ghir", "espèce de gros"
+            for other in words[i + 1 : i + 1 + ADDRESS_WINDOW]:
+                if "addressed" in word_sections(other, arabizi_text):
+                    found.add("insult")
+                    insult_words.append(frozenset({"insult"}))
+                    break
+                if other not in fillers:
+                    break
     # phrases as written, in Arabizi spelling, and with Latin plurals as singulars ("sales migrants")
     phrase_found = set()
     for variant in (

@@ -236,6 +236,28 @@ def test_double_letters_and_initial_y_keep_words_apart():
     assert screen_text("wa7ed chabab, khasna 7achara") == []  # "wa7ed" does not read "yhoud"
 
 
+@pytest.mark.parametrize(
+    ("text", "insult"),
+    [
+        ("نتا حيوان", True),
+        ("nta ghir 7ayawan", True),
+        ("espèce de gros porc", True),
+        ("t'es un chien", True),
+        ("you are a pig", True),
+        ("Do you have a dog?", False),
+        ("you and your dog should visit the park", False),
+        ("tu peux amener ton chien au parc", False),
+        ("يا ربي الحيوانات فالشارع", False),
+    ],
+)
+def test_some_words_are_insults_only_when_said_to_someone(text, insult):
+    assert ("insult" in screen_text(text)) is insult
+
+
+def test_an_address_spelled_letter_by_letter_is_an_email():
+    assert "email" in screen_text("y o u s s e f @ g m a i l . c o m")
+
+
 def test_city_words_extend_the_lists_in_any_writing():
     assert screen_text("ce type est un zigoto") == []
     assert screen_text("ce type est un zigoto", {"zigoto"}) == ["insult"]
