@@ -86,7 +86,11 @@ _key = word_key
 
 @lru_cache(maxsize=50000)
 def word_sections(key: str, arabizi_text: bool = False) -> frozenset[str]:
-    """The list sections (insult, hate, group, dehumanise, accusation) that a folded word belongs to."""
+    """The list sections (WORD_SECTIONS) that a folded word belongs to; none for a word listed as safe.
+
+    arabizi_text says whether the text reads as Arabizi (normalise.looks_arabizi): only then are one-vowel
+    Latin words compared by their consonants.
+    """
     lex = lexicon()
     forms = _Forms(key, arabizi_text)
     safe = lex["safe"]
