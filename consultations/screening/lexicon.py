@@ -33,6 +33,7 @@ SECTIONS = {
     "addressed",  # a word that is an insult when said to someone ("حيوان", "porc", "pig"), not otherwise
     "filler",  # a small word that may stand between the two ("un", "are", "ghir", "غير")
     "english",  # English slurs that are also French words ("retard": late): only in a text that is not French
+    "definite",  # an animal with the article, most often the animal itself ("الكلاب", "lklab": stray dogs)
     "name",  # common first names
     "place",  # a word before a name that makes it a place ("شارع", "avenue", "lycée")
     "regnal",  # a word after a name that makes it a king's, hence a street's ("Mohammed V", "الحسن الثاني")

@@ -223,6 +223,8 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
     english_only = lexicon()["english"].words
     found: set[str] = set()
     insult_words = []
+    insult_keys: list[str] = []
+    definite_animals = lexicon()["definite"].words
     french = looks_french(keys)
     for key in word_keys:
         sections = word_sections(key, arabizi_text)
@@ -231,13 +233,15 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
         found |= sections
         if "insult" in sections:
             insult_words.append(sections)
-    # a word that is an insult only when said to someone: "نتا حيوان", "espèce de porc", "you pig"
+            insult_keys.append(key)
+    # a word that is an insult only when said to someone: "نتا حيوان", "espèce de porc", "you pig" (and an
+    # animal said to someone stays an insult even with the article: "نتوما الكلاب")
     fillers = lexicon()["filler"].words
     for i, key in enumerate(words):
         if "address" in word_sections(key, arabizi_text):
             # only small words may stand between: "t'es un", "you are a", "nta ghir", "espèce de gros"
             for other in words[i + 1 : i + 1 + ADDRESS_WINDOW]:
-                if "addressed" in word_sections(other, arabizi_text):
+                if {"addressed", "insult"} & word_sections(other, arabizi_text):
                     found.add("insult")
                     insult_words.append(frozenset({"insult"}))
                     break
@@ -255,10 +259,11 @@ def screen_text(text: str, extra_words: set[str] | None = None) -> list[str]:
     if (
         "insult" in found
         and "insult" not in phrase_found
-        and "literal" in found
+        and ("literal" in found or all(key in definite_animals for key in insult_keys))
         and all("animal" in sections for sections in insult_words)
     ):
-        # "a dog bit a child", "donkey carts block the road": the animal itself, not a person called one
+        # "a dog bit a child", "donkey carts block the road", "الكلاب كيتجمعو": the animal itself, not a person
+        # called one (said to someone, "نتوما غير كلاب", it is an insult again: see the address rule below)
         found.discard("insult")
     if extra_words:
         city = extra(frozenset(extra_words))

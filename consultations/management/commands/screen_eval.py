@@ -14,6 +14,7 @@ DEFAULT_FILES = (
     "tests/screening/corpus.tsv",
     "tests/screening/heldout.tsv",
     "tests/screening/heldout2.tsv",
+    "tests/screening/heldout3.tsv",
 )
 
 
