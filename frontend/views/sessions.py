@@ -77,6 +77,8 @@ KIND_PLURAL = {ItemKind.CHALLENGE: gettext_lazy("Challenges"), ItemKind.PROPOSAL
 
 FLAG_LABELS = {
     "insult": gettext_lazy("possible insult"),
+    "hate": gettext_lazy("possible hate against a group"),
+    "accusation": gettext_lazy("accuses a named person"),
     "phone": gettext_lazy("phone number"),
     "email": gettext_lazy("e-mail address"),
 }
