@@ -72,6 +72,7 @@ bench: setup
 	$(PY) -m bench.run --backend postgres --scenario sustained --participants 2000 --rate 1000 --duration 60 | tee -a $(BENCH_OUT)
 	$(PY) -m bench.export_bench --backend postgres | tee -a $(BENCH_OUT)
 	$(PY) -m bench.export_bench --backend sqlite | tee -a $(BENCH_OUT)
+	$(PY) -m bench.screen_bench | tee -a $(BENCH_OUT)
 
 # CI: a room of 100 on the embedded default; fails on a lost or doubled ballot or a screen without the final state.
 bench-smoke: setup
