@@ -110,7 +110,7 @@
         var best = it.suggestions[0];
         var hint = el("p", "suggest");
         hint.appendChild(el("span", "muted", C.likely + " "));
-        hint.appendChild(el("q", null, best.text, true));
+        hint.appendChild(el("span", "suggest-text", best.text, true));
         hint.appendChild(document.createTextNode(" "));
         hint.appendChild(itemNo(best.id));
         var go = button(C.mergeInto, "merge-suggested", "button-secondary button-small");
@@ -234,7 +234,8 @@
       all.checked = shown.length > 0 && ids.length >= shown.length;
       all.indeterminate = ids.length > 0 && ids.length < shown.length;
     }
-    ["bulk-approve", "bulk-hide"].forEach(function (id) { if ($(id)) $(id).disabled = !ids.length; });
+    // The bulk buttons appear once something is selected (the row buttons act on one item).
+    ["bulk-approve", "bulk-hide"].forEach(function (id) { if ($(id)) $(id).hidden = !ids.length; });
     Array.prototype.forEach.call(shown, function (box) {
       box.closest(".mod-row").classList.toggle("is-selected", box.checked);
     });
@@ -437,6 +438,13 @@
       case "merge": openMerge(id); break;
       case "merge-suggested": openMerge(id, +target.dataset.into); break;
       case "undo": undo(+target.dataset.merge); break;
+    }
+  });
+  section.addEventListener("focusin", function (event) {
+    var row = event.target.closest && event.target.closest(".mod-row");
+    if (row && +row.dataset.id !== cursor) {
+      cursor = +row.dataset.id;
+      placeCursor(false);
     }
   });
   section.addEventListener("change", function (event) {
