@@ -772,13 +772,24 @@ def item_edit(*, item: Item, text: str, actor: User | None) -> Item:
     return item
 
 
-def _lock_voters_of(session_id: int, item_ids: Iterable[int], also: Iterable[int] = ()) -> None:
-    """Lock, in the shared order (live/locks.py), the rows of the participants with a ballot on these items (and of
-    `also`), then the session's row: a ballot of theirs written in parallel is then either committed before this
-    transaction reads the ballots, or waits until it ends."""
-    voters = set(Ballot.objects.filter(item_id__in=list(item_ids)).values_list("participant_id", flat=True))
-    lock_in_order(voters | set(also), [session_id])
-    list(Session.objects.select_for_update().filter(pk=session_id).values_list("pk", flat=True))  # SQLite: no-op
+def _lock_voters_of(session_id: int, item_ids: Iterable[int]) -> None:
+    """Lock, in the shared order (live/locks.py), the rows of the participants with a ballot on these items, then
+    the session's row. Once the session's row is held no ballot can commit (every ballot writer bumps the version
+    first), so the voters are read again: one whose ballot committed between the first read and the lock is added
+    and the locks taken again (released first, through a savepoint: locking a participant after the session would
+    be the wrong order)."""
+    ballots = Ballot.objects.filter(item_id__in=list(item_ids))
+    voters: set[int] = set()
+    for _attempt in range(50):
+        voters |= set(ballots.values_list("participant_id", flat=True))
+        savepoint = transaction.savepoint()
+        lock_in_order(voters, [session_id])
+        list(Session.objects.select_for_update().filter(pk=session_id).values_list("pk", flat=True))  # SQLite
+        if set(ballots.values_list("participant_id", flat=True)) <= voters:
+            transaction.savepoint_commit(savepoint)
+            return
+        transaction.savepoint_rollback(savepoint)
+    raise RuntimeError("The voters of these items kept changing.")  # a room casting ballots faster than we lock
 
 
 @transaction.atomic
@@ -899,6 +910,8 @@ def items_merge_undo(*, merge: ItemMerge, actor: User | None) -> MergeUndone:
         Participant.objects.filter(pk__in=participant_ids, set_aside_at__isnull=True).values_list("pk", flat=True)
     )
     on_target = {b.participant_id: b for b in Ballot.objects.select_for_update().filter(item=target)}
+    # A ballot cast on the duplicate by a request that read it before the merge committed: kept, and topped up.
+    on_source = {b.participant_id: b for b in Ballot.objects.select_for_update().filter(item=source)}
     spent: Counter = Counter()
     for participant_id, points in (
         Ballot.objects.filter(participant_id__in=participant_ids, item__kind=kind)
@@ -926,10 +939,17 @@ def items_merge_undo(*, merge: ItemMerge, actor: User | None) -> MergeUndone:
                 current.delete()
         room = cap if budget is None else min(cap, budget - spent[participant_id])
         points = max(0, min(source_before, room))
-        if points:
+        straggler = on_source.get(participant_id)
+        if straggler is not None:
+            if points > straggler.points:
+                tallies[source.pk] += points - straggler.points
+                straggler.points = points
+                straggler.save(update_fields=["points", "updated_at"])
+            points = max(points, straggler.points)
+        elif points:
             new_ballots.append(Ballot(session=session, participant_id=participant_id, item=source, points=points))
             tallies[source.pk] += points
-            spent[participant_id] += points
+        spent[participant_id] += points
         if exact and points == source_before:
             restored += 1
         elif points < source_before:

@@ -5,7 +5,7 @@ import pytest
 from cities.models import AuditEntry
 from consultations import selectors, services
 from consultations.errors import InvalidInput, MergeAlreadyUndone, MergeUndoBlocked, UnknownItem
-from consultations.models import Ballot, Item, ItemMerge, ItemStatus, Session, VotingMethod
+from consultations.models import Ballot, Item, ItemMerge, Session, VotingMethod
 
 from .conftest import Phase, join, to_phase
 
