@@ -6,6 +6,7 @@ import pytest
 
 from consultations.models import HideReason
 
+from .a11y import axe_problems
 from .conftest import new_session, shot, t
 
 expect = pytest.importorskip("playwright.sync_api", reason="needs playwright: run `make setup`").expect
@@ -63,6 +64,7 @@ def test_a_queue_of_100_is_cleared_and_a_duplicate_merged_and_undone_without_rel
     assert page.locator("#queue .queue-item").count() == 100
     assert page.evaluate("document.documentElement.scrollHeight") < 4 * 768  # the queue scrolls inside its card
     _fits(page)
+    assert axe_problems(page) == []
     shot(page, f"console-{language}-laptop-1-queue")
 
     # The duplicate: suggested beside it, merged with a confirmation that says what happens, then undone.
@@ -74,11 +76,13 @@ def test_a_queue_of_100_is_cleared_and_a_duplicate_merged_and_undone_without_rel
     expect(dialog).to_contain_text(t(language, MERGE_EXPLAINED))
     expect(dialog.locator("input[name=merge-target]:checked")).to_have_count(1)
     expect(dialog.locator("label", has=page.locator("input:checked"))).to_contain_text(ORIGINAL)
+    assert axe_problems(page) == []
     shot(page, f"console-{language}-laptop-2-merge")
     dialog.get_by_role("button", name=t(language, "Merge"), exact=True).click()
     expect(page.locator("#pending-count")).to_have_text("99")
     notice = page.locator("#merge-notice")
     expect(notice).to_be_visible()
+    expect(notice).to_be_in_viewport()  # in sight although the duplicate was at the bottom of the queue
     expect(page.locator("#merges")).to_contain_text(DUPLICATE)
     shot(page, f"console-{language}-laptop-3-merged")
     notice.get_by_role("button", name=t(language, "Undo")).click()

@@ -6,7 +6,7 @@
   "use strict";
   var live = window.MajlisLive;
   if (!live) return;
-  var $ = live.$, el = live.el, say = live.say, call = live.call, fmt = live.fmt, L = live.labels;
+  var $ = live.$, el = live.el, call = live.call, fmt = live.fmt, L = live.labels;
   var section = $("moderation");
   var labelsEl = $("console-labels"), boardEl = $("console-board");
   if (!section || !labelsEl || !boardEl) return;
@@ -17,6 +17,15 @@
   var lastMerge = null;   // the last merge made from this page, for "u" and the notice
   var editing = null;     // the item id whose text is being corrected
   var renderLater = false;
+
+  // Messages show at the bottom of the window (console.css), wherever the facilitator is in the queue, for a while.
+  var sayTimer = null;
+  function say(message, isError) {
+    live.say(message, isError);
+    clearTimeout(sayTimer);
+    sayTimer = setTimeout(function () { live.say(""); }, isError ? 15000 : 8000);
+  }
+  var noticeTimer = null;
 
   // --- reading the board: debounced, one request at a time ---------------------------------------------------
   var QUIET = 400, LONGEST = 1500;
@@ -219,9 +228,9 @@
     renderMerges();
     placeCursor(hadFocus);
   }
-  document.addEventListener("focusout", function () {
-    setTimeout(function () { if (renderLater) render(); }, 200);
-  });
+  function renderIfLate() { setTimeout(function () { if (renderLater) render(); }, 200); }
+  document.addEventListener("focusout", renderIfLate);
+  ["hide-dialog", "merge-dialog"].forEach(function (id) { $(id).addEventListener("close", renderIfLate); });
 
   // --- selection and the keyboard cursor ---------------------------------------------------------------------
   function updateSelection() {
@@ -391,6 +400,8 @@
     b.dataset.merge = mergeId;
     notice.appendChild(b);
     notice.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(function () { notice.hidden = true; }, 30000);
   }
   function undo(mergeId) {
     if (!mergeId) return;
