@@ -131,3 +131,21 @@ def test_the_console_fits_a_tablet_in_arabic(size, server, world, contexts, sign
     page.locator("#moderation").scroll_into_view_if_needed()
     _fits(page)
     shot(page, f"console-ar-tablet-{size['width']}")
+
+
+def test_a_burst_of_submissions_costs_the_console_a_few_small_requests(server, world, contexts, signed_in):
+    code, _token, _people = _room(server, world, "Rafale", n=1, writers=1)
+    people = [server.api("POST", f"/sessions/{code}/join", {"consent": True})["token"] for _ in range(12)]
+    context = contexts(server, language="fr", size=LAPTOP, storage_state=signed_in("facilitator"))
+    page = context.new_page()
+    page.goto(f"/staff/fes/sessions/{code}/")
+    expect(page.locator("#connection")).to_have_text(t("fr", "Live"))
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    for i in range(120):  # ten each, as fast as the API takes them
+        text = f"Proposition rapide numéro {i} pour le quartier"
+        server.api("POST", f"/sessions/{code}/items", {"kind": "challenge", "text": text}, participant=people[i % 12])
+    expect(page.locator("#pending-count")).to_have_text("121")
+    boards = [url for url in asked if url.endswith("/moderation")]
+    assert 1 <= len(boards) <= 12, len(boards)  # at most one read per 1.5 s of the burst, and one after it
+    assert not [url for url in asked if url.rstrip("/").endswith(f"/sessions/{code}")]  # never the page itself
