@@ -929,7 +929,7 @@ def items_merge_undo(*, merge: ItemMerge, actor: User | None) -> MergeUndone:
         current = on_target.get(participant_id)
         now = current.points if current is not None else 0
         exact = now == target_after
-        if exact and target_before != now:  # the ballot on the item kept is as the merge left it: put it back
+        if current is not None and exact and target_before != now:  # as the merge left it: put it back
             tallies[target.pk] += target_before - now
             spent[participant_id] += target_before - now
             if target_before:
