@@ -149,3 +149,23 @@ def test_a_burst_of_submissions_costs_the_console_a_few_small_requests(server, w
     boards = [url for url in asked if url.endswith("/moderation")]
     assert 1 <= len(boards) <= 12, len(boards)  # at most one read per 1.5 s of the burst, and one after it
     assert not [url for url in asked if url.rstrip("/").endswith(f"/sessions/{code}")]  # never the page itself
+
+
+def test_without_javascript_the_plain_forms_approve_and_hide_many(server, world, contexts, signed_in):
+    code, _token, _people = _room(server, world, "Sans script", n=12, writers=3)
+    context = contexts(
+        server, language="fr", size=LAPTOP, storage_state=signed_in("facilitator"), java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(f"/staff/fes/sessions/{code}/")
+    page.locator("#queue .pick").nth(0).check()
+    page.locator("#queue .pick").nth(1).check()
+    page.locator("#bulk-approve").click()
+    expect(page.locator("#pending-count")).to_have_text("10")
+    page.locator("#queue .pick").nth(0).check()
+    page.locator("#bulk-reason").select_option("off_topic")
+    page.locator("#bulk-hide").click()
+    expect(page.locator("#pending-count")).to_have_text("9")
+    expect(page.locator("#items .status-approved")).to_have_count(2)
+    expect(page.locator("#items .status-hidden")).to_have_count(1)
+    _fits(page)
