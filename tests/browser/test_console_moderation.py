@@ -148,7 +148,8 @@ def test_a_burst_of_submissions_costs_the_console_a_few_small_requests(server, w
     expect(page.locator("#pending-count")).to_have_text("121")
     boards = [url for url in asked if url.endswith("/moderation")]
     assert 1 <= len(boards) <= 12, len(boards)  # at most one read per 1.5 s of the burst, and one after it
-    assert not [url for url in asked if url.rstrip("/").endswith(f"/sessions/{code}")]  # never the page itself
+    # The page itself (for results by group and suspicious joins) at most every 15 s, not per state.
+    assert len([url for url in asked if url.rstrip("/").endswith(f"/sessions/{code}")]) <= 1
 
 
 def test_without_javascript_the_plain_forms_approve_and_hide_many(server, world, contexts, signed_in):

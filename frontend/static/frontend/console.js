@@ -516,9 +516,31 @@
   });
 
   // --- the rest of the console: headcount (live.js), phase name, result bars -------------------------------
-  function otherParts(state) {
+  // The result bars follow every state; the other server-drawn parts (results by group, suspicious joins) are
+  // read again from the page at most every 15 s while states keep coming, never while someone works in them.
+  var REST_EVERY = 15000, restTimer = null, restLast = Date.now();
+  function refreshRest() {
+    restTimer = null;
+    var parts = ["results", "joins"].map($).filter(function (part) {
+      return part && !part.contains(document.activeElement);
+    });
+    if (!parts.length) return;
+    restLast = Date.now();
+    fetch(location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        parts.forEach(function (part) {
+          var next = fresh.getElementById(part.id);
+          if (next && !part.contains(document.activeElement)) part.innerHTML = next.innerHTML;
+        });
+      })
+      .catch(function () { /* the next state retries */ });
+  }
+  function otherParts(state, newer) {
     var name = $("phase-name");
     if (name && L.phases[state.phase]) name.textContent = L.phases[state.phase];
+    if (newer && !restTimer) restTimer = setTimeout(refreshRest, Math.max(0, restLast + REST_EVERY - Date.now()));
     var bars = $("results-bars");
     if (bars) live.resultsInto(bars, state);
   }
@@ -529,7 +551,7 @@
       render(true);
     },
     state: function (state, newer) {
-      otherParts(state);
+      otherParts(state, newer);
       if (newer && state.version > board.version) schedule();
     },
     open: function () { schedule(); }
