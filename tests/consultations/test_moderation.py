@@ -335,3 +335,14 @@ def test_api_undo_of_another_sessions_merge_is_404(facilitator_api, live_session
     merge_id = services.items_merge(source=items[1], target=items[0], actor=facilitator).merge_id
     assert facilitator_api.post(f"/api/v1/sessions/{live_session.join_code}/merges/{merge_id}/undo").status_code == 404
     assert ItemMerge.objects.get(pk=merge_id).undone_at is None
+
+
+def test_api_single_hide_keeps_its_reason_and_refuses_an_unknown_one(facilitator_api, live_session, facilitator):
+    items = _pending(live_session, facilitator, n=2)
+    url = f"/api/v1/sessions/{live_session.join_code}/items"
+    answer = facilitator_api.post(f"{url}/{items[0].pk}/moderation", {"action": "hide", "reason": "hurtful"})
+    assert answer.status_code == 200 and answer.json()["status"] == "hidden"
+    assert AuditEntry.objects.get(action="item.hide").data["reason"] == "hurtful"
+    refused = facilitator_api.post(f"{url}/{items[1].pk}/moderation", {"action": "hide", "reason": "boring"})
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_input"
+    assert Item.objects.get(pk=items[1].pk).status == "pending"
