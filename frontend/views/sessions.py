@@ -605,7 +605,6 @@ def _console_labels() -> dict:
         "undo": _("Undo"),
         "undone": _("Merge undone: the item is back with its votes."),
         "undoneSome": _("Merge undone. %(n)s participants could not get all their points back (see the guide)."),
-        "mergedInto": _("merged into"),
         "undoneTag": _("undone"),
         "noTarget": _("Choose the item to keep."),
         "noMatch": _("No item matches."),
@@ -765,7 +764,8 @@ def session_action(request, city: str, code: str, action: str):
             messages.success(request, _("Moderation saved for %(n)d items.") % {"n": len(items)})
             anchor = "#moderation"
         elif action == "undo":
-            merge = ItemMerge.objects.filter(session=session, pk=request.POST.get("merge", "0") or "0").first()
+            merge_id = request.POST.get("merge", "")
+            merge = ItemMerge.objects.filter(session=session, pk=merge_id).first() if merge_id.isdigit() else None
             if merge is None:
                 raise Http404
             done = services.items_merge_undo(merge=merge, actor=user)

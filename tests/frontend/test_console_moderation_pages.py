@@ -86,6 +86,7 @@ def test_a_merge_is_undone_from_the_console(session, facilitator):
     client.post(_url(session, "undo"), {"merge": merge.pk})
     assert Item.objects.get(pk=items[1].pk).status == ItemStatus.PENDING
     assert ItemMerge.objects.get().undone_by == facilitator
+    assert client.post(_url(session, "undo"), {"merge": "x1"}).status_code == 404
 
 
 def test_another_citys_staff_cannot_moderate_or_undo(session, facilitator, charlie):
