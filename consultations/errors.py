@@ -92,3 +92,17 @@ class JoinPassRefused(JoinRefused):
 
     default_message = _("This session needs the room code shown on the screen or a printed card to join.")
     code = "join_pass_refused"
+
+
+class MergeAlreadyUndone(SessionError):
+    status_code = 409
+    default_message = _("This merge was already undone.")
+    code = "merge_undone"
+
+
+class MergeUndoBlocked(SessionError):
+    """A later merge touched one of the two items: it must be undone first (merges are undone newest first)."""
+
+    status_code = 409
+    default_message = _("One of these items was merged again since. Undo that later merge first.")
+    code = "merge_undo_blocked"

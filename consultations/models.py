@@ -332,6 +332,16 @@ def moderation_actions(status: str) -> tuple[str, ...]:
     return tuple(action for action, result in MODERATION_RESULTS.items() if result != status)
 
 
+class HideReason(models.TextChoices):
+    """Why a facilitator hid items: kept in the audit record of each item hidden (services.items_moderate)."""
+
+    HURTFUL = "hurtful", _("Insulting or hurtful")
+    PERSONAL = "personal", _("Personal details (name, phone, address)")
+    OFF_TOPIC = "off_topic", _("Off topic")
+    DUPLICATE = "duplicate", _("Says the same as another item")
+    OTHER = "other", _("Another reason")
+
+
 class Item(models.Model):
     """A challenge or a proposal submitted in a session. A proposal may answer one or more challenges."""
 
@@ -404,3 +414,33 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id}→{self.item_id}: {self.points}"
+
+
+class ItemMerge(models.Model):
+    """One merge of a duplicate (source) into the item kept (target), as services.items_merge made it, so that
+    services.items_merge_undo can put everything back: the statuses before, and per participant who had a ballot on
+    the source, the points on the source and on the target before the merge and on the target after it."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="merges")
+    source = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="merges_as_source")
+    target = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="merges_as_target")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    source_status = models.CharField(max_length=10, choices=ItemStatus.choices)
+    target_status = models.CharField(max_length=10, choices=ItemStatus.choices)
+    target_status_after = models.CharField(max_length=10, choices=ItemStatus.choices)
+    # [[participant id, points on source before, points on target before (0: none), points on target after], ...]
+    ballots = models.JSONField(default=list, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["session", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}→{self.target_id}"

@@ -10,7 +10,8 @@ from django.db.models.functions import Coalesce
 
 from cities import disclosure
 
-from .models import AgeBand, Ballot, Gender, Item, ItemStatus, Participant, Session
+from .models import AgeBand, Ballot, Gender, Item, ItemMerge, ItemStatus, Participant, Session
+from .screening import likely_duplicates
 
 STAFF = "staff"
 PUBLIC = "public"
@@ -127,6 +128,67 @@ def participant_view(participant: Participant) -> dict:
         "ballots": [{"item": b["item_id"], "points": b["points"]} for b in ballots],
         "items": list(Item.objects.filter(author=participant).order_by("id").values("id", "kind", "text", "status")),
         "points_left": points_left,
+    }
+
+
+# --- Moderation -------------------------------------------------------------------------------------------
+
+RECENT_MERGES = 10
+
+
+def moderation_board(session: Session) -> dict:
+    """What the facilitator's console moderates (docs/api.md, `GET /sessions/<code>/moderation`): each item once,
+    the pending ones with the automatic screen's flags and their likely duplicates among the session's pending and
+    approved items of the same kind (screening.likely_duplicates), the voting rules per kind, and the recent merges
+    (newest first) with whether each may be undone now (merges are undone newest first)."""
+    session = Session.objects.get(pk=session.pk)  # the version first: the data is at least as new
+    rows = list(
+        Item.objects.filter(session=session)
+        .exclude(status=ItemStatus.MERGED)
+        .order_by("id")
+        .values("id", "kind", "text", "status", "flags", votes=F("tally"))
+    )
+    texts = {row["id"]: row["text"] for row in rows}
+    candidates: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for row in rows:
+        if row["status"] in (ItemStatus.PENDING, ItemStatus.APPROVED):
+            candidates[row["kind"]].append((row["id"], row["text"]))
+    items = []
+    for row in rows:
+        item = {**row, "suggestions": []}
+        if row["status"] == ItemStatus.PENDING:
+            others = [pair for pair in candidates[row["kind"]] if pair[0] != row["id"]]
+            item["suggestions"] = [
+                {"id": pk, "text": texts[pk], "score": score} for pk, score in likely_duplicates(row["text"], others)
+            ]
+        items.append(item)
+    merges = list(
+        ItemMerge.objects.filter(session=session).select_related("source", "target").order_by("-id")[:RECENT_MERGES]
+    )
+    blocked: set[int] = set()  # items a newer merge (not undone) involves
+    recent = []
+    for merge in merges:
+        undoable = merge.undone_at is None and not {merge.source_id, merge.target_id} & blocked
+        if merge.undone_at is None:
+            blocked |= {merge.source_id, merge.target_id}
+        recent.append(
+            {
+                "id": merge.pk,
+                "source": {"id": merge.source_id, "text": merge.source.text},
+                "target": {"id": merge.target_id, "text": merge.target.text},
+                "kind": merge.source.kind,
+                "ballots": len(merge.ballots),
+                "created_at": merge.created_at.isoformat(),
+                "undone": merge.undone_at is not None,
+                "undoable": undoable,
+            }
+        )
+    return {
+        "version": session.version,
+        "phase": session.phase,
+        "voting": {kind: voting_rules(session, kind) for kind in ("challenge", "proposal")},
+        "items": items,
+        "merges": recent,
     }
 
 

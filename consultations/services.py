@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum, TextChoices
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, TextChoices
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -31,6 +31,8 @@ from .errors import (
     IdempotencyKeyReused,
     InvalidInput,
     JoinRefused,
+    MergeAlreadyUndone,
+    MergeUndoBlocked,
     RoomFull,
     SessionClosed,
     SessionError,
@@ -42,7 +44,7 @@ from .errors import (
 )
 from .live import rows as ballot_rows
 from .live.hub import session_changed
-from .live.locks import tally_add
+from .live.locks import lock_in_order, tally_add
 from .models import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
@@ -52,8 +54,10 @@ from .models import (
     Ballot,
     Consultation,
     Gender,
+    HideReason,
     Item,
     ItemKind,
+    ItemMerge,
     ItemStatus,
     JoinCode,
     JoinPolicy,
@@ -646,13 +650,36 @@ def item_submit(
     return item
 
 
+HIDE_NOTE_MAX = 200
+MODERATE_MANY_MAX = 500
+
+
+def _hide_reason(action: str, reason: str, note: str, *, required: bool) -> dict:
+    """The reason an audit record keeps for a hide: {"reason": <HideReason>, "note": "..."}, or {} for an approve.
+    Raises InvalidInput for an unknown reason, a missing one (when required), or a note too long."""
+    if action != "hide":
+        return {}
+    note = " ".join((note or "").split())
+    if len(note) > HIDE_NOTE_MAX:
+        raise InvalidInput(formatted(_("Keep the reason under %(n)d characters."), n=HIDE_NOTE_MAX))
+    if not reason and not required:
+        return {"note": note} if note else {}
+    if reason not in HideReason.values:
+        raise InvalidInput(_("Choose why these items are hidden."))
+    if reason == HideReason.OTHER and not note:
+        raise InvalidInput(_("Say in a few words why these items are hidden."))
+    return {"reason": reason, "note": note}
+
+
 @transaction.atomic
-def item_moderate(*, item: Item, action: str, actor: User | None) -> Item:
+def item_moderate(*, item: Item, action: str, actor: User | None, reason: str = "", note: str = "") -> Item:
     """Approve or hide an item: one of item.moderation_actions, the actions the console offers. The action that
     would give the status the item already has changes nothing (a retried request answers as the first did).
-    Raises InvalidInput for another action, or for a merged item."""
+    A hide may give a reason (HideReason) and a note, kept in the audit record.
+    Raises InvalidInput for another action, an unknown reason, or for a merged item."""
     if action not in MODERATION_RESULTS:
         raise InvalidInput(_("Moderation actions are “approve” and “hide”."))
+    why = _hide_reason(action, reason, note, required=False)
     item = Item.objects.select_for_update().select_related("session__consultation").get(pk=item.pk)
     if item.status == ItemStatus.MERGED:
         raise InvalidInput(_("This item was merged into another; moderate that one."))
@@ -662,10 +689,62 @@ def item_moderate(*, item: Item, action: str, actor: User | None) -> Item:
     item.status = MODERATION_RESULTS[action]
     item.save(update_fields=["status"])
     audit_record(
-        actor=actor, action=f"item.{action}", target=item, city=item.session.consultation.city, data={"from": previous}
+        actor=actor,
+        action=f"item.{action}",
+        target=item,
+        city=item.session.consultation.city,
+        data={"from": previous, **why},
     )
     _bump(item.session)
     return item
+
+
+@transaction.atomic
+def items_moderate(
+    *, session: Session, item_ids: Iterable[int], action: str, actor: User | None, reason: str = "", note: str = ""
+) -> list[Item]:
+    """Approve or hide many items of session at once: one transaction, one audit record per item changed, one
+    version bump (screens redraw once). Hiding needs a reason (HideReason; `note` is required for "other"), kept in
+    the audit record of every item hidden. Items that already have the status the action gives are left as they
+    are (a retry changes nothing). Returns the items, in id order.
+
+    Raises InvalidInput (unknown action or reason, no items, too many, a merged item) and UnknownItem (an id that
+    is not an item of session); a refusal changes nothing."""
+    if action not in MODERATION_RESULTS:
+        raise InvalidInput(_("Moderation actions are “approve” and “hide”."))
+    why = _hide_reason(action, reason, note, required=True)
+    try:
+        ids = sorted({int(pk) for pk in item_ids})
+    except (TypeError, ValueError):
+        raise UnknownItem from None
+    if not ids:
+        raise InvalidInput(_("Select at least one item."))
+    if len(ids) > MODERATE_MANY_MAX:
+        raise InvalidInput(formatted(_("Select at most %(n)d items at once."), n=MODERATE_MANY_MAX))
+    # The session's row, then the items in id order: the lock order of every writer (live/locks.py).
+    session = Session.objects.select_for_update().select_related("consultation__city").get(pk=session.pk)
+    items = list(Item.objects.select_for_update().filter(session=session, pk__in=ids).order_by("pk"))
+    if len(items) != len(ids):
+        raise UnknownItem
+    if any(item.status == ItemStatus.MERGED for item in items):
+        raise InvalidInput(_("This item was merged into another; moderate that one."))
+    status = MODERATION_RESULTS[action]
+    changed = [item for item in items if item.status != status]
+    if not changed:
+        return items
+    city = session.consultation.city
+    for item in changed:
+        audit_record(
+            actor=actor,
+            action=f"item.{action}",
+            target=item,
+            city=city,
+            data={"from": item.status, "bulk": len(changed), **why},
+        )
+        item.status = status
+    Item.objects.filter(pk__in=[item.pk for item in changed]).update(status=status)
+    _bump(session)
+    return items
 
 
 @transaction.atomic
@@ -693,17 +772,39 @@ def item_edit(*, item: Item, text: str, actor: User | None) -> Item:
     return item
 
 
+def _lock_voters_of(session_id: int, item_ids: Iterable[int]) -> None:
+    """Lock, in the shared order (live/locks.py), the rows of the participants with a ballot on these items, then
+    the session's row. Once the session's row is held no ballot can commit (every ballot writer bumps the version
+    first), so the voters are read again: one whose ballot committed between the first read and the lock is added
+    and the locks taken again (released first, through a savepoint: locking a participant after the session would
+    be the wrong order)."""
+    ballots = Ballot.objects.filter(item_id__in=list(item_ids))
+    voters: set[int] = set()
+    for _attempt in range(50):
+        voters |= set(ballots.values_list("participant_id", flat=True))
+        savepoint = transaction.savepoint()
+        lock_in_order(voters, [session_id])
+        list(Session.objects.select_for_update().filter(pk=session_id).values_list("pk", flat=True))  # SQLite
+        if set(ballots.values_list("participant_id", flat=True)) <= voters:
+            transaction.savepoint_commit(savepoint)
+            return
+        transaction.savepoint_rollback(savepoint)
+    raise RuntimeError("The voters of these items kept changing.")  # a room casting ballots faster than we lock
+
+
 @transaction.atomic
 def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
     """Merge a duplicate (source) into target, moving its ballots.
 
     A participant who voted for both keeps one ballot on target with the points added up, capped at what one
-    item may receive (the points over the cap go back to the participant). Raises InvalidInput.
+    item may receive (the points over the cap go back to the participant). The merge is recorded (ItemMerge, with
+    every ballot moved and the statuses before) so that items_merge_undo can put everything back; the record's id
+    is set on the returned item as `merge_id`. Raises InvalidInput.
     """
     if source.pk == target.pk or source.session_id != target.session_id or source.kind != target.kind:
         raise InvalidInput(_("Only two different items of the same kind and session can be merged."))
-    # The session's row first, then both items in id order: the lock order of every ballot writer (live/locks.py).
-    list(Session.objects.select_for_update().filter(pk=source.session_id).values_list("pk", flat=True))
+    # The voters' rows, the session's row, then both items in id order: the lock order of every ballot writer.
+    _lock_voters_of(source.session_id, [source.pk, target.pk])
     locked = Item.objects.select_for_update().select_related("session__consultation").order_by("pk")
     items = {item.pk: item for item in locked.filter(pk__in=[source.pk, target.pk])}
     source, target = items[source.pk], items[target.pk]
@@ -716,32 +817,165 @@ def items_merge(*, source: Item, target: Item, actor: User | None) -> Item:
     target_ballots = {b.participant_id: b for b in Ballot.objects.select_for_update().filter(item=target)}
     moved = 0  # points the target gains
     removed = 0  # points the source loses
-    for ballot in Ballot.objects.select_for_update().filter(item=source):
+    record: list[list[int]] = []  # [participant, on source before, on target before, on target after]
+    for ballot in Ballot.objects.select_for_update().filter(item=source).order_by("participant_id"):
         removed += ballot.points
         existing = target_ballots.get(ballot.participant_id)
         if existing is None:
             ballot.item = target
             ballot.save(update_fields=["item", "updated_at"])
             moved += ballot.points
+            record.append([ballot.participant_id, ballot.points, 0, ballot.points])
         else:
             combined = min(cap, existing.points + ballot.points)
             moved += combined - existing.points
+            record.append([ballot.participant_id, ballot.points, existing.points, combined])
             existing.points = combined
             existing.save(update_fields=["points", "updated_at"])
             ballot.delete()
     tally_add({source.pk: -removed, target.pk: moved})
-    source_was_approved = source.status == ItemStatus.APPROVED
+    source_status, target_status = source.status, target.status
     source.status = ItemStatus.MERGED
     source.merged_into = target
     source.save(update_fields=["status", "merged_into"])
-    if target.status != ItemStatus.APPROVED and source_was_approved:
+    if target.status != ItemStatus.APPROVED and source_status == ItemStatus.APPROVED:
         target.status = ItemStatus.APPROVED
         target.save(update_fields=["status"])
+    merge = ItemMerge.objects.create(
+        session=session,
+        source=source,
+        target=target,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        source_status=source_status,
+        target_status=target_status,
+        target_status_after=target.status,
+        ballots=record,
+    )
     audit_record(
-        actor=actor, action="item.merge", target=target, city=session.consultation.city, data={"merged": source.pk}
+        actor=actor,
+        action="item.merge",
+        target=target,
+        city=session.consultation.city,
+        data={"merged": source.pk, "merge": merge.pk, "ballots": len(record)},
     )
     _bump(session)
+    target.merge_id = merge.pk  # type: ignore[attr-defined]  # not a column: the record of this merge
     return target
+
+
+class MergeUndone(NamedTuple):
+    merge: ItemMerge
+    restored: int  # participants whose ballots are back exactly as they were before the merge
+    not_restored: int  # participants whose ballots could not all be put back (see items_merge_undo)
+
+
+@transaction.atomic
+def items_merge_undo(*, merge: ItemMerge, actor: User | None) -> MergeUndone:
+    """Undo a merge: the duplicate comes back with its status and, for each participant who had a ballot on it,
+    the ballots on both items as they were before the merge, with the tallies.
+
+    A participant whose ballot on the item kept changed after the merge (voted again, withdrew) keeps that ballot as
+    it is now: it is their latest choice. Their ballot on the duplicate comes back as far as their points allow
+    (dot voting: the points per participant and per item; a participant whose ballots are set aside gets nothing
+    back now). Those participants are counted in `not_restored` when they get back less than they had.
+
+    Merges are undone newest first: raises MergeUndoBlocked when a later merge (not undone) involves either item,
+    MergeAlreadyUndone when this one was undone.
+    """
+    participant_ids = [row[0] for row in merge.ballots]
+    lock_in_order(participant_ids, [merge.session_id])
+    session = Session.objects.select_for_update().select_related("consultation__city").get(pk=merge.session_id)
+    merge = ItemMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise MergeAlreadyUndone
+    items = {
+        item.pk: item
+        for item in Item.objects.select_for_update().filter(pk__in=[merge.source_id, merge.target_id]).order_by("pk")
+    }
+    source, target = items[merge.source_id], items[merge.target_id]
+    later = ItemMerge.objects.filter(session=session, undone_at__isnull=True, pk__gt=merge.pk)
+    if (
+        source.status != ItemStatus.MERGED
+        or source.merged_into_id != target.pk
+        or target.status == ItemStatus.MERGED
+        or later.filter(Q(source_id__in=list(items)) | Q(target_id__in=list(items))).exists()
+    ):
+        raise MergeUndoBlocked
+    if session.voting_kind != source.kind and merge.ballots:
+        breakdowns_withhold(session=session, kind=source.kind)
+    kind = source.kind
+    cap = session.max_points_on_item(kind)
+    budget = session.points_for(kind)  # None: approval voting, one point per item and no total
+    active = set(
+        Participant.objects.filter(pk__in=participant_ids, set_aside_at__isnull=True).values_list("pk", flat=True)
+    )
+    on_target = {b.participant_id: b for b in Ballot.objects.select_for_update().filter(item=target)}
+    # A ballot cast on the duplicate by a request that read it before the merge committed: kept, and topped up.
+    on_source = {b.participant_id: b for b in Ballot.objects.select_for_update().filter(item=source)}
+    spent: Counter = Counter()
+    for participant_id, points in (
+        Ballot.objects.filter(participant_id__in=participant_ids, item__kind=kind)
+        .exclude(item=source)
+        .values_list("participant_id", "points")
+    ):
+        spent[participant_id] += points
+    tallies: Counter = Counter()
+    new_ballots = []
+    restored = not_restored = 0
+    for participant_id, source_before, target_before, target_after in merge.ballots:
+        if participant_id not in active:  # set aside since, or erased
+            not_restored += 1
+            continue
+        current = on_target.get(participant_id)
+        now = current.points if current is not None else 0
+        exact = now == target_after
+        if current is not None and exact and target_before != now:  # as the merge left it: put it back
+            tallies[target.pk] += target_before - now
+            spent[participant_id] += target_before - now
+            if target_before:
+                current.points = target_before
+                current.save(update_fields=["points", "updated_at"])
+            else:
+                current.delete()
+        room = cap if budget is None else min(cap, budget - spent[participant_id])
+        points = max(0, min(source_before, room))
+        straggler = on_source.get(participant_id)
+        if straggler is not None:
+            if points > straggler.points:
+                tallies[source.pk] += points - straggler.points
+                straggler.points = points
+                straggler.save(update_fields=["points", "updated_at"])
+            points = max(points, straggler.points)
+        elif points:
+            new_ballots.append(Ballot(session=session, participant_id=participant_id, item=source, points=points))
+            tallies[source.pk] += points
+        spent[participant_id] += points
+        if exact and points == source_before:
+            restored += 1
+        elif points < source_before:
+            not_restored += 1
+        else:
+            restored += 1  # changed on the item kept since, which stays as it is; the duplicate's ballot is back
+    Ballot.objects.bulk_create(new_ballots)
+    source.status = merge.source_status
+    source.merged_into = None
+    source.save(update_fields=["status", "merged_into"])
+    if target.status == merge.target_status_after and target.status != merge.target_status:
+        target.status = merge.target_status
+        target.save(update_fields=["status"])
+    merge.undone_at = timezone.now()
+    merge.undone_by = actor if actor is not None and actor.is_authenticated else None
+    merge.save(update_fields=["undone_at", "undone_by"])
+    audit_record(
+        actor=actor,
+        action="item.merge_undo",
+        target=source,
+        city=session.consultation.city,
+        data={"merge": merge.pk, "into": target.pk, "restored": restored, "not_restored": not_restored},
+    )
+    _bump(session)
+    tally_add(dict(tallies))  # after the session's row, as every writer (live/locks.py)
+    return MergeUndone(merge, restored, not_restored)
 
 
 # --- Ballots ----------------------------------------------------------------------------------------------

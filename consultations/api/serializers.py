@@ -116,6 +116,12 @@ class PhaseRequest(serializers.Serializer):
 
 class ModerationRequest(serializers.Serializer):
     action = serializers.ChoiceField(choices=["approve", "hide"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class ModerationManyRequest(ModerationRequest):
+    items = serializers.ListField(child=serializers.IntegerField(), allow_empty=True, max_length=10000)
 
 
 class EditRequest(serializers.Serializer):

@@ -13,6 +13,7 @@ from .. import joins, selectors, services
 from ..live import ingest
 from ..live.limits import client_address
 from ..models import Consultation, Item, Participant, Session
+from ..models import ItemMerge as MergeRecord
 from ..permissions import (
     can_watch_session,
     city_for_facilitator,
@@ -198,10 +199,64 @@ class ItemModeration(SessionAPIView):
         session = self.staff_session(request, code)
         data = s.ModerationRequest(data=request.data)
         data.is_valid(raise_exception=True)
+        values = data.validated_data
         item = services.item_moderate(
-            item=self.staff_item(session, item_id), action=data.validated_data["action"], actor=request.user
+            item=self.staff_item(session, item_id),
+            action=values["action"],
+            reason=values.get("reason", ""),
+            note=values.get("note", ""),
+            actor=request.user,
         )
         return Response(s.item_body(item))
+
+
+class ItemsModeration(SessionAPIView):
+    """Approve or hide many items at once (services.items_moderate: one transaction, one version)."""
+
+    @extend_schema(request=s.ModerationManyRequest, responses={200: OpenApiResponse(description='{"items": [item]}')})
+    def post(self, request, code):
+        session = self.staff_session(request, code)
+        data = s.ModerationManyRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        items = services.items_moderate(
+            session=session,
+            item_ids=values["items"],
+            action=values["action"],
+            reason=values.get("reason", ""),
+            note=values.get("note", ""),
+            actor=request.user,
+        )
+        return Response({"items": [s.item_body(item) for item in items]})
+
+
+class ModerationBoard(SessionAPIView):
+    """What the console moderates: every item once, suggestions of duplicates, recent merges (selectors)."""
+
+    @extend_schema(responses={200: OpenApiResponse(description="The moderation board (docs/api.md)")})
+    def get(self, request, code):
+        return Response(selectors.moderation_board(self.staff_session(request, code)))
+
+
+class MergeUndo(SessionAPIView):
+    """Undo a merge (services.items_merge_undo)."""
+
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="The items and what was restored")})
+    def post(self, request, code, merge_id):
+        session = self.staff_session(request, code)
+        merge = MergeRecord.objects.filter(pk=merge_id, session=session).first()
+        if merge is None:
+            raise Http404
+        done = services.items_merge_undo(merge=merge, actor=request.user)
+        return Response(
+            {
+                "merge": merge.pk,
+                "source": s.item_body(done.merge.source),
+                "target": s.item_body(done.merge.target),
+                "restored": done.restored,
+                "not_restored": done.not_restored,
+            }
+        )
 
 
 class ItemEdit(SessionAPIView):
@@ -227,7 +282,7 @@ class ItemMerge(SessionAPIView):
             target=self.staff_item(session, data.validated_data["into"]),
             actor=request.user,
         )
-        return Response(s.item_body(target))
+        return Response({**s.item_body(target), "merge": target.merge_id})
 
 
 class SessionLock(SessionAPIView):

@@ -29,8 +29,9 @@ from consultations.models import (
     AgeBand,
     Consultation,
     Gender,
-    Item,
+    HideReason,
     ItemKind,
+    ItemMerge,
     ItemStatus,
     JoinPolicy,
     Participant,
@@ -574,6 +575,68 @@ def _results_context(session: Session) -> dict:
     }
 
 
+def _console_labels() -> dict:
+    """Translated strings console.js needs (beside _live_labels): the moderation queue, the items table, merges."""
+    return {
+        "flags": {code: str(label) for code, label in FLAG_LABELS.items()},
+        "kind": {k.value: str(k.label) for k in ItemKind},
+        "statuses": {s.value: str(s.label) for s in ItemStatus},
+        "approve": _("Approve"),
+        "hide": _("Hide"),
+        "edit": _("Correct the text"),
+        "save": _("Save"),
+        "cancel": _("Cancel"),
+        "merge": _("Merge…"),
+        "select": _("Select"),
+        "votes": _("Votes"),
+        "points": _("Points"),
+        "text": _("Text"),
+        "status": _("Status"),
+        "actions": _("Actions"),
+        "nothingWaiting": _("Nothing is waiting."),
+        "nothingApproved": _("Nothing has been approved or hidden yet."),
+        "likely": _("Likely the same as:"),
+        "mergeInto": _("Merge into it"),
+        "automatic": _("Automatic screen:"),
+        # %(n)s is replaced by the script with a number.
+        "selectedN": _("%(n)s selected"),
+        "approvedN": _("%(n)s approved."),
+        "hiddenN": _("%(n)s hidden."),
+        "saved": _("Text corrected."),
+        "merged": _("Merged: the duplicate left every screen and its votes count for the item kept."),
+        "undo": _("Undo"),
+        "undone": _("Merge undone: the item is back with its votes."),
+        "undoneSome": _("Merge undone. %(n)s participants could not get all their points back (see the guide)."),
+        "undoneTag": _("undone"),
+        "noTarget": _("Choose the item to keep."),
+        "noMatch": _("No item matches."),
+        "noReason": _("Choose why these items are hidden."),
+        "noMerge": _("No merge yet."),
+    }
+
+
+def _moderation_lists(board: dict) -> tuple[list[dict], list[dict]]:
+    """The board as the console shows it without script: the queue (pending items) and, per kind, the items
+    approved or hidden, each item once."""
+    items = [
+        {
+            **it,
+            "kind_label": ItemKind(it["kind"]).label,
+            "flag_labels": [FLAG_LABELS.get(flag, flag) for flag in it["flags"]],
+            "moderation_actions": moderation_actions(it["status"]),
+        }
+        for it in board["items"]
+    ]
+    queue = [it for it in items if it["status"] == ItemStatus.PENDING]
+    by_kind = []
+    for kind in (ItemKind.CHALLENGE, ItemKind.PROPOSAL):
+        rows = [it for it in items if it["kind"] == kind and it["status"] != ItemStatus.PENDING]
+        if rows:
+            dot = board["voting"][kind]["method"] == VotingMethod.DOT
+            by_kind.append({"kind": kind, "label": KIND_PLURAL[kind], "items": rows, "dot": dot})
+    return queue, by_kind
+
+
 @login_required
 def session_console(request, city: str, code: str):
     session = session_for_facilitator(request.user, code, city_slug=city)
@@ -581,27 +644,8 @@ def session_console(request, city: str, code: str):
         return redirect("frontend:session_console", city=city, code=session.join_code)
     state = selectors.session_state(session, audience=selectors.STAFF)
     join_summary = joins.join_summary(session)
-    pending = list(Item.objects.filter(session=session, status=ItemStatus.PENDING).order_by("created_at", "id"))
-    for item in pending:
-        item.flag_labels = [FLAG_LABELS.get(flag, flag) for flag in item.flags]
-    items = state["items"]
-    by_kind = []
-    for kind in (ItemKind.CHALLENGE, ItemKind.PROPOSAL):
-        kind_items = [it for it in items if it["kind"] == kind]
-        if kind_items:
-            by_kind.append(
-                {
-                    "label": KIND_PLURAL[kind],
-                    "items": [
-                        {
-                            **it,
-                            "moderation_actions": moderation_actions(it["status"]),
-                            "merge_targets": [o for o in kind_items if o["id"] != it["id"]],
-                        }
-                        for it in kind_items
-                    ],
-                }
-            )
+    board = selectors.moderation_board(session)
+    queue, by_kind = _moderation_lists(board)
     url = join_url(request, session.join_code)
     return render(
         request,
@@ -613,8 +657,12 @@ def session_console(request, city: str, code: str):
             "state": state,
             "phase": phase_info(state["phase"]),
             "phases": [{"value": p, "label": Phase(p).label, "current": p == state["phase"]} for p in session.phases],
-            "pending": pending,
+            "queue": queue,
             "by_kind": by_kind,
+            "board": board,
+            "merges": board["merges"],
+            "hide_reasons": HideReason.choices,
+            "console_labels": _console_labels(),
             "results": _results_context(session),
             "qr": qr_svg(url),
             "join_url": url,
@@ -632,6 +680,8 @@ def session_console(request, city: str, code: str):
 
 
 CONSOLE_ACTIONS = (
+    "moderate_many",
+    "undo",
     "phase",
     "lock",
     "rotate",
@@ -703,6 +753,32 @@ def session_action(request, city: str, code: str, action: str):
         elif action in ("join_policy", "cards", "set_aside", "restore"):
             messages.success(request, _join_action(request, session, action))
             anchor = "#joins"
+        elif action == "moderate_many":
+            do = request.POST.get("do", "")
+            items = services.items_moderate(
+                session=session,
+                item_ids=[pk for pk in request.POST.getlist("items") if pk.strip()],
+                action=do,
+                reason=request.POST.get("reason", ""),
+                note=request.POST.get("note", ""),
+                actor=user,
+            )
+            messages.success(request, _("Moderation saved for %(n)d items.") % {"n": len(items)})
+            anchor = "#moderation"
+        elif action == "undo":
+            merge_id = request.POST.get("merge", "")
+            merge = ItemMerge.objects.filter(session=session, pk=merge_id).first() if merge_id.isdigit() else None
+            if merge is None:
+                raise Http404
+            done = services.items_merge_undo(merge=merge, actor=user)
+            messages.success(
+                request,
+                _("Merge undone: the item is back with its votes.")
+                if not done.not_restored
+                else _("Merge undone. %(n)s participants could not get all their points back (see the guide).")
+                % {"n": done.not_restored},
+            )
+            anchor = "#moderation"
         else:
             item = session_item(session, request.POST.get("item"))
             anchor = "#moderation" if item.status == ItemStatus.PENDING else f"#item-{item.pk}"
@@ -721,6 +797,7 @@ def session_action(request, city: str, code: str, action: str):
                 target = session_item(session, form.cleaned_data["into"])
                 services.items_merge(source=item, target=target, actor=user)
                 messages.success(request, _("Merged. The votes now count for the item kept."))
+                anchor = "#moderation"
     return redirect(reverse("frontend:session_console", args=[city, session.join_code]) + anchor)
 
 

@@ -90,6 +90,10 @@ def world(db, settings, tmp_path) -> World:
         session=session, kind=ItemKind.CHALLENGE, text="Not enough places to study after school"
     )
 
+    # A merge of a duplicate into it, so that the merge's undo URL resolves.
+    duplicate = Item.objects.create(session=session, kind=item.kind, text=f"{item.text} (again)")
+    merge_id = session_services.items_merge(source=duplicate, target=item, actor=None).merge_id
+
     staff = {role: User.objects.get(email=creds["email"]) for role, creds in fes["staff"].items()}
     clients = {role: _logged_in(user) for role, user in staff.items()}
     clients["anonymous"] = Client()
@@ -124,6 +128,7 @@ def world(db, settings, tmp_path) -> World:
         "code": session.join_code,
         "join_code": session.join_code,
         "item_id": item.pk,
+        "merge_id": merge_id,
         "call_id": call_pk,
         "proposal_id": proposal_pk,
         "project_id": project_pk,
