@@ -38,6 +38,10 @@ class StateSnapshot:
     results_visible: bool
     extra: dict
     items: list[SnapshotItem]
+    # Items taken off the screen by moderation, by id only (docs/realtime.md, "What moved off the screen"): a phone
+    # learns from them that one of its own items or ballots changed, and re-reads GET …/me.
+    hidden: tuple[int, ...] = ()
+    merged: tuple[tuple[int, int], ...] = ()  # (merged item, the item it was merged into)
 
     def for_audience(self, audience: str) -> dict:
         staff = audience == STAFF
@@ -60,18 +64,29 @@ class StateSnapshot:
             "results_visible": self.results_visible,
             **self.extra,
             "items": items,
+            "hidden": list(self.hidden),
+            "merged": [{"id": source, "into": target} for source, target in self.merged],
         }
 
 
 def session_snapshot(session_id: int) -> StateSnapshot:
     """Read a session's state. The version is read first, so the data is at least as new as the version."""
     session = Session.objects.select_related("consultation").get(pk=session_id)
-    rows = list(
+    rows: list[dict] = []
+    hidden: list[int] = []
+    merged: list[tuple[int, int]] = []
+    for row in (
         Item.objects.filter(session_id=session_id)
-        .exclude(status=ItemStatus.MERGED)
         .order_by("id")
-        .values("id", "kind", "text", "status", votes=F("tally"))
-    )
+        .values("id", "kind", "text", "status", "merged_into_id", votes=F("tally"))
+    ):
+        into = row.pop("merged_into_id")
+        if row["status"] == ItemStatus.MERGED:
+            merged.append((row["id"], into))
+            continue
+        if row["status"] == ItemStatus.HIDDEN:
+            hidden.append(row["id"])
+        rows.append(row)
     answers: defaultdict[int, list[int]] = defaultdict(list)
     for from_id, to_id in Item.answers.through.objects.filter(from_item__session_id=session_id).values_list(
         "from_item_id", "to_item_id"
@@ -94,6 +109,8 @@ def session_snapshot(session_id: int) -> StateSnapshot:
         results_visible=session.results_visible,
         extra=extra,
         items=items,
+        hidden=tuple(hidden),
+        merged=tuple(merged),
     )
 
 
@@ -124,7 +141,7 @@ def participant_view(participant: Participant) -> dict:
         points_left[kind] = None if points is None else max(0, points - spent[kind])
     return {
         "participant": participant.pk,
-        "ballots": [{"item": b["item_id"], "points": b["points"]} for b in ballots],
+        "ballots": [{"item": b["item_id"], "points": b["points"], "kind": b["item__kind"]} for b in ballots],
         "items": list(Item.objects.filter(author=participant).order_by("id").values("id", "kind", "text", "status")),
         "points_left": points_left,
     }
