@@ -490,29 +490,15 @@ def _moved_on(request, session: Session) -> bool:
 
 def _submit_after_moving_on(request, session: Session, person: Participant):
     """A text sent from a page shown in an earlier phase: nothing is submitted; the current page says the session
-    moved on and keeps the text, in the box when the session collects that kind again, else below it to copy."""
+    moved on and shows the text below, to copy (each kind is collected in one phase only)."""
     kind, text = request.POST.get("kind", ""), request.POST.get("text", "")
-    phase = Phase(session.phase).label
-    form, unsent = None, None
-    if kind and kind == session.submission_kind:
-        challenges = [
-            it
-            for it in selectors.session_state(session, audience=selectors.PUBLIC)["items"]
-            if it["kind"] == ItemKind.CHALLENGE
-        ]
-        form = ItemForm({"text": text}, challenges=challenges if kind == ItemKind.PROPOSAL else ())
-        form.is_valid()
-        form.errors.clear()
-        messages.warning(request, _("The session has moved on: your text was not sent yet. Check it and send it."))
-    else:
-        if text.strip():
-            unsent = {"kind": kind, "label": DRAFT_KIND.get(kind, ""), "text": text}
-        messages.warning(
-            request,
-            _("The session has moved on to “%(phase)s”: your text was not sent. It is kept below to copy.")
-            % {"phase": phase},
-        )
-    context = _participant_context(request, session, person, item_form=form, unsent=unsent)
+    unsent = {"kind": kind, "label": DRAFT_KIND.get(kind, ""), "text": text} if text.strip() else None
+    messages.warning(
+        request,
+        _("The session has moved on to “%(phase)s”: your text was not sent. It is kept below to copy.")
+        % {"phase": Phase(session.phase).label},
+    )
+    context = _participant_context(request, session, person, unsent=unsent)
     return render(request, "frontend/sessions/participant.html", context, status=409)
 
 
