@@ -17,6 +17,10 @@ from .conftest import PHONE, new_session, shot, t
 expect = pytest.importorskip("playwright.sync_api", reason="needs playwright: run `make setup`").expect
 
 LANGUAGES = ["ar", "fr"]
+NO_SCRIPT = (
+    "This page does not update by itself without JavaScript: reload it to see what is new. If the session has moved "
+    "on when you send something, the page says so and keeps your text."
+)
 TEXTS = {
     "ar": ["لا توجد حافلات بعد الثامنة مساء", "الملاعب مغلقة يوم الأحد", "لا حافلات في الليل"],
     "fr": ["Pas de bus après 20h dans le quartier", "Les terrains sont fermés le dimanche", "Aucun bus le soir"],
@@ -111,7 +115,10 @@ def test_status_after_approval_and_votes_after_a_merge_follow_without_reloading(
     expect(page.locator("#live-status")).to_contain_text(refusal)
     assert refusal != "At most 3 points can go to one item."
 
-    # The facilitator merges the item voted for into the other: "my votes" follows, without a reload.
+    # The facilitator merges the item voted for into the other: "my votes" follows, without a reload, also on a
+    # page freshly opened (it has seen no state before the merge's).
+    page.reload()
+    expect(page.locator("#connection")).to_have_text(t(language, "Live"))
     page.evaluate("window.notReloaded = true")
     server.api("POST", f"/sessions/{code}/items/{ids[first]}/merge", {"into": ids[second]}, token=token)
     expect(page.locator("#mine-votes li")).to_contain_text(second)
@@ -271,6 +278,7 @@ def test_page_without_javascript_says_the_session_moved_on(language, server, wor
     _join(page, code, language)
     _phase(server, code, token, "challenges")
     page.reload()
+    expect(page.locator("noscript, .notice", has_text=t(language, NO_SCRIPT))).to_have_count(1)
     text = TEXTS[language][0]
     page.get_by_label(t(language, "Your idea")).fill(text)
     _phase(server, code, token, "challenge_voting")  # the page cannot know: no script

@@ -51,14 +51,14 @@
     }
     location.reload();
   }
-  function renderParticipant(state, newer) {
+  function renderParticipant(state) {
     if (state.phase !== live.phase()) {
       // Votes still queued are sent (or reported as refused) before the page changes.
       if (flushing) { reloadWanted = true; return; }
       reloadKeepingWhatWasTyped();
       return;
     }
-    if (newer) checkMine(state);
+    checkMine(state);
     var kindNow = KIND_OF_PHASE[state.phase];
     var room = $("room-list");
     if (room && kindNow) {
@@ -192,7 +192,7 @@
     var changed = Object.keys(mine).some(function (id) {
       var now = merged[id] ? "merged" : hidden[id] ? "hidden" : shown[id] ? "approved" : "pending";
       return now !== mine[id];
-    });
+    }) || Object.keys(ballots).some(function (id) { return merged[id]; }); // a merge moves ballots to its target
     var touching = (state.merged || []).filter(function (m) {
       return mine[m.id] || mine[m.into] || ballots[m.id] !== undefined || ballots[m.into] !== undefined;
     }).map(function (m) { return m.id + ">" + m.into; }).join(",");
