@@ -18,8 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import npgettext
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, npgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cities.disclosure import POOLED
@@ -349,9 +348,7 @@ def _participant_labels(session: Session) -> dict:
         # %(n)s is replaced by the script with a number.
         "charsLeft": _("Characters left: %(n)s"),
         "charsOver": _("Characters over the limit: %(n)s"),
-        "tooLong": formatted_text_limit(),
-        "draftsTitle": _("Written but not sent"),
-        "draftsHelp": _("The session moved on before this was sent. Copy it if you want to keep it."),
+        "tooLong": _too_long_message(),
         "draftKinds": {k: str(v) for k, v in DRAFT_KIND.items()},
         "discard": _("Discard this text"),
     }
@@ -370,7 +367,7 @@ DRAFT_KIND = {
 }
 
 
-def formatted_text_limit() -> str:
+def _too_long_message() -> str:
     return _("Too long: at most %(n)s characters. Nothing was cut; shorten it before sending.") % {
         "n": services.ITEM_TEXT_MAX
     }

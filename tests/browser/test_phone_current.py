@@ -69,8 +69,13 @@ def _no_sideways_scrolling(page, width: int = PHONE["width"]) -> bool:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_status_after_approval_and_votes_after_a_merge_follow_without_reloading(language, server, world, contexts):
     code, token = _room(
-        server, world, title=f"Current {language}", premoderation=True, challenge_voting_method="dot",
-        dot_points=5, dot_max_per_item=3,
+        server,
+        world,
+        title=f"Current {language}",
+        premoderation=True,
+        challenge_voting_method="dot",
+        dot_points=5,
+        dot_max_per_item=3,
     )
     page = contexts(server, language=language, size=PHONE).new_page()
     _join(page, code, language)
@@ -133,8 +138,13 @@ def test_status_after_approval_and_votes_after_a_merge_follow_without_reloading(
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_two_tabs_of_one_participant_agree_on_points_left(language, server, world, contexts):
     code, token = _room(
-        server, world, title=f"Tabs {language}", premoderation=False, challenge_voting_method="dot",
-        dot_points=5, dot_max_per_item=3,
+        server,
+        world,
+        title=f"Tabs {language}",
+        premoderation=False,
+        challenge_voting_method="dot",
+        dot_points=5,
+        dot_max_per_item=3,
     )
     context = contexts(server, language=language, size=PHONE)
     first_tab = context.new_page()
@@ -226,11 +236,13 @@ def test_send_focuses_its_result_and_the_counter_says_a_paste_is_too_long(langua
     box.focus()
     page.keyboard.press("Control+V")
     expect(box).to_have_value(long_text)
-    tooLong = t(language, "Too long: at most %(n)s characters. Nothing was cut; shorten it before sending.") % {"n": 500}
-    expect(page.locator("#live-status")).to_have_text(tooLong)
+    too_long = t(language, "Too long: at most %(n)s characters. Nothing was cut; shorten it before sending.") % {
+        "n": 500
+    }
+    expect(page.locator("#live-status")).to_have_text(too_long)
     expect(counter).to_have_text(t(language, "Characters over the limit: %(n)s") % {"n": 20})
     page.get_by_role("button", name=t(language, "Send")).click()
-    expect(page.locator("#live-status")).to_contain_text(tooLong)
+    expect(page.locator("#live-status")).to_contain_text(too_long)
     expect(box).to_be_focused()
     expect(box).to_have_value(long_text)
     shot(page, f"phone-current-{language}-4-too-long")
@@ -239,8 +251,13 @@ def test_send_focuses_its_result_and_the_counter_says_a_paste_is_too_long(langua
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_sideways_scrolling_at_200_percent_text_size(language, server, world, contexts):
     code, token = _room(
-        server, world, title=f"Zoom {language} avec un titre de séance assez long", premoderation=True,
-        challenge_voting_method="dot", dot_points=5, dot_max_per_item=3,
+        server,
+        world,
+        title=f"Zoom {language} avec un titre de séance assez long",
+        premoderation=True,
+        challenge_voting_method="dot",
+        dot_points=5,
+        dot_max_per_item=3,
     )
     page = contexts(server, language=language, size=PHONE).new_page()
     _join(page, code, language)
@@ -250,7 +267,8 @@ def test_no_sideways_scrolling_at_200_percent_text_size(language, server, world,
         expect(page.locator("#phase-name")).to_have_text(t(language, Phase(phase).label))
         if phase == "challenges":
             server.api(
-                "POST", f"/sessions/{code}/items",
+                "POST",
+                f"/sessions/{code}/items",
                 {"kind": "challenge", "text": "Inscription https://exemple.ma/une-adresse-tres-longue-sans-espaces"},
                 participant=other,
             )

@@ -16,8 +16,8 @@ from channels.testing.http import HttpCommunicator
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import translation
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from consultations import services
@@ -57,7 +57,9 @@ def room(live_session):
 
 
 def _as(participant, code=None) -> ingest.Caller:
-    return ingest.Caller(code=code or participant.session.join_code, participant=(participant.pk, participant.session_id))
+    return ingest.Caller(
+        code=code or participant.session.join_code, participant=(participant.pk, participant.session_id)
+    )
 
 
 # (name, phase the session must be in, operation, caller, data) for every refusal of the four operations.
@@ -89,8 +91,20 @@ def _cases(room) -> list:
         ("submit: too long", collecting, ingest.SUBMIT, _as(voter), {"kind": "challenge", "text": "a" * 501}),
         ("submit: unknown kind", collecting, ingest.SUBMIT, _as(voter), {"kind": "poem", "text": "A kind unknown"}),
         ("submit: text missing", collecting, ingest.SUBMIT, _as(voter), {"kind": "challenge"}),
-        ("submit: unknown theme", collecting, ingest.SUBMIT, _as(voter), {"kind": "challenge", "text": "Abc", "theme": 999999}),
-        ("submit: no credentials", collecting, ingest.SUBMIT, ingest.Caller(code=code), {"kind": "challenge", "text": "Abc"}),
+        (
+            "submit: unknown theme",
+            collecting,
+            ingest.SUBMIT,
+            _as(voter),
+            {"kind": "challenge", "text": "Abc", "theme": 999999},
+        ),
+        (
+            "submit: no credentials",
+            collecting,
+            ingest.SUBMIT,
+            ingest.Caller(code=code),
+            {"kind": "challenge", "text": "Abc"},
+        ),
         ("join: unknown session", voting, ingest.JOIN, ingest.Caller(code="ZZZZZZ"), {"consent": True}),
         ("join: no consent", voting, ingest.JOIN, ingest.Caller(code=code), {"consent": False}),
         ("join: consent missing", voting, ingest.JOIN, ingest.Caller(code=code), {}),
@@ -106,7 +120,10 @@ def _cases(room) -> list:
             "join: another site",
             voting,
             ingest.JOIN,
-            ingest.Caller(code=code, join_headers=ingest.JoinHeaders("application/json", "https://evil.example", "http", "testserver")),
+            ingest.Caller(
+                code=code,
+                join_headers=ingest.JoinHeaders("application/json", "https://evil.example", "http", "testserver"),
+            ),
             {"consent": True},
         ),
         ("join: from the API, well formed", voting, ingest.JOIN, ingest.Caller(code=code, join_headers=api_join), None),
@@ -130,10 +147,10 @@ def test_every_refusal_of_the_road_is_worded_in_arabic_and_french(room, settings
         if session.phase != phase:
             to_phase(session, phase)
             session.refresh_from_db()
-        english, english_body = _answer("en", operation, caller, data)
+        english, _ = _answer("en", operation, caller, data)
         assert not english.ok, name
         for language in PHONES:
-            answer, body = _answer(language, operation, caller, data)
+            answer, _ = _answer(language, operation, caller, data)
             assert answer.status == english.status, name
             assert answer.body["detail"] != english.body["detail"], (name, language, answer.body["detail"])
             for field, messages in answer.body.get("errors", {}).items():
@@ -215,7 +232,9 @@ def test_the_pages_answer_in_the_phone_s_language(room, language, how):
     code = session.join_code
     page = client.post(reverse("frontend:participant_vote", args=[code]), {"item": second.pk, "points": 4}, follow=True)
     assert escape(_expected(language, OVER, n=3)) in page.content.decode()
-    page = client.post(reverse("frontend:participant_vote", args=[code]), {"item": 999999, "withdraw": "1"}, follow=True)
+    page = client.post(
+        reverse("frontend:participant_vote", args=[code]), {"item": 999999, "withdraw": "1"}, follow=True
+    )
     assert escape(_expected(language, "This item does not exist in this session.")) in page.content.decode()
     to_phase(session, Phase.CHALLENGES)
     page = client.post(reverse("frontend:participant_submit", args=[code]), {"kind": "challenge", "text": "ab"})

@@ -61,8 +61,16 @@ def test_the_rest_state_and_the_staff_state_carry_the_same_fields(moderated, api
     api_client.credentials(HTTP_AUTHORIZATION=f"Participant {participant_token(voter)}")
     public = api_client.get(f"/api/v1/sessions/{session.join_code}/state").json()
     staff = facilitator_api.get(f"/api/v1/sessions/{session.join_code}/state").json()
-    assert public["hidden"] == staff["hidden"] == sorted([items["Hidden after approval"].pk, items["Hidden while pending"].pk])
-    assert public["merged"] == staff["merged"] == [{"id": items["Merged duplicate"].pk, "into": items["Kept on screen"].pk}]
+    assert (
+        public["hidden"]
+        == staff["hidden"]
+        == sorted([items["Hidden after approval"].pk, items["Hidden while pending"].pk])
+    )
+    assert (
+        public["merged"]
+        == staff["merged"]
+        == [{"id": items["Merged duplicate"].pk, "into": items["Kept on screen"].pk}]
+    )
     # Staff still see hidden items with their text in items, as before; merged ones are still left out.
     assert {it["status"] for it in staff["items"]} == {ItemStatus.APPROVED, ItemStatus.HIDDEN, ItemStatus.PENDING}
 
@@ -70,7 +78,9 @@ def test_the_rest_state_and_the_staff_state_carry_the_same_fields(moderated, api
 def test_me_gives_the_status_the_phone_compares_and_the_kind_of_each_ballot(moderated, api_client):
     session, items, author, voter = moderated
     api_client.credentials(HTTP_AUTHORIZATION=f"Participant {participant_token(author)}")
-    mine = {it["text"]: it["status"] for it in api_client.get(f"/api/v1/sessions/{session.join_code}/me").json()["items"]}
+    mine = {
+        it["text"]: it["status"] for it in api_client.get(f"/api/v1/sessions/{session.join_code}/me").json()["items"]
+    }
     assert mine == {
         "Kept on screen": "approved",
         "Hidden after approval": "hidden",
