@@ -319,6 +319,7 @@
     });
   }
   // The length the server counts: white space folded, as the service folds it before checking ITEM_TEXT_MAX.
+  var wasOver = false;
   function folded(text) { return text.trim().split(/\s+/).join(" ").length; }
   function countDown(area) {
     var counter = $("text-counter");
@@ -329,6 +330,9 @@
     counter.textContent = live.fmt(over > 0 ? L.charsOver : L.charsLeft, Math.abs(over));
     counter.classList.toggle("is-over", over > 0);
     if (over > 0) area.setAttribute("aria-invalid", "true"); else area.removeAttribute("aria-invalid");
+    // Said once, in the status, when the text goes over (typed or pasted: nothing is cut, as maxlength would do).
+    if (over > 0 && !wasOver) say(L.tooLong, true);
+    wasOver = over > 0;
     return over;
   }
   function tooLong(area) {
@@ -410,10 +414,6 @@
     if (area) {
       area.setAttribute("aria-describedby", ((area.getAttribute("aria-describedby") || "") + " text-counter").trim());
       countDown(area);
-      // A paste is kept whole: over the limit, the page says so (nothing is cut, as maxlength would do).
-      area.addEventListener("paste", function () {
-        setTimeout(function () { if (countDown(area) > 0) say(L.tooLong, true); }, 0);
-      });
     }
     openTabs();
     document.querySelectorAll("#vote-list .vote-item").forEach(function (li) {
