@@ -76,8 +76,8 @@
   }
   function voteItem(it) {
     var method = root.dataset.votingMethod;
-    var mine = ballots[it.id] || 0;
-    var li = el("li", "vote-item" + (mine ? " is-mine" : ""));
+    var given = ballots[it.id] || 0;
+    var li = el("li", "vote-item" + (given ? " is-mine" : ""));
     li.id = "item-" + it.id;
     li.dataset.item = it.id;
     li.appendChild(el("p", "vote-text", it.text, true));
@@ -98,19 +98,19 @@
       label.htmlFor = "points-" + it.id;
       var input = el("input", "points-input");
       input.type = "number"; input.name = "points"; input.id = "points-" + it.id; input.min = 0;
-      input.max = root.dataset.maxPerItem; input.value = mine; input.inputMode = "numeric";
+      input.max = root.dataset.maxPerItem; input.value = given; input.inputMode = "numeric";
       var give = el("button", "button", L.give);
       give.type = "submit";
       form.appendChild(label); form.appendChild(input); form.appendChild(give);
     } else {
-      if (mine) {
+      if (given) {
         var withdraw = el("input");
         withdraw.type = "hidden"; withdraw.name = "withdraw"; withdraw.value = "1";
         form.appendChild(withdraw);
       }
-      var toggle = el("button", "button vote-toggle" + (mine ? " is-on" : " button-secondary"), mine ? L.voted : L.vote);
+      var toggle = el("button", "button vote-toggle" + (given ? " is-on" : " button-secondary"), given ? L.voted : L.vote);
       toggle.type = "submit";
-      toggle.setAttribute("aria-pressed", mine ? "true" : "false");
+      toggle.setAttribute("aria-pressed", given ? "true" : "false");
       form.appendChild(toggle);
     }
     li.appendChild(form);
