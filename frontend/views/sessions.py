@@ -351,6 +351,7 @@ def _participant_labels(session: Session) -> dict:
         "tooLong": _too_long_message(),
         "draftKinds": {k: str(v) for k, v in DRAFT_KIND.items()},
         "discard": _("Discard this text"),
+        "noAnswer": _("The server could not answer. Try again in a moment."),
     }
 
 

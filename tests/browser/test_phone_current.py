@@ -332,3 +332,22 @@ def test_page_without_javascript_says_the_session_moved_on(language, server, wor
         moved_on(language, "The session has moved on to “%(phase)s”: your vote was not counted.", Phase.RESULTS)
     )
     expect(page.locator("#phase-name")).to_have_text(t(language, Phase.RESULTS.label))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_answer_without_a_message_is_worded_in_the_phone_s_language(language, server, world, contexts):
+    """A proxy's error page (502, HTML) has no message of ours: the phone says so in its language, not in the
+    browser's English status text, and keeps the text."""
+    code, token = _room(server, world, title=f"Proxy {language}", premoderation=False)
+    page = contexts(server, language=language, size=PHONE).new_page()
+    _join(page, code, language)
+    _phase(server, code, token, "challenges")
+    page.route("**/api/v1/sessions/*/items", lambda route: route.fulfill(status=502, body="<h1>Bad Gateway</h1>"))
+    box = page.get_by_label(t(language, "Your idea"))
+    box.fill(TEXTS[language][0])
+    page.get_by_role("button", name=t(language, "Send")).click()
+    expect(page.locator("#live-status")).to_contain_text(
+        t(language, "The server could not answer. Try again in a moment.")
+    )
+    expect(page.locator("#live-status")).not_to_contain_text("Bad Gateway")
+    expect(box).to_have_value(TEXTS[language][0])
