@@ -143,8 +143,8 @@ def test_status_after_approval_and_votes_after_a_merge_follow_without_reloading(
     shot(page, f"current-{language}-phone-2-merged", full_page=True)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_two_tabs_of_one_participant_agree_on_points_left(language, server, world, contexts):
+@pytest.mark.parametrize(("language", "channel"), [("ar", "broadcast"), ("fr", "broadcast"), ("fr", "storage")])
+def test_two_tabs_of_one_participant_agree_on_points_left(language, channel, server, world, contexts):
     code, token = _room(
         server,
         world,
@@ -155,6 +155,8 @@ def test_two_tabs_of_one_participant_agree_on_points_left(language, server, worl
         dot_max_per_item=3,
     )
     context = contexts(server, language=language, size=PHONE)
+    if channel == "storage":  # a browser without BroadcastChannel: the tabs hear each other by storage events
+        context.add_init_script("delete window.BroadcastChannel")
     first_tab = context.new_page()
     _join(first_tab, code, language)
     _phase(server, code, token, "challenges")
@@ -181,6 +183,9 @@ def test_two_tabs_of_one_participant_agree_on_points_left(language, server, worl
     expect(second_tab.locator("#points-left")).to_have_text("0")
     expect(first_tab.locator("#points-left")).to_have_text("0")
     expect(first_tab.locator("#mine-votes li")).to_have_count(2)
+    if channel == "storage":
+        assert first_tab.evaluate("typeof BroadcastChannel") == "undefined"
+        assert first_tab.evaluate("localStorage.length") == 0  # nothing of the participant's stays behind
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

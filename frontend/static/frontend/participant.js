@@ -227,8 +227,11 @@
           try { heard(JSON.parse(event.newValue).me); } catch (e) { /* not ours */ }
         }
       });
-      tabs = { postMessage: function (me) {
-        try { localStorage.setItem(name, JSON.stringify({ me: me, at: Date.now() })); } catch (e) { /* private mode */ }
+      tabs = { postMessage: function (me) { // set and removed at once: the other tabs hear it, nothing stays behind
+        try {
+          localStorage.setItem(name, JSON.stringify({ me: me, at: Date.now() }));
+          localStorage.removeItem(name);
+        } catch (e) { /* private mode */ }
       } };
     }
   }
