@@ -142,6 +142,11 @@ def test_status_after_approval_and_votes_after_a_merge_follow_without_reloading(
     assert page.evaluate("window.notReloaded === true")
     shot(page, f"current-{language}-phone-2-merged", full_page=True)
 
+    # The facilitator hides the phone's own text after all: its label follows too.
+    server.api("POST", f"/sessions/{code}/items/{ids[mine]}/moderation", {"action": "hide"}, token=token)
+    expect(badge).to_have_text(t(language, ItemStatus.HIDDEN.label))
+    assert page.evaluate("window.notReloaded === true")
+
 
 @pytest.mark.parametrize(("language", "channel"), [("ar", "broadcast"), ("fr", "broadcast"), ("fr", "storage")])
 def test_two_tabs_of_one_participant_agree_on_points_left(language, channel, server, world, contexts):
