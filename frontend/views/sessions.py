@@ -433,7 +433,6 @@ def _participant_context(request, session: Session, participant: Participant, it
         "ballots_json": ballots,
         "mine_json": {"items": {it["id"]: it["status"] for it in me["items"]}},
         "unsent": unsent,
-        "text_max": services.ITEM_TEXT_MAX,
     }
 
 
