@@ -185,15 +185,16 @@
   // The status each of my items has by the state (approved: on the screen; hidden; merged; else still pending), and
   // the merges that touch my items or ballots: when either differs from what this page knows, /me is re-read.
   function checkMine(state) {
+    if (!state.hidden || !state.merged) return; // a server without these fields: nothing to compare with
     var shown = {}, hidden = {}, merged = {};
     state.items.forEach(function (it) { shown[it.id] = true; });
-    (state.hidden || []).forEach(function (id) { hidden[id] = true; });
-    (state.merged || []).forEach(function (m) { merged[m.id] = m.into; });
+    state.hidden.forEach(function (id) { hidden[id] = true; });
+    state.merged.forEach(function (m) { merged[m.id] = m.into; });
     var changed = Object.keys(mine).some(function (id) {
       var now = merged[id] ? "merged" : hidden[id] ? "hidden" : shown[id] ? "approved" : "pending";
       return now !== mine[id];
     }) || Object.keys(ballots).some(function (id) { return merged[id]; }); // a merge moves ballots to its target
-    var touching = (state.merged || []).filter(function (m) {
+    var touching = state.merged.filter(function (m) {
       return mine[m.id] || mine[m.into] || ballots[m.id] !== undefined || ballots[m.into] !== undefined;
     }).map(function (m) { return m.id + ">" + m.into; }).join(",");
     if (mergedSeen !== null && touching !== mergedSeen) changed = true;
