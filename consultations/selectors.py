@@ -5,7 +5,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TypedDict
 
-from django.db.models import Count, F, IntegerField, Q, Sum
+from django.db.models import Count, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
 
 from cities import disclosure
@@ -72,27 +72,36 @@ class StateSnapshot:
 def session_snapshot(session_id: int) -> StateSnapshot:
     """Read a session's state. The version is read first, so the data is at least as new as the version."""
     session = Session.objects.select_related("consultation").get(pk=session_id)
-    rows: list[dict] = []
+    rows = []
     hidden: list[int] = []
     merged: list[tuple[int, int]] = []
-    for row in (
+    for item_id, kind, text, status, into, votes in (
         Item.objects.filter(session_id=session_id)
         .order_by("id")
-        .values("id", "kind", "text", "status", "merged_into_id", votes=F("tally"))
+        .values_list("id", "kind", "text", "status", "merged_into_id", "tally")
     ):
-        into = row.pop("merged_into_id")
-        if row["status"] == ItemStatus.MERGED:
-            merged.append((row["id"], into))
+        if status == ItemStatus.MERGED:
+            merged.append((item_id, into))
             continue
-        if row["status"] == ItemStatus.HIDDEN:
-            hidden.append(row["id"])
-        rows.append(row)
+        if status == ItemStatus.HIDDEN:
+            hidden.append(item_id)
+        rows.append((item_id, kind, text, status, votes))
     answers: defaultdict[int, list[int]] = defaultdict(list)
     for from_id, to_id in Item.answers.through.objects.filter(from_item__session_id=session_id).values_list(
         "from_item_id", "to_item_id"
     ):
         answers[from_id].append(to_id)
-    items: list[SnapshotItem] = [{**row, "answers": sorted(answers.get(row["id"], []))} for row in rows]
+    items: list[SnapshotItem] = [
+        {
+            "id": item_id,
+            "kind": kind,
+            "text": text,
+            "status": status,
+            "votes": votes,
+            "answers": sorted(answers.get(item_id, [])),
+        }
+        for item_id, kind, text, status, votes in rows
+    ]
     participants = Participant.objects.filter(session_id=session_id).count()
     extra = {
         "code": session.join_code,
