@@ -278,6 +278,9 @@ def test_no_sideways_scrolling_at_200_percent_text_size(language, server, world,
         dot_max_per_item=3,
     )
     page = contexts(server, language=language, size=PHONE).new_page()
+    page.goto(f"/j/{code}/?lang={language}")  # the join page too
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert _no_sideways_scrolling(page), "join"
     _join(page, code, language)
     other = server.api("POST", f"/sessions/{code}/join", {"consent": True})["token"]
     for phase in ("challenges", "challenge_voting", "results"):
