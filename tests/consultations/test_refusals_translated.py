@@ -241,6 +241,18 @@ def test_the_pages_answer_in_the_phone_s_language(room, language, how):
     assert page.status_code == 400
     too_short = _expected(language, "Please write a little more (at least %(n)d characters).", n=3)
     assert escape(too_short) in page.content.decode()
+    page = client.post(reverse("frontend:participant_submit", args=[code]), {"kind": "challenge", "text": "a" * 501})
+    assert escape(_expected(language, "Please keep it under %(n)d characters.", n=500)) in page.content.decode()
+    page = client.post(reverse("frontend:participant_submit", args=[code]), {"kind": "proposal", "text": "Not now"})
+    not_now = _expected(language, "The session is not collecting this kind of submission now.")
+    assert escape(not_now) in page.content.decode()
+    page = client.post(reverse("frontend:participant_vote", args=[code]), {"item": second.pk}, follow=True)
+    assert escape(_expected(language, "Voting on this kind of item is not open now.")) in page.content.decode()
+    page = client.post(
+        reverse("frontend:participant_vote", args=[code]), {"item": second.pk, "points": "x"}, follow=True
+    )
+    choose = _expected(language, "Your vote was not sent: please choose a number of points.")
+    assert escape(choose) in page.content.decode()
     services.session_set_lock(session=session, locked=True, actor=None)
     refused = _browser(None, language, how).post(reverse("frontend:join", args=[code]), {"consent": "on"})
     text = refused.content.decode()
@@ -284,3 +296,77 @@ async def test_the_fast_path_answers_in_the_phone_s_language(room, settings, lan
             assert body["detail"] == _expected(language, "Please accept the terms of participation to join.")
     finally:
         await hub.stop()
+
+
+def _http_cases(room, token: str, stranger: str) -> list:
+    """(name, method, path, token, body, content type) of every refusal the API's doors give a phone in a vote."""
+    code, first, second = room["session"].join_code, room["first"], room["second"]
+    base = f"/api/v1/sessions/{code}"
+    json_type = "application/json"
+    return [
+        ("vote: no credentials", "POST", f"{base}/votes", None, {"item": first.pk}, json_type),
+        ("vote: forged token", "POST", f"{base}/votes", "forged", {"item": first.pk}, json_type),
+        ("vote: another session's token", "POST", f"{base}/votes", stranger, {"item": first.pk}, json_type),
+        ("vote: unknown session", "POST", "/api/v1/sessions/ZZZZZZ/votes", token, {"item": first.pk}, json_type),
+        ("vote: unknown item", "POST", f"{base}/votes", token, {"item": 999999}, json_type),
+        ("vote: item not a number", "POST", f"{base}/votes", token, {"item": "x"}, json_type),
+        ("vote: item missing", "POST", f"{base}/votes", token, {"points": 1}, json_type),
+        ("vote: too many on one item", "POST", f"{base}/votes", token, {"item": second.pk, "points": 4}, json_type),
+        ("vote: more than left", "POST", f"{base}/votes", token, {"item": second.pk, "points": 3}, json_type),
+        ("vote: no point", "POST", f"{base}/votes", token, {"item": second.pk, "points": 0}, json_type),
+        ("vote: malformed JSON", "POST", f"{base}/votes", token, b"{not json", json_type),
+        ("vote: not an object", "POST", f"{base}/votes", token, b"[1]", json_type),
+        ("vote: too large", "POST", f"{base}/votes", token, b"{" + b" " * 5000 + b"}", json_type),
+        ("withdraw: unknown item", "DELETE", f"{base}/votes/999999", token, None, None),
+        ("withdraw: no credentials", "DELETE", f"{base}/votes/{first.pk}", None, None, None),
+        ("submit: not collecting", "POST", f"{base}/items", token, {"kind": "challenge", "text": "Late"}, json_type),
+        ("submit: unknown kind", "POST", f"{base}/items", token, {"kind": "poem", "text": "A poem"}, json_type),
+        ("submit: text missing", "POST", f"{base}/items", token, {"kind": "challenge"}, json_type),
+        ("submit: no credentials", "POST", f"{base}/items", None, {"kind": "challenge", "text": "Abc"}, json_type),
+        ("me: no credentials", "GET", f"{base}/me", None, None, None),
+        ("join: no consent", "POST", f"{base}/join", None, {"consent": False}, json_type),
+        ("join: consent missing", "POST", f"{base}/join", None, {}, json_type),
+        ("join: not an answer", "POST", f"{base}/join", None, {"consent": True, "age_band": "x"}, json_type),
+        ("join: unknown session", "POST", "/api/v1/sessions/ZZZZZZ/join", None, {"consent": True}, json_type),
+        ("join: not JSON", "POST", f"{base}/join", None, b"consent=1", "application/x-www-form-urlencoded"),
+    ]
+
+
+async def _through_asgi(method, path, *, language, how, token=None, body=None, content_type=None):
+    headers = [(b"host", b"testserver"), (b"accept-language", (b"en" if how == "cookie" else language.encode()))]
+    if how == "cookie" and language != "en":
+        headers.append((b"cookie", f"{COOKIE}={language}".encode()))
+    if token:
+        headers.append((b"authorization", f"Participant {token}".encode()))
+    raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
+    if content_type:
+        headers.append((b"content-type", content_type.encode()))
+    from config.asgi import application
+
+    communicator = HttpCommunicator(application, method, path, body=raw, headers=headers)
+    response = await communicator.get_response()
+    await communicator.wait()
+    return response["status"], json.loads(response["body"] or b"null")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "api-views"])
+@pytest.mark.parametrize("how", ["cookie", "accept-language"])
+async def test_every_refusal_of_the_api_doors_is_in_the_phone_s_language(room, settings, how, fast_path):
+    """Every refusal a phone's script can meet, through the whole ASGI application (the fast path for votes and
+    joins, Django and the API's views for the rest, or for everything with the fast path off)."""
+    settings.MAJLIS_VOTE_FAST_PATH = fast_path
+    try:
+        token = await database_sync_to_async(participant_token)(room["voter"])
+        stranger = await database_sync_to_async(participant_token)(room["stranger"])
+        for name, method, path, who, body, content_type in _http_cases(room, token, stranger):
+            request = {"token": who, "body": body, "content_type": content_type}
+            english = await _through_asgi(method, path, language="en", how=how, **request)
+            assert english[0] >= 400, name
+            for language in PHONES:
+                status, answer = await _through_asgi(method, path, language=language, how=how, **request)
+                assert status == english[0], name
+                assert answer["detail"] != english[1]["detail"], (name, language, answer["detail"])
+    finally:
+        await hub.stop()
+    assert await database_sync_to_async(Ballot.objects.filter(participant=room["voter"]).count)() == 1
