@@ -5,7 +5,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TypedDict
 
-from django.db.models import Count, F, IntegerField, Q, Sum
+from django.db.models import Count, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
 
 from cities import disclosure
@@ -39,6 +39,10 @@ class StateSnapshot:
     results_visible: bool
     extra: dict
     items: list[SnapshotItem]
+    # Items taken off the screen by moderation, by id only (docs/realtime.md, "What moved off the screen"): a phone
+    # learns from them that one of its own items or ballots changed, and re-reads GET …/me.
+    hidden: tuple[int, ...] = ()
+    merged: tuple[tuple[int, int], ...] = ()  # (merged item, the item it was merged into)
 
     def for_audience(self, audience: str) -> dict:
         staff = audience == STAFF
@@ -61,24 +65,44 @@ class StateSnapshot:
             "results_visible": self.results_visible,
             **self.extra,
             "items": items,
+            "hidden": list(self.hidden),
+            "merged": [{"id": source, "into": target} for source, target in self.merged],
         }
 
 
 def session_snapshot(session_id: int) -> StateSnapshot:
     """Read a session's state. The version is read first, so the data is at least as new as the version."""
     session = Session.objects.select_related("consultation").get(pk=session_id)
-    rows = list(
+    rows = []
+    hidden: list[int] = []
+    merged: list[tuple[int, int]] = []
+    for item_id, kind, text, status, into, votes in (
         Item.objects.filter(session_id=session_id)
-        .exclude(status=ItemStatus.MERGED)
         .order_by("id")
-        .values("id", "kind", "text", "status", votes=F("tally"))
-    )
+        .values_list("id", "kind", "text", "status", "merged_into_id", "tally")
+    ):
+        if status == ItemStatus.MERGED:
+            merged.append((item_id, into))
+            continue
+        if status == ItemStatus.HIDDEN:
+            hidden.append(item_id)
+        rows.append((item_id, kind, text, status, votes))
     answers: defaultdict[int, list[int]] = defaultdict(list)
     for from_id, to_id in Item.answers.through.objects.filter(from_item__session_id=session_id).values_list(
         "from_item_id", "to_item_id"
     ):
         answers[from_id].append(to_id)
-    items: list[SnapshotItem] = [{**row, "answers": sorted(answers.get(row["id"], []))} for row in rows]
+    items: list[SnapshotItem] = [
+        {
+            "id": item_id,
+            "kind": kind,
+            "text": text,
+            "status": status,
+            "votes": votes,
+            "answers": sorted(answers.get(item_id, [])),
+        }
+        for item_id, kind, text, status, votes in rows
+    ]
     participants = Participant.objects.filter(session_id=session_id).count()
     extra = {
         "code": session.join_code,
@@ -95,6 +119,8 @@ def session_snapshot(session_id: int) -> StateSnapshot:
         results_visible=session.results_visible,
         extra=extra,
         items=items,
+        hidden=tuple(hidden),
+        merged=tuple(merged),
     )
 
 
@@ -125,7 +151,7 @@ def participant_view(participant: Participant) -> dict:
         points_left[kind] = None if points is None else max(0, points - spent[kind])
     return {
         "participant": participant.pk,
-        "ballots": [{"item": b["item_id"], "points": b["points"]} for b in ballots],
+        "ballots": [{"item": b["item_id"], "points": b["points"], "kind": b["item__kind"]} for b in ballots],
         "items": list(Item.objects.filter(author=participant).order_by("id").values("id", "kind", "text", "status")),
         "points_left": points_left,
     }

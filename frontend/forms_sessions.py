@@ -58,8 +58,9 @@ class ProfileForm(forms.Form):
 class ItemForm(forms.Form):
     text = forms.CharField(
         label=_("Your idea"),
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": ITEM_TEXT_MAX}),
-        max_length=ITEM_TEXT_MAX,
+        # No maxlength: a browser cuts a longer paste silently. The participant page counts down to ITEM_TEXT_MAX
+        # and says when a paste goes over it; the service refuses a longer text with its own message.
+        widget=forms.Textarea(attrs={"rows": 3}),
         strip=True,
     )
     answers = forms.MultipleChoiceField(

@@ -56,6 +56,11 @@ class StateItem(serializers.Serializer):
     answers = serializers.ListField(child=serializers.IntegerField())
 
 
+class MergedItem(serializers.Serializer):
+    id = serializers.IntegerField()
+    into = serializers.IntegerField()
+
+
 class StateResponse(serializers.Serializer):
     version = serializers.IntegerField()
     phase = serializers.ChoiceField(choices=Phase.choices)
@@ -67,6 +72,8 @@ class StateResponse(serializers.Serializer):
     locked = serializers.BooleanField()
     voting = serializers.DictField()
     items = StateItem(many=True)
+    hidden = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the items moderation hid.")
+    merged = MergedItem(many=True, help_text="Items merged into another: {id, into}.")
 
 
 class ItemRequest(serializers.Serializer):

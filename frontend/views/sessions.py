@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, npgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cities.disclosure import POOLED
@@ -342,7 +342,44 @@ def _participant_or_redirect(request, code: str):
     return session, participant, None
 
 
-def _participant_context(request, session: Session, participant: Participant, item_form=None) -> dict:
+def _participant_labels(session: Session) -> dict:
+    """The phone's own strings (merged into _live_labels() by the participant view). Points are worded per number
+    here, with the catalogue's plural forms (Arabic has six), for every number a ballot of this session can hold."""
+    most = max([session.points_for(kind) or 0 for kind in (ItemKind.CHALLENGE, ItemKind.PROPOSAL)] + [1])
+    return {
+        "pointsN": {n: npgettext("phone", "%(n)s point", "%(n)s points", n) % {"n": n} for n in range(most + 1)},
+        # %(n)s is replaced by the script with a number.
+        "charsLeft": _("Characters left: %(n)s"),
+        "charsOver": _("Characters over the limit: %(n)s"),
+        "tooLong": _too_long_message(),
+        "draftKinds": {k: str(v) for k, v in DRAFT_KIND.items()},
+        "discard": _("Discard this text"),
+        "noAnswer": _("The server could not answer. Try again in a moment."),
+    }
+
+
+def _points_label(session: Session, kind: str, points: int) -> str:
+    """A ballot as "My votes" shows it: "3 points" under dot voting, the bare number under approval voting."""
+    if session.voting_method_for(kind) == VotingMethod.DOT:
+        return npgettext("phone", "%(n)s point", "%(n)s points", points) % {"n": points}
+    return str(points)
+
+
+DRAFT_KIND = {
+    ItemKind.CHALLENGE: gettext_lazy("Challenge not sent"),
+    ItemKind.PROPOSAL: gettext_lazy("Proposal not sent"),
+}
+
+
+def _too_long_message() -> str:
+    return _("Too long: at most %(n)s characters. Nothing was cut; shorten it before sending.") % {
+        "n": services.ITEM_TEXT_MAX
+    }
+
+
+def _participant_context(request, session: Session, participant: Participant, item_form=None, unsent=None) -> dict:
+    """The participant page. unsent: a text (and its kind) a form sent after the session had moved on, shown back
+    to be copied (no-JavaScript pages; the script keeps drafts per kind itself)."""
     state = selectors.session_state(session, audience=selectors.PUBLIC)
     me = selectors.participant_view(participant)
     items = state["items"]
@@ -352,6 +389,11 @@ def _participant_context(request, session: Session, participant: Participant, it
     challenges = [it for it in items if it["kind"] == ItemKind.CHALLENGE]
     if submission_kind and item_form is None:
         item_form = ItemForm(challenges=challenges if submission_kind == ItemKind.PROPOSAL else ())
+    if item_form is not None:
+        # The limit comes from the server; the script counts down to it and says when a paste goes over it (no
+        # maxlength: a browser would cut a paste silently).
+        item_form.fields["text"].widget.attrs["data-max"] = services.ITEM_TEXT_MAX
+        item_form.fields["text"].help_text = _("At most %(n)s characters.") % {"n": services.ITEM_TEXT_MAX}
     voting = None
     if voting_kind:
         rules = selectors.voting_rules(session, voting_kind)
@@ -370,7 +412,10 @@ def _participant_context(request, session: Session, participant: Participant, it
             if any(it["kind"] == kind for it in items)
         ]
     texts = {it["id"]: it["text"] for it in items}
-    my_votes = [{"item": b["item"], "points": b["points"], "text": texts.get(b["item"], "")} for b in me["ballots"]]
+    my_votes = [
+        {"item": b["item"], "points": _points_label(session, b["kind"], b["points"]), "text": texts.get(b["item"], "")}
+        for b in me["ballots"]
+    ]
     code = session.join_code
     return {
         "session": session,
@@ -387,8 +432,10 @@ def _participant_context(request, session: Session, participant: Participant, it
         "token": participant_token(participant),
         "ws_path": f"/ws/sessions/{code}/",
         "api_base": f"/api/v1/sessions/{code}",
-        "labels": _live_labels(),
+        "labels": {**_live_labels(), **_participant_labels(session)},
         "ballots_json": ballots,
+        "mine_json": {"items": {it["id"]: it["status"] for it in me["items"]}},
+        "unsent": unsent,
     }
 
 
@@ -406,6 +453,8 @@ def participant_submit(request, code: str):
     session, person, response = _participant_or_redirect(request, code)
     if response is not None:
         return response
+    if _moved_on(request, session):
+        return _submit_after_moving_on(request, session, person)
     caller = ingest.Caller(
         code=session.join_code, address=limits.client_address(request), participant=(person.pk, session.pk)
     )
@@ -432,6 +481,27 @@ def participant_submit(request, code: str):
     return _rate_limited(page, answer.error) if answer.status == 429 else page
 
 
+def _moved_on(request, session: Session) -> bool:
+    """True when a page's form names the phase it was shown in (every form of the participant page does) and the
+    session has left that phase since: the request is answered with the current page, not carried out."""
+    shown = request.POST.get("phase")
+    return bool(shown) and shown != session.phase
+
+
+def _submit_after_moving_on(request, session: Session, person: Participant):
+    """A text sent from a page shown in an earlier phase: nothing is submitted; the current page says the session
+    moved on and shows the text below, to copy (each kind is collected in one phase only)."""
+    kind, text = request.POST.get("kind", ""), request.POST.get("text", "")
+    unsent = {"kind": kind, "label": DRAFT_KIND.get(kind, ""), "text": text} if text.strip() else None
+    messages.warning(
+        request,
+        _("The session has moved on to “%(phase)s”: your text was not sent. It is kept below to copy.")
+        % {"phase": Phase(session.phase).label},
+    )
+    context = _participant_context(request, session, person, unsent=unsent)
+    return render(request, "frontend/sessions/participant.html", context, status=409)
+
+
 @require_POST
 def participant_vote(request, code: str):
     """Vote or withdraw through the one road (consultations/live/ingest.py), as the API does."""
@@ -439,6 +509,13 @@ def participant_vote(request, code: str):
     if response is not None:
         return response
     target = reverse("frontend:participant", args=[session.join_code])
+    if _moved_on(request, session):
+        messages.warning(
+            request,
+            _("The session has moved on to “%(phase)s”: your vote was not counted.")
+            % {"phase": Phase(session.phase).label},
+        )
+        return redirect(target)
     item = request.POST.get("item", "")
     points = request.POST.get("points") or "1"
     withdraw = bool(request.POST.get("withdraw")) or points.strip() == "0"

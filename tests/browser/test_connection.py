@@ -70,11 +70,13 @@ def test_server_restart_is_announced_keeps_the_typed_text_and_catches_up(languag
     expect(page.locator("#headcount")).to_have_text("3")  # caught up from the REST state
     expect(idea).to_have_value("Un espace de coworking pour les étudiants")
 
-    # A phase change reloads the page: what was typed is still there.
+    # A phase change reloads the page: what was typed is still there, kept as the challenge it is (not in the
+    # proposal box: drafts are kept per kind, tests/browser/test_phone_current.py).
     idea.fill("Un espace de coworking ouvert le soir")
     server.api("POST", f"/sessions/{code}/phase", {"phase": "proposals"}, token=token)
     expect(page.locator("#phase-name")).to_have_text(t(language, "Proposals"))
-    expect(page.locator(".submit-form textarea")).to_have_value("Un espace de coworking ouvert le soir")
+    expect(page.locator(".submit-form textarea")).to_have_value("")
+    expect(page.locator("#drafts textarea")).to_have_value("Un espace de coworking ouvert le soir")
 
 
 def test_a_vote_made_offline_is_queued_and_sent_when_the_network_returns(server, world, contexts):

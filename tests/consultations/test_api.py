@@ -173,7 +173,7 @@ def test_me_lists_own_ballots_and_points_left(api_client, live_session, facilita
     _join(api_client, live_session)
     api_client.post(f"/api/v1/sessions/{live_session.join_code}/votes", {"item": item.pk}, format="json")
     me = api_client.get(f"/api/v1/sessions/{live_session.join_code}/me").json()
-    assert me["ballots"] == [{"item": item.pk, "points": 1}]
+    assert me["ballots"] == [{"item": item.pk, "points": 1, "kind": "challenge"}]
 
 
 def test_version_rises_with_each_change_and_is_the_same_in_rest(api_client, live_session, facilitator_api):

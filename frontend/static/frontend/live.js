@@ -59,7 +59,8 @@
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) throw new Error(data.detail || response.statusText || String(response.status));
+        // No detail (a proxy's or a crashed server's page): the page's own words, not the browser's English.
+        if (!response.ok) throw new Error(data.detail || L.noAnswer || response.statusText || String(response.status));
         return data;
       });
     }, function () {
