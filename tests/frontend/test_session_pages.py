@@ -394,7 +394,9 @@ def test_participant_page_is_light(live_session, settings):
 
     html = joined_client(live_session).get(page_url(live_session)).content
     static = Path(settings.BASE_DIR) / "frontend" / "static" / "frontend"
-    total = len(html) + sum((static / name).stat().st_size for name in ("session.css", "live.js", "participant.js", "majlis.css"))
+    total = len(html) + sum(
+        (static / name).stat().st_size for name in ("session.css", "live.js", "participant.js", "majlis.css")
+    )
     assert total < 100_000
 
 
