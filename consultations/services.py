@@ -1147,8 +1147,17 @@ def vote_cast(*, participant: Participant, item_id: int, points: int = 1) -> Vot
             ballot.points = points
             ballot.save(update_fields=["points", "updated_at"])
     version = _bump(session)
+    # The item was read before the session's row was locked: a merge or a hiding that committed meanwhile would
+    # leave this ballot on an item nobody sees. Read its status again, now that a merge can no longer commit.
+    if Item.objects.filter(pk=item.pk).exclude(status=ItemStatus.APPROVED).exists():
+        raise UnknownItem(_("This item is not open for votes."))
     tally_add({item.pk: points - before})  # after the session's row (lock order: live/locks.py)
     return VoteResult(ballot, True, created, version)
+
+
+class VotesRaced(Exception):
+    """vote_cast_many wrote ballots on an item merged or hidden while the group was being written: the caller rolls
+    the group back and runs it again, which then refuses those ballots (live/writer.py)."""
 
 
 def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
@@ -1235,7 +1244,12 @@ def vote_cast_many(requests: list[dict]) -> list[VoteResult | Exception]:
         inserted = ballot_rows.ballots_insert(new, now)
         ballot_rows.ballots_set_points([(stored[p, i][0], held[p][i]) for p, i in written if (p, i) in stored], now)
         bumped = {session_id: _bump_sent(sessions[session_id]) for session_id in sorted(set(written.values()))}
+        # The items were read before the sessions' rows were locked (as in vote_cast): once they are, no merge or
+        # hiding can commit, so one that did meanwhile shows here.
+        closed = ballot_rows.items_closed_to_votes({i for _p, i in written})
         tally_add(tallies)  # after the sessions' rows, as everywhere: participants, then sessions, then items
+    if closed():
+        raise VotesRaced
     ids.update(inserted())
     versions = {session_id: new_version() for session_id, new_version in bumped.items()}
     for index, (p, i), session_id, points, was_changed, was_created in answers:

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from ..models import Ballot, Item, Participant, Session
+from ..models import Ballot, Item, ItemStatus, Participant, Session
 
 # What the ballot rules read of a session and an item (services._check_open_for_votes, _check_points); the other
 # fields are left deferred, as .only() leaves them (reading one costs a query, never a wrong value).
@@ -141,6 +141,17 @@ def items(item_ids) -> Callable[[], dict[int, Item]]:
     attnames = [field.attname for field in fields]
     rows = sent(sql, ids)
     return lambda: {item.pk: item for item in (Item.from_db(connection.alias, attnames, row) for row in rows())}
+
+
+def items_closed_to_votes(item_ids) -> Callable[[], list[tuple[int]]]:
+    """Of these items, those no longer approved (hidden or merged since they were read): sent once the session's row
+    is locked, so that a merge or a hiding that committed while the group was being written is seen."""
+    ids = sorted(item_ids)
+    if not ids:
+        return list
+    table, pk, status = _q(Item._meta.db_table), _c(Item, "id"), _c(Item, "status")
+    sql = f"SELECT {pk} FROM {table} WHERE {pk} IN ({_placeholders(len(ids))}) AND {status} <> %s"  # noqa: S608
+    return sent(sql, [*ids, ItemStatus.APPROVED])
 
 
 def ballots_of(participant_ids) -> Callable[[], list[tuple[int, int, int, int]]]:

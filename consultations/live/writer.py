@@ -135,7 +135,7 @@ class BallotBox:
             try:
                 outcomes = self._try_commit(batch)
             except Exception as exc:
-                if _is_deadlock(exc) and attempt < DEADLOCK_ATTEMPTS:
+                if (_is_deadlock(exc) or isinstance(exc, services.VotesRaced)) and attempt < DEADLOCK_ATTEMPTS:
                     # Nothing of the group was committed: run it again (PostgreSQL chose this one to break a
                     # deadlock with another worker's group; see _is_deadlock).
                     logger.info("Ballot box group of %d deadlocked; retrying (attempt %d)", len(batch), attempt)
@@ -177,8 +177,8 @@ class BallotBox:
             try:
                 with transaction.atomic():
                     values = _run_values(run)
-            except DatabaseError:
-                raise  # not a refused ballot but a broken transaction: fail the whole group (_commit)
+            except (DatabaseError, services.VotesRaced):
+                raise  # not a refused ballot but a broken or raced transaction: fail the whole group (_commit)
             except Exception as exc:  # rolled back whole, as the run's savepoint would have been
                 values = [exc] * len(run)
             return _outcomes(run, values)
@@ -189,8 +189,8 @@ class BallotBox:
                 try:
                     with transaction.atomic(), locks.tallies_deferred():
                         values = _run_values(run)
-                except DatabaseError:
-                    raise  # not a refused ballot but a broken transaction: fail the whole group (_commit)
+                except (DatabaseError, services.VotesRaced):
+                    raise  # not a refused ballot but a broken or raced transaction: fail the whole group (_commit)
                 except Exception as exc:
                     values = [exc] * len(run)
                 outcomes.extend(_outcomes(run, values))

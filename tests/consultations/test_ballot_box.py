@@ -309,6 +309,6 @@ def test_without_pipeline_mode_a_group_goes_statement_by_statement_and_decides_t
         for p in joined
     ]
     round_trips, outcomes = _round_trips(tmp_path, batch)
-    assert round_trips == 8  # BEGIN, three reads, the insert, the version, the tallies, COMMIT
+    assert round_trips == 9  # BEGIN, three reads, the insert, the version, the statuses again, the tallies, COMMIT
     assert [(value.created, error) for _future, value, error in outcomes] == [(True, None)] * 5
     assert Item.objects.get(pk=items[0].pk).tally == 5

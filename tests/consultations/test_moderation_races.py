@@ -102,3 +102,41 @@ def test_bulk_moderation_and_a_merge_undone_while_the_room_votes_keep_tallies_ex
         assert all(points <= 2 for points in Ballot.objects.filter(participant=voter).values_list("points", flat=True))
     assert ItemMerge.objects.get().undone_at is not None
     assert Item.objects.get(pk=items[1].pk).status == "approved"
+
+
+def test_a_vote_racing_a_merge_is_moved_with_it_or_refused_never_left_on_the_merged_item(
+    city_a, facilitator, group_commit
+):
+    consultation = services.consultation_create(
+        city=city_a, title="Race", created_by=facilitator, participants_may_be_minors=False
+    )
+    session = services.session_create(consultation=consultation, title="Race", created_by=facilitator)
+    author = services.participant_join(code=session.join_code, consent=True)
+    services.session_set_phase(session=session, phase="challenges", actor=facilitator)
+    kept, duplicate = (services.item_submit(participant=author, kind="challenge", text=f"Item {i}") for i in range(2))
+    services.session_set_phase(session=session, phase="challenge_voting", actor=facilitator)
+    voters = [services.participant_join(code=session.join_code, consent=True) for _ in range(24)]
+    code = session.join_code
+    staff = token_client(facilitator)
+
+    def vote(voter):
+        def cast():
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Participant {participant_token(voter)}")
+            return client.post(f"/api/v1/sessions/{code}/votes", {"item": duplicate.pk}, format="json").status_code
+
+        return cast
+
+    def merge():
+        return staff.post(f"/api/v1/sessions/{code}/items/{duplicate.pk}/merge", {"into": kept.pk}).status_code
+
+    # The merge in the middle of the voters, so that some votes read the duplicate before it commits.
+    jobs = [vote(voter) for voter in voters[:12]] + [merge] + [vote(voter) for voter in voters[12:]]
+    results, errors = _parallel(jobs)
+    assert errors == [] and results[12] == 200
+    answers = results[:12] + results[13:]
+    assert set(answers) <= {201, 404}, answers  # counted, or refused because the item was merged: never a 500
+    assert not Ballot.objects.filter(item=duplicate).exists()  # nothing stranded on the item nobody sees
+    counted = {voter.pk for voter, status in zip(voters, answers, strict=True) if status == 201}
+    assert set(Ballot.objects.filter(item=kept).values_list("participant_id", flat=True)) == counted
+    assert Item.objects.get(pk=kept.pk).tally == len(counted)

@@ -130,8 +130,8 @@ def test_vote_cast_many_decides_like_vote_cast_one_after_the_other(world, prefix
 def test_a_group_goes_through_the_ballot_box_with_few_queries(world, django_assert_num_queries):
     dot_people = world["people"][:3]
     requests = [{"participant": p, "item_id": world["items"][i], "points": 1} for p in dot_people for i in (0, 1)]
-    # participants with their sessions, items, held ballots, insert, version, tallies
-    with transaction.atomic(), django_assert_num_queries(6):
+    # participants with their sessions, items, held ballots, insert, version, statuses again, tallies
+    with transaction.atomic(), django_assert_num_queries(7):
         results = services.vote_cast_many(requests)
     assert [r.created for r in results] == [True] * 6
     assert Ballot.objects.count() == 6
