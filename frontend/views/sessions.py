@@ -71,7 +71,7 @@ PHASE_INSTRUCTIONS = {
 # The projector pages through every approved item (and every ranked result): the page without JavaScript shows
 # this many per page and turns pages by reloading; the script reads its grid's size from projector.css.
 PROJECTOR_PAGE = 6
-PROJECTOR_BARS = 6
+PROJECTOR_BARS = 5
 # Seconds each page stays on screen; `?interval=<seconds>` on the projector's address changes it (tests, rehearsals).
 PROJECTOR_INTERVAL = 8.0
 PROJECTOR_INTERVAL_RANGE = (0.5, 120.0)
@@ -843,6 +843,8 @@ def projector(request, city: str, code: str):
             "qr": qr_svg(url),
             "join_url": url,
             "short_url": short_url(url),
+            # host and path, so that a long address breaks between them (<wbr>), not inside the code
+            "short_url_parts": short_url(url).partition("/")[::2],
             "items": items[(page - 1) * PROJECTOR_PAGE : page * PROJECTOR_PAGE],
             "newest": items[-1] if items else None,
             "newest_id": items[-1]["id"] if items else None,
