@@ -371,3 +371,20 @@ def test_without_javascript_the_projector_shows_a_page_and_turns_to_the_next(ser
     page.goto(f"/staff/fes/sessions/{room['code']}/projector/?page=2")
     expect(page.locator("#projector-items .projector-card")).to_have_count(2)
     expect(page.locator(".projector-card.is-newest")).to_have_text(room["texts"][-1])
+
+
+def test_a_room_code_that_changes_every_minute_changes_on_the_projector_without_a_reload(
+    server, world, contexts, signed_in
+):
+    """The panel with the room code is fetched again when the code changes; a reload would start the cycle of
+    pages again every minute, and the items of later pages would never come round."""
+    room = _room(server, world, language="fr", count=20, title="Code de salle")
+    server.api("POST", f"/sessions/{room['code']}/join-policy", {"join_policy": "rotating"}, token=room["token"])
+    page = _projector(contexts, server, signed_in, language="fr", size=HD, code=room["code"])
+    page.evaluate("window.notReloaded = true")
+    first = page.locator("#room-code").text_content()
+    expect(page.locator("#room-code")).not_to_have_text(first, timeout=65_000)
+    second = page.locator("#room-code").text_content()
+    expect(page.locator("#projector-join .projector-url")).to_contain_text(f"?room={second}")
+    assert page.evaluate("window.notReloaded") is True
+    expect(page.locator("#projector-pager")).to_be_visible()

@@ -195,9 +195,33 @@
     render();
   }
 
+  // A room code that changes every minute: when it changes, the side panel (its QR code carries the code) is
+  // fetched again and swapped in place; the pages go on turning where they were.
+  function refreshJoinPanel(seconds) {
+    setTimeout(function () {
+      fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      }).then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var fresh = page.getElementById("projector-join");
+        var panel = $("projector-join");
+        var next = page.getElementById("live");
+        if (!fresh || !panel || !next || !next.dataset.roomRefresh) { location.reload(); return; }
+        var count = fresh.querySelector("#headcount");
+        if (count && $("headcount")) count.textContent = $("headcount").textContent;
+        var locked = fresh.querySelector("#locked-note");
+        if (locked && current) locked.hidden = !current.locked;
+        panel.replaceWith(document.importNode(fresh, true));
+        refreshJoinPanel(parseInt(next.dataset.roomRefresh, 10) || 60);
+      }).catch(function () { refreshJoinPanel(5); });
+    }, 1000 * seconds + 300);
+  }
+
   live.screen({
     start: function () {
       setInterval(turn, interval);
+      if (root.dataset.roomRefresh) refreshJoinPanel(parseInt(root.dataset.roomRefresh, 10) || 60);
       var resized = null;
       window.addEventListener("resize", function () {
         clearTimeout(resized);
