@@ -779,7 +779,6 @@ def _projector_labels() -> dict:
         "newest": _("Just in"),
         # %(page)s and %(pages)s are replaced by the script: the page shown and how many pages there are.
         "pageOf": _("%(page)s / %(pages)s"),
-        "nothingYet": _("Nothing yet."),
     }
 
 

@@ -388,3 +388,22 @@ def test_a_room_code_that_changes_every_minute_changes_on_the_projector_without_
     expect(page.locator("#projector-join .projector-url")).to_contain_text(f"?room={second}")
     assert page.evaluate("window.notReloaded") is True
     expect(page.locator("#projector-pager")).to_be_visible()
+
+
+def test_an_item_approved_late_is_the_newest_and_shown_at_once(server, world, contexts, signed_in):
+    """Under pre-moderation the newest item is the last approved, whatever its place in the order of writing."""
+    session = new_session(server, world, title="Modération", premoderation=True)
+    code, token = session["join_code"], world.city()["api_token"]
+    server.api("POST", f"/sessions/{code}/phase", {"phase": "challenges"}, token=token)
+    people = [server.api("POST", f"/sessions/{code}/join", {"consent": True})["token"] for _ in range(2)]
+    texts = _texts("fr", 8)
+    for i, text in enumerate(texts):
+        server.api("POST", f"/sessions/{code}/items", {"kind": "challenge", "text": text}, participant=people[i // 4])
+    items = server.api("GET", f"/sessions/{code}/state", token=token)["items"]
+    for item in items[:1] + items[2:]:  # the second waits
+        server.api("POST", f"/sessions/{code}/items/{item['id']}/moderation", {"action": "approve"}, token=token)
+    page = _projector(contexts, server, signed_in, language="fr", size=HD, code=code)
+    expect(page.locator("#projector-newest .projector-newest-text")).to_have_text(texts[-1])
+    server.api("POST", f"/sessions/{code}/items/{items[1]['id']}/moderation", {"action": "approve"}, token=token)
+    expect(page.locator("#projector-newest .projector-newest-text")).to_have_text(texts[1])
+    expect(page.locator(".projector-card.is-newest")).to_have_text(texts[1], timeout=10_000)

@@ -3,8 +3,9 @@
 
    What it shows is what anyone in the room may see: approved items only, and counts only while results are
    shown, whatever the socket sends. Items page in the order they came (by id): the next page starts after the
-   last item shown, so an item that arrives or leaves never makes another one skipped; the newest item is
-   highlighted, and while there are several pages it is also shown at once in the "Just in" strip. The grid's
+   last item shown, so an item that arrives or leaves never makes another one skipped; the newest item (the last
+   to reach the screen: under pre-moderation, the last approved) is highlighted, and while there are several
+   pages it is also shown at once in the "Just in" strip. The grid's
    size (how many cards a page holds) comes from projector.css (--cols, --rows, --bar-rows); each card's text
    is made smaller until it fits, and clamped with an ellipsis at the smallest size. */
 (function () {
@@ -21,6 +22,8 @@
   var shownIds = [];    // the ids on the page shown
   var resultStart = {}; // per kind: the rank (from 0) the page of results shown starts at
   var drawn = "";       // what the page shows, to redraw only on change
+  var arrived = {};     // item id -> when the projector first saw it (an item approved late is new then)
+  var arrivals = 0;
 
   function publicView(state) {
     return state.items.filter(function (it) { return it.status === "approved"; }).map(function (it) {
@@ -85,7 +88,12 @@
     var rest = items.filter(function (it) { return it.id > itemsAfter; });
     if (!rest.length) { itemsAfter = 0; rest = items; }
     var page = rest.slice(0, perPage);
-    var newest = items.length ? items[items.length - 1] : null;
+    // The newest is the last to reach the screen (the last approved under pre-moderation), not the highest id.
+    var newest = null;
+    items.forEach(function (it) {
+      if (!arrived[it.id]) { arrivals += 1; arrived[it.id] = arrivals; }
+      if (!newest || arrived[it.id] > arrived[newest.id]) newest = it;
+    });
     var pages = Math.max(1, Math.ceil(items.length / perPage));
     var pageNo = Math.min(pages, Math.max(1, Math.ceil((items.length - rest.length + page.length) / perPage)));
     shownIds = page.map(function (it) { return it.id; });
