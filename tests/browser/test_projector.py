@@ -252,6 +252,8 @@ BOXES_INSIDE = """() => {
       if (p.bottom > r.bottom + 0.5 || p.right > r.right + 0.5 || p.left < r.left - 0.5)
         bad.push("part " + part.className);
       if (part.classList.contains("bar-label") && cut(part)) bad.push("a label cut in half");
+      if (part.classList.contains("bar-label") && parseFloat(getComputedStyle(part).fontSize) < innerWidth * 0.0125)
+        bad.push("a label too small to read");
     }
   }
   if (document.documentElement.scrollHeight > innerHeight + 1 || document.documentElement.scrollWidth > innerWidth + 1)

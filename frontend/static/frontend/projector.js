@@ -16,6 +16,7 @@
   var $ = live.$, el = live.el;
   var interval = Math.max(500, 1000 * (parseFloat(root.dataset.interval) || 8));
   var FIT_STEPS = [1, 0.9, 0.8, 0.7, 0.62]; // font scales tried, largest first, before clamping
+  var SMALLEST = 1.3; // the smallest text, in hundredths of the screen's width (projector.css --u)
 
   var current = null;   // the last state, as the public sees it
   var itemsAfter = 0;   // the page shown starts after the item with this id (0: the first page)
@@ -63,7 +64,9 @@
     text.style.removeProperty("-webkit-line-clamp");
     text.style.removeProperty("max-block-size");
     text.classList.remove("is-clamped");
-    for (var i = 0; i < FIT_STEPS.length; i += 1) {
+    var base = parseFloat(getComputedStyle(text).fontSize);
+    var unit = Math.min(window.innerWidth / 100, window.innerHeight * 1.7778 / 100);
+    for (var i = 0; i < FIT_STEPS.length && (i === 0 || base * FIT_STEPS[i] >= SMALLEST * unit - 0.5); i += 1) {
       text.style.setProperty("--fit", FIT_STEPS[i]);
       if (text.scrollHeight <= text.clientHeight + 1) return;
     }
