@@ -776,7 +776,6 @@ def _phase_label(session: Session) -> str:
 def _projector_labels() -> dict:
     """The projector's own words for its script (besides _live_labels and _bar_labels)."""
     return {
-        "newest": _("Just in"),
         # %(page)s and %(pages)s are replaced by the script: the page shown and how many pages there are.
         "pageOf": _("%(page)s / %(pages)s"),
     }
@@ -815,11 +814,12 @@ def projector(request, city: str, code: str):
         # Results are shown on the live page of each phone that took part (a newcomer's is refused).
         url = request.build_absolute_uri(reverse("frontend:participant", args=[session.join_code]))
     elif session.join_policy == JoinPolicy.ROTATING:
-        # The code changes every minute: the QR code carries it, and the page reloads when it changes.
+        # The code changes every minute: the QR code carries it, and the panel is fetched again when it changes
+        # (projector.js; without JavaScript the page reloads).
         room = {"code": joins.room_code(session.pk), "seconds_left": joins.room_code_seconds_left()}
         url = f"{url}?room={room['code']}"
-    kind = _projector_kind(session, approved)
-    items = [it for it in approved if it["kind"] == kind]
+    shown_kind = _projector_kind(session, approved)
+    items = [it for it in approved if it["kind"] == shown_kind]
     # Without JavaScript the page shows one page of items and reloads onto the next one (?page=).
     pages = max(1, -(-len(items) // PROJECTOR_PAGE))
     try:

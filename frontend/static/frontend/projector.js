@@ -76,6 +76,19 @@
     text.classList.add("is-clamped");
   }
 
+  // Fit again every text that does not fit (as drawn): after the boxes change size or a font arrives.
+  var refitting = 0;
+  function refit() {
+    cancelAnimationFrame(refitting);
+    refitting = requestAnimationFrame(function () {
+      var texts = document.querySelectorAll(".projector-card p, .projector-newest-text, .projector-results .bar-label");
+      Array.prototype.forEach.call(texts, function (text) {
+        var over = text.scrollHeight > text.clientHeight + 1;
+        if (over && text.offsetParent !== null && !text.classList.contains("is-clamped")) fit(text);
+      });
+    });
+  }
+
   function kindShown(state, items) {
     var kind = KIND_OF_PHASE[state.phase];
     if (kind) return kind;
@@ -122,6 +135,7 @@
     pager.textContent = pageOf(pageNo, pages);
     Array.prototype.forEach.call(list.querySelectorAll(".projector-card p"), fit);
     if (!strip.hidden) fit(stripText);
+    refit();
   }
 
   // --- results ----------------------------------------------------------------------------------------------
@@ -164,6 +178,7 @@
       container.appendChild(column);
       Array.prototype.forEach.call(list.querySelectorAll(".bar-label"), fit);
     });
+    refit();
   }
 
   // --- the page -----------------------------------------------------------------------------------------------
@@ -210,7 +225,8 @@
   // fetched again and swapped in place; the pages go on turning where they were.
   function refreshJoinPanel(seconds) {
     setTimeout(function () {
-      fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (response) {
+      var asked = fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+      asked.then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
         return response.text();
       }).then(function (html) {
@@ -233,6 +249,13 @@
     start: function () {
       setInterval(turn, interval);
       if (root.dataset.roomRefresh) refreshJoinPanel(parseInt(root.dataset.roomRefresh, 10) || 60);
+      if (window.ResizeObserver) {
+        var watcher = new ResizeObserver(refit);
+        ["projector-items", "projector-results", "projector-newest"].forEach(function (id) {
+          watcher.observe($(id));
+        });
+      }
+      if (document.fonts && document.fonts.addEventListener) document.fonts.addEventListener("loadingdone", refit);
       var resized = null;
       window.addEventListener("resize", function () {
         clearTimeout(resized);
