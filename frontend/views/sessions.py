@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, npgettext
+from django.utils.translation import gettext_lazy, ngettext, npgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cities.disclosure import POOLED
@@ -69,9 +69,13 @@ PHASE_INSTRUCTIONS = {
     Phase.CLOSED: gettext_lazy("This session is closed. Thank you for taking part!"),
 }
 
-# The projector shows the newest submissions and the top results that fit a screen.
-PROJECTOR_ITEMS = 7
-PROJECTOR_BARS = 6
+# The projector pages through every approved item (and every ranked result): the page without JavaScript shows
+# this many per page and turns pages by reloading; the script reads its grid's size from projector.css.
+PROJECTOR_PAGE = 6
+PROJECTOR_BARS = 5
+# Seconds each page stays on screen; `?interval=<seconds>` on the projector's address changes it (tests, rehearsals).
+PROJECTOR_INTERVAL = 8.0
+PROJECTOR_INTERVAL_RANGE = (0.5, 120.0)
 
 KIND_PLURAL = {ItemKind.CHALLENGE: gettext_lazy("Challenges"), ItemKind.PROPOSAL: gettext_lazy("Proposals")}
 
@@ -113,11 +117,54 @@ def phase_info(phase: str) -> dict:
     return {"value": phase, "label": Phase(phase).label, "instruction": PHASE_INSTRUCTIONS[phase]}
 
 
-def _bars(items: list[dict], key: str = "votes") -> list[dict]:
-    """Items ranked by key, each with its share of the top value as a bar length (percent)."""
+def _bars(items: list[dict], key: str = "votes", *, voting: dict | None = None) -> list[dict]:
+    """Items ranked by key, each with its share of the top value as a bar length (percent) and, given the
+    state's `voting` rules per kind, its count in words: "12 points" under dot voting, "12 votes" under approval."""
     ranked = sorted(items, key=lambda it: (-(it.get(key) or 0), it["id"]))
     top = max([it.get(key) or 0 for it in ranked] or [0])
-    return [{**it, "pct": round(100 * (it.get(key) or 0) / top) if top else 0} for it in ranked]
+    return [
+        {
+            **it,
+            "pct": round(100 * (it.get(key) or 0) / top) if top else 0,
+            "count_text": count_text(it.get(key) or 0, voting[it["kind"]]["method"]) if voting else "",
+        }
+        for it in ranked
+    ]
+
+
+def _count_template(n: int, method: str) -> str:
+    if method == VotingMethod.DOT:
+        return ngettext("%(n)s point", "%(n)s points", n)
+    return ngettext("%(n)s vote", "%(n)s votes", n)
+
+
+def count_text(n: int, method: str) -> str:
+    """A result's count in words, with the language's plural forms: points under dot voting, votes otherwise."""
+    return _count_template(n, method) % {"n": n}
+
+
+# Plural rules repeat with a period of 100 from 100 on in every language the site speaks (Arabic's depend on
+# n % 100; French's and English's on n > 1 or n != 1): the forms of 0..199 give the form of any count.
+COUNT_TABLE_SIZE = 200
+
+
+def _bar_labels() -> dict:
+    """The words of result bars' counts for the live scripts (live.js `count`): `counts.points` and
+    `counts.votes` list the distinct forms ("%(n)s" stands for the number) and `counts.index[n]` says which form
+    n takes, for n < 200; a larger n takes the form of 100 + n % 100. Computed with the page language's plural
+    rule (Arabic has six forms), so the script needs no plural formula."""
+    rows = [
+        (_count_template(n, VotingMethod.DOT), _count_template(n, VotingMethod.APPROVAL))
+        for n in range(COUNT_TABLE_SIZE)
+    ]
+    forms = list(dict.fromkeys(rows))
+    return {
+        "counts": {
+            "index": [forms.index(row) for row in rows],
+            "points": [points for points, _votes in forms],
+            "votes": [votes for _points, votes in forms],
+        }
+    }
 
 
 def _live_labels() -> dict:
@@ -882,47 +929,100 @@ def _phase_label(session: Session) -> str:
     return str(Phase(session.phase).label)
 
 
+def _projector_labels() -> dict:
+    """The projector's own words for its script (besides _live_labels and _bar_labels)."""
+    return {
+        # %(page)s and %(pages)s are replaced by the script: the page shown and how many pages there are.
+        "pageOf": _("%(page)s / %(pages)s"),
+    }
+
+
+def _projector_interval(request) -> float:
+    """Seconds per page: PROJECTOR_INTERVAL, or `?interval=` within PROJECTOR_INTERVAL_RANGE."""
+    try:
+        seconds = float(request.GET.get("interval", PROJECTOR_INTERVAL))
+    except ValueError:
+        return PROJECTOR_INTERVAL
+    low, high = PROJECTOR_INTERVAL_RANGE
+    return min(high, max(low, seconds)) if seconds == seconds else PROJECTOR_INTERVAL  # NaN: the default
+
+
+def _projector_kind(session: Session, approved: list[dict]) -> str:
+    """The kind of items the projector pages through: the phase's, else proposals once there are some."""
+    kind = session.submission_kind or session.voting_kind
+    if kind:
+        return kind
+    return ItemKind.PROPOSAL if any(it["kind"] == ItemKind.PROPOSAL for it in approved) else ItemKind.CHALLENGE
+
+
 @login_required
 def projector(request, city: str, code: str):
+    """The big screen: what everyone in the room may see (the public state: approved items only, counts only
+    while results are shown), never a message meant for staff (projector.html does not read them, so the
+    console still shows them). It pages through every item; after closing it says where the results are."""
     session = session_for_facilitator(request.user, code, city_slug=city)
-    state = selectors.session_state(session, audience=selectors.STAFF)
-    url = join_url(request, session.join_code)
-    approved = [it for it in state["items"] if it["status"] == ItemStatus.APPROVED]
-    shown_kind = session.submission_kind or session.voting_kind or ItemKind.PROPOSAL
-    if not any(it["kind"] == shown_kind for it in approved):
-        shown_kind = ItemKind.CHALLENGE
-    # Results of the kind the room is working on; both kinds, shorter, outside those phases.
-    phase_kind = session.submission_kind or session.voting_kind
-    result_kinds = [phase_kind] if phase_kind else [ItemKind.CHALLENGE, ItemKind.PROPOSAL]
-    bars = PROJECTOR_BARS if phase_kind else PROJECTOR_BARS // 2
+    state = selectors.session_state(session, audience=selectors.PUBLIC)
+    approved = state["items"]
+    closed = session.is_closed
     room = None
-    if session.join_policy == JoinPolicy.ROTATING:
-        # The code changes every minute: the QR code carries it, and the page reloads when it changes.
+    url = join_url(request, session.join_code)
+    if closed:
+        # Results are shown on the live page of each phone that took part (a newcomer's is refused).
+        url = request.build_absolute_uri(reverse("frontend:participant", args=[session.join_code]))
+    elif session.join_policy == JoinPolicy.ROTATING:
+        # The code changes every minute: the QR code carries it, and the panel is fetched again when it changes
+        # (projector.js; without JavaScript the page reloads).
         room = {"code": joins.room_code(session.pk), "seconds_left": joins.room_code_seconds_left()}
         url = f"{url}?room={room['code']}"
+    shown_kind = _projector_kind(session, approved)
+    items = [it for it in approved if it["kind"] == shown_kind]
+    # Without JavaScript the page shows one page of items and reloads onto the next one (?page=).
+    pages = max(1, -(-len(items) // PROJECTOR_PAGE))
+    try:
+        page = min(pages, max(1, int(request.GET.get("page", "1"))))
+    except ValueError:
+        page = 1
+    phase_kind = session.submission_kind or session.voting_kind
+    result_kinds = [phase_kind] if phase_kind else [ItemKind.CHALLENGE, ItemKind.PROPOSAL]
+    interval = _projector_interval(request)
     return render(
         request,
         "frontend/sessions/projector.html",
         {
             "session": session,
             "state": state,
+            "closed": closed,
+            "results_open": closed and state["results_visible"],
             "room": room,
             "phase": phase_info(state["phase"]),
             "qr": qr_svg(url),
             "join_url": url,
             "short_url": short_url(url),
-            "items": [it for it in approved if it["kind"] == shown_kind][-PROJECTOR_ITEMS:],
+            # host and path, so that a long address breaks between them (<wbr>), not inside the code
+            "short_url_parts": short_url(url).partition("/")[::2],
+            "items": items[(page - 1) * PROJECTOR_PAGE : page * PROJECTOR_PAGE],
+            "newest": items[-1] if items else None,
+            "newest_id": items[-1]["id"] if items else None,
+            "page": page,
+            "pages": pages,
+            "next_page": page % pages + 1,
             "results": [
-                {"label": KIND_PLURAL[kind], "items": _bars([it for it in approved if it["kind"] == kind])[:bars]}
+                {
+                    "kind": kind,
+                    "label": KIND_PLURAL[kind],
+                    "items": _bars([it for it in approved if it["kind"] == kind], voting=state["voting"])[
+                        :PROJECTOR_BARS
+                    ],
+                }
                 for kind in result_kinds
                 if any(it["kind"] == kind for it in approved)
             ]
             if state["results_visible"]
             else None,
             "ws_path": f"/ws/sessions/{session.join_code}/",
-            "labels": _live_labels(),
-            "projector_items": PROJECTOR_ITEMS,
-            "projector_bars": PROJECTOR_BARS,
+            "labels": {**_live_labels(), **_bar_labels(), **_projector_labels()},
+            "interval": interval,
+            "refresh": max(5, round(interval)),
         },
     )
 

@@ -69,13 +69,29 @@
       throw error;
     });
   }
-  function bars(items) {
+  // A result's count in words: "12 points" under dot voting, "12 votes" under approval voting, in the page's
+  // language with its plural forms. L.counts (the view's _bar_labels) lists each word's forms and, for n < 200,
+  // which form n takes; from 100 on the forms repeat every 100. Without it, the older "votes" labels.
+  function count(n, method) {
+    n = n || 0;
+    var counts = L.counts;
+    if (!counts) return n === 1 && L.votes1 ? L.votes1 : fmt(L.votesN, n);
+    var index = counts.index[n < counts.index.length ? n : 100 + n % 100];
+    return fmt((method === "dot" ? counts.points : counts.votes)[index], n);
+  }
+  function methodOf(state, kind) {
+    var rules = state && state.voting && state.voting[kind];
+    return rules ? rules.method : "approval";
+  }
+  // items ranked by their count (ties: the older first), as an <ol> of bars; method: the kind's voting method.
+  function bars(items, method) {
     var top = 0;
     items = items.slice().sort(function (a, b) { return (b.votes || 0) - (a.votes || 0) || a.id - b.id; });
     items.forEach(function (it) { top = Math.max(top, it.votes || 0); });
     var list = el("ol", "bars");
     items.forEach(function (it) {
       var row = el("li", "bar-row");
+      row.dataset.item = it.id;
       row.appendChild(el("span", "bar-label", it.text, true));
       var track = el("span", "bar-track");
       track.setAttribute("aria-hidden", "true");
@@ -83,7 +99,7 @@
       fill.style.setProperty("--pct", (top ? Math.round(100 * (it.votes || 0) / top) : 0) + "%");
       track.appendChild(fill);
       row.appendChild(track);
-      row.appendChild(el("span", "bar-value", it.votes === 1 && L.votes1 ? L.votes1 : fmt(L.votesN, it.votes || 0)));
+      row.appendChild(el("span", "bar-value", count(it.votes, method)));
       list.appendChild(row);
     });
     return list;
@@ -94,7 +110,7 @@
       var items = state.items.filter(function (it) { return it.kind === kind && it.status === "approved"; });
       if (!items.length) return;
       container.appendChild(el(mode === "projector" ? "h2" : "h3", null, L.kinds[kind]));
-      var list = bars(items);
+      var list = bars(items, methodOf(state, kind));
       while (limit && list.children.length > limit) list.removeChild(list.lastChild);
       container.appendChild(list);
     });
@@ -209,7 +225,8 @@
   window.MajlisLive = {
     root: root, mode: mode, code: code, token: token, labels: L, ballots: ballots,
     KIND_OF_PHASE: KIND_OF_PHASE,
-    $: $, el: el, fmt: fmt, say: say, call: call, bars: bars, resultsInto: resultsInto, resync: resync,
+    $: $, el: el, fmt: fmt, say: say, call: call, bars: bars, count: count, methodOf: methodOf,
+    resultsInto: resultsInto, resync: resync,
     note: note,
     phase: function () { return phase; },
     setPhase: function (value) { phase = value; },
