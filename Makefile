@@ -88,7 +88,8 @@ bench-table:
 # Screenshots of every journey for README.md and docs/guide.md: the browser tests, keeping their pictures.
 screenshots: setup browser
 	rm -f docs/screenshots/*.png
-	MAJLIS_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_journeys.py
+	MAJLIS_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_journeys.py \
+	  tests/browser/test_projector.py tests/browser/test_console_moderation.py tests/browser/test_phone_current.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3*

@@ -454,7 +454,11 @@ def _participant_context(request, session: Session, participant: Participant, it
     results = None
     if state["results_visible"]:
         results = [
-            {"kind": kind, "label": KIND_PLURAL[kind], "items": _bars([it for it in items if it["kind"] == kind])}
+            {
+                "kind": kind,
+                "label": KIND_PLURAL[kind],
+                "items": _bars([it for it in items if it["kind"] == kind], voting=state["voting"]),
+            }
             for kind in (ItemKind.CHALLENGE, ItemKind.PROPOSAL)
             if any(it["kind"] == kind for it in items)
         ]
@@ -479,7 +483,7 @@ def _participant_context(request, session: Session, participant: Participant, it
         "token": participant_token(participant),
         "ws_path": f"/ws/sessions/{code}/",
         "api_base": f"/api/v1/sessions/{code}",
-        "labels": {**_live_labels(), **_participant_labels(session)},
+        "labels": {**_live_labels(), **_bar_labels(), **_participant_labels(session)},
         "ballots_json": ballots,
         "mine_json": {"items": {it["id"]: it["status"] for it in me["items"]}},
         "unsent": unsent,
@@ -669,6 +673,7 @@ BREAKDOWN_TITLES = {
 
 def _results_context(session: Session) -> dict:
     results = selectors.session_results(session)
+    voting = {kind: selectors.voting_rules(session, kind) for kind in ItemKind.values}
     breakdowns = []
     for name, data in results["breakdowns"].items():
         if not data["shown"]:
@@ -688,7 +693,10 @@ def _results_context(session: Session) -> dict:
         "participants": results["participants"],
         "ballots": results["ballots"],
         "by_kind": [
-            {"label": KIND_PLURAL[kind], "items": _bars([it for it in results["items"] if it["kind"] == kind])}
+            {
+                "label": KIND_PLURAL[kind],
+                "items": _bars([it for it in results["items"] if it["kind"] == kind], voting=voting),
+            }
             for kind in (ItemKind.CHALLENGE, ItemKind.PROPOSAL)
             if any(it["kind"] == kind for it in results["items"])
         ],
@@ -792,7 +800,7 @@ def session_console(request, city: str, code: str):
             "join_url": url,
             "short_url": short_url(url),
             "ws_path": f"/ws/sessions/{session.join_code}/",
-            "labels": _live_labels(),
+            "labels": {**_live_labels(), **_bar_labels()},
             "join_policies": JoinPolicy.choices,
             "join_summary": join_summary,
             "join_admitted": [(JoinPolicy(policy).label, n) for policy, n in join_summary["admitted_by"].items()],

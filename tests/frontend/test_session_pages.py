@@ -715,3 +715,38 @@ def test_participant_page_offers_the_council_opt_in_once_results_are_shown(clien
     assert opt_in not in client.get(url).content.decode()
     cs.session_set_phase(session=session, phase="results", actor=facilitator)
     assert opt_in in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_dot_voting_results_read_points_on_the_phone_and_in_the_console(consultation, facilitator, language):
+    from django.utils import translation
+
+    session = services.session_create(
+        consultation=consultation,
+        title="Dots",
+        created_by=facilitator,
+        premoderation=False,
+        challenge_voting_method="dot",
+        dot_points=5,
+        dot_max_per_item=3,
+    )
+    author = services.participant_join(code=session.join_code, consent=True)
+    to_phase(session, "challenges")
+    item = services.item_submit(participant=author, kind="challenge", text="More buses in the evening")
+    to_phase(session, "challenge_voting")
+    client = joined_client(session)
+    voter = Participant.objects.get(pk=client.session[BROWSER_KEY][str(session.pk)])
+    services.vote_cast(participant=voter, item_id=item.pk, points=3)
+    services.session_show_results(session=session, visible=True, actor=facilitator)
+    with translation.override(language):
+        points = translation.ngettext("%(n)s point", "%(n)s points", 3) % {"n": 3}
+        votes = translation.ngettext("%(n)s vote", "%(n)s votes", 3) % {"n": 3}
+    assert points != votes
+    phone = client.get(page_url(session), {"lang": language}).content.decode()
+    console = staff_client(facilitator).get(
+        reverse("frontend:session_console", args=[session.consultation.city.slug, session.join_code]),
+        {"lang": language},
+    )
+    for page in (phone, console.content.decode()):
+        values = re.findall(r'<span class="bar-value">([^<]*)</span>', page)
+        assert points in values and votes not in values
