@@ -69,7 +69,10 @@ def test_the_scripted_room_writes_in_the_submission_phase_and_votes_in_the_votin
     thread = threading.Thread(target=facilitator)
     thread.start()
     args = SimpleNamespace(url=server.url, code=code, phones=26, spread=0.5, minutes=1.0, languages="ar,fr")
-    result = asyncio.run(room.main_async(args))
+    result = {}  # the room runs its own event loop, in a thread of its own (the test's may have one running)
+    runner = threading.Thread(target=lambda: result.update(asyncio.run(room.main_async(args))))
+    runner.start()
+    runner.join()
     thread.join()
     assert result["errors"] == [] and result["mismatches"] == []
     assert result["counts"]["joined"] == 26

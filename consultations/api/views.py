@@ -213,7 +213,11 @@ class ItemModeration(SessionAPIView):
 class ItemsModeration(SessionAPIView):
     """Approve or hide many items at once (services.items_moderate: one transaction, one version)."""
 
-    @extend_schema(request=s.ModerationManyRequest, responses={200: OpenApiResponse(description='{"items": [item]}')})
+    @extend_schema(
+        operation_id="sessions_items_moderation_many",  # beside items/<id>/moderation, which has the path's own id
+        request=s.ModerationManyRequest,
+        responses={200: OpenApiResponse(description='{"items": [item]}')},
+    )
     def post(self, request, code):
         session = self.staff_session(request, code)
         data = s.ModerationManyRequest(data=request.data)

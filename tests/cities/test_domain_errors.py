@@ -19,6 +19,7 @@ APPS = ("cities", "consultations", "councils", "proposals")
 NOT_DOMAIN_ERRORS = {
     "cities.exports.ExportNotFound": "an export the caller may not see: 404 saying no more, as for any unknown path",
     "consultations.live.ingest.Invalid": "data the live road cannot parse: DRF's validation answer (400 and errors)",
+    "consultations.services.VotesRaced": "ballots that raced a merge: the writer runs the group again, never an answer",
     "councils.rosters.FileProblem": "a cell of an imported file; roster_import turns it into RosterImportError",
     "proposals.models.AppendOnlyError": "the ledger's model-level guard against edits, not a service's refusal",
 }

@@ -48,7 +48,7 @@ def test_screen_eval_prints_recall_false_positives_per_language_and_flag_and_mis
         encoding="utf-8",
     )
     out = StringIO()
-    call_command("screen_eval", file=[str(labelled)], stdout=out)
+    call_command("screen_eval", sets=[str(labelled)], stdout=out)
     text = out.getvalue()
     assert "overall      recall  50.0% (1/2)   false positives   0.0% (0/1)" in text
     assert "ary-latn" in text and "fr " in text

@@ -26,11 +26,13 @@ class Command(BaseCommand):
     help = "Print the screen's recall and false-positive rate on labelled texts, overall, per language and flag."
 
     def add_arguments(self, parser):
-        parser.add_argument("--file", action="append", help="A labelled TSV file (repeatable). Default: both sets.")
+        parser.add_argument(
+            "--set", action="append", dest="sets", help="A labelled TSV file to read (repeatable). Default: every set."
+        )
         parser.add_argument("--quiet", action="store_true", help="Figures only, without the list of misses.")
 
-    def handle(self, *args, file=None, quiet=False, **options):
-        for name in file or DEFAULT_FILES:
+    def handle(self, *args, sets=None, quiet=False, **options):
+        for name in sets or DEFAULT_FILES:
             path = Path(name)
             if not path.is_absolute():
                 path = Path(settings.BASE_DIR) / path
