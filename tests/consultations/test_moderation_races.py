@@ -1,39 +1,16 @@
 """Moderation racing a voting room, with real parallel requests on PostgreSQL: bulk moderation, a merge and its
 undo while participants vote on the same items. The tallies must stay exactly the sum of the ballots."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from consultations import services
 from consultations.models import Ballot, Item, ItemMerge
 from consultations.tokens import participant_token
 from tests.conftest import token_client
+from tests.consultations.conftest import in_parallel, voting_session
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _parallel(jobs):
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [None] * len(jobs), []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = jobs[i]()
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 @pytest.fixture(params=[False, True], ids=["direct", "group-commit"])
@@ -42,21 +19,9 @@ def group_commit(request, settings):
 
 
 def test_bulk_moderation_and_a_merge_undone_while_the_room_votes_keep_tallies_exact(city_a, facilitator, group_commit):
-    consultation = services.consultation_create(
-        city=city_a, title="Race", created_by=facilitator, participants_may_be_minors=False
+    session, items = voting_session(
+        city_a, facilitator, items=6, challenge_voting_method="dot", dot_points=4, dot_max_per_item=2
     )
-    session = services.session_create(
-        consultation=consultation,
-        title="Race",
-        created_by=facilitator,
-        challenge_voting_method="dot",
-        dot_points=4,
-        dot_max_per_item=2,
-    )
-    author = services.participant_join(code=session.join_code, consent=True)
-    services.session_set_phase(session=session, phase="challenges", actor=facilitator)
-    items = [services.item_submit(participant=author, kind="challenge", text=f"Item {i}") for i in range(6)]
-    services.session_set_phase(session=session, phase="challenge_voting", actor=facilitator)
     voters = [services.participant_join(code=session.join_code, consent=True) for _ in range(16)]
     for voter in voters[:8]:  # ballots on both items before the merge
         services.vote_cast(participant=voter, item_id=items[1].pk, points=2)
@@ -90,7 +55,7 @@ def test_bulk_moderation_and_a_merge_undone_while_the_room_votes_keep_tallies_ex
         return statuses
 
     jobs = [vote(voter, n) for n, voter in enumerate(voters)] + [merge_and_undo, moderate]
-    results, errors = _parallel(jobs)
+    results, errors = in_parallel(jobs)
     assert errors == []
     assert results[-2] == [200, 200] and results[-1] == [200, 200, 200]
     for statuses in results[:-2]:  # a vote on an item merged or hidden at that moment is refused, never a 500
@@ -107,14 +72,7 @@ def test_bulk_moderation_and_a_merge_undone_while_the_room_votes_keep_tallies_ex
 def test_a_vote_racing_a_merge_is_moved_with_it_or_refused_never_left_on_the_merged_item(
     city_a, facilitator, group_commit
 ):
-    consultation = services.consultation_create(
-        city=city_a, title="Race", created_by=facilitator, participants_may_be_minors=False
-    )
-    session = services.session_create(consultation=consultation, title="Race", created_by=facilitator)
-    author = services.participant_join(code=session.join_code, consent=True)
-    services.session_set_phase(session=session, phase="challenges", actor=facilitator)
-    kept, duplicate = (services.item_submit(participant=author, kind="challenge", text=f"Item {i}") for i in range(2))
-    services.session_set_phase(session=session, phase="challenge_voting", actor=facilitator)
+    session, (kept, duplicate) = voting_session(city_a, facilitator, items=2)
     voters = [services.participant_join(code=session.join_code, consent=True) for _ in range(24)]
     code = session.join_code
     staff = token_client(facilitator)
@@ -132,7 +90,7 @@ def test_a_vote_racing_a_merge_is_moved_with_it_or_refused_never_left_on_the_mer
 
     # The merge in the middle of the voters, so that some votes read the duplicate before it commits.
     jobs = [vote(voter) for voter in voters[:12]] + [merge] + [vote(voter) for voter in voters[12:]]
-    results, errors = _parallel(jobs)
+    results, errors = in_parallel(jobs)
     assert errors == [] and results[12] == 200
     answers = results[:12] + results[13:]
     assert set(answers) <= {201, 404}, answers  # counted, or refused because the item was merged: never a 500

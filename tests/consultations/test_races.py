@@ -1,57 +1,23 @@
 """Races with real parallel requests on PostgreSQL: one ballot per participant and item."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from consultations import services
 from consultations.models import Ballot, Participant
 from consultations.tokens import participant_token
+from tests.consultations.conftest import in_parallel, voting_session
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _parallel(n, target):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
+    return in_parallel([lambda i=i: target(i) for i in range(n)])
 
 
 @pytest.fixture
 def voting(city_a, facilitator):
-    consultation = services.consultation_create(
-        city=city_a, title="Race", created_by=facilitator, participants_may_be_minors=False
-    )
-    session = services.session_create(
-        consultation=consultation,
-        title="Race",
-        created_by=facilitator,
-        challenge_voting_method="dot",
-        dot_points=3,
-        dot_max_per_item=3,
-    )
-    author = services.participant_join(code=session.join_code, consent=True)
-    services.session_set_phase(session=session, phase="challenges", actor=facilitator)
-    items = [services.item_submit(participant=author, kind="challenge", text=f"Item {i}") for i in range(4)]
-    services.session_set_phase(session=session, phase="challenge_voting", actor=facilitator)
-    return session, items
+    return voting_session(city_a, facilitator, items=4, challenge_voting_method="dot", dot_points=3, dot_max_per_item=3)
 
 
 @pytest.fixture(params=[False, True], ids=["direct", "group-commit"])
